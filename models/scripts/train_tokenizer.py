@@ -1,0 +1,131 @@
+"""Trains a byte-level BPE with CLIP's conventions and writes HF tokenizer files (tokenizer.json etc.)."""
+import collections, json, os, re, sys, unicodedata
+sys.path.insert(0, os.path.dirname(__file__))
+from captions import load_classes, corpus, ROOT
+
+VOCAB_SIZE = int(os.environ.get('VOCAB_SIZE', 3072))
+CONTEXT = 32
+OUT = os.path.join(ROOT, 'models', 'emoji-clip')
+BOS, EOS = '<|startoftext|>', '<|endoftext|>'
+
+# CLIP's pre-tokenizer regex, written for Python's re (\p{L} -> [^\W\d_], \p{N} -> \d).
+PAT = re.compile(r"""<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[^\W\d_]+|\d|(?:[^\s\w]|_)+""")
+
+
+def bytes_to_unicode():
+    bs = list(range(ord('!'), ord('~') + 1)) + list(range(ord('¡'), ord('¬') + 1)) + list(range(ord('®'), ord('ÿ') + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, [chr(c) for c in cs]))
+
+
+B2U = bytes_to_unicode()
+
+
+def normalize(text):
+    return re.sub(r'\s+', ' ', unicodedata.normalize('NFC', text)).lower()
+
+
+def words(text):
+    return [''.join(B2U[b] for b in w.encode('utf-8')) for w in PAT.findall(normalize(text))]
+
+
+def train(texts):
+    freq = collections.Counter()
+    for t in texts:
+        freq.update(words(t))
+    # each word: tuple of symbols, the last one carrying </w>
+    seqs = {w: tuple(list(w[:-1]) + [w[-1] + '</w>']) for w in freq}
+    base = list(B2U.values())  # CLIP order: bytes_to_unicode values
+    vocab = base + [c + '</w>' for c in base]
+    merges = []
+    n_merges = VOCAB_SIZE - len(vocab) - 2
+    for _ in range(n_merges):
+        pairs = collections.Counter()
+        for w, s in seqs.items():
+            f = freq[w]
+            for a, b in zip(s, s[1:]):
+                pairs[(a, b)] += f
+        if not pairs:
+            break
+        (a, b), cnt = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))
+        if cnt < 2:
+            break
+        merges.append((a, b))
+        vocab.append(a + b)
+        ab = a + b
+        for w, s in seqs.items():
+            if len(s) < 2:
+                continue
+            out, i = [], 0
+            changed = False
+            while i < len(s):
+                if i < len(s) - 1 and s[i] == a and s[i + 1] == b:
+                    out.append(ab); i += 2; changed = True
+                else:
+                    out.append(s[i]); i += 1
+            if changed:
+                seqs[w] = tuple(out)
+    return vocab, merges
+
+
+def main():
+    classes = load_classes()
+    texts = corpus(classes)
+    vocab, merges = train(texts)
+    vocab = vocab + [BOS, EOS]
+    v2i = {t: i for i, t in enumerate(vocab)}
+    assert len(v2i) == len(vocab), 'duplicate vocab entries'
+    bos_id, eos_id = v2i[BOS], v2i[EOS]
+    special = dict(single_word=False, lstrip=False, rstrip=False, normalized=True, special=True)
+    tok = {
+        'version': '1.0',
+        'truncation': None,
+        'padding': None,
+        'added_tokens': [dict(id=bos_id, content=BOS, **special), dict(id=eos_id, content=EOS, **special)],
+        'normalizer': {'type': 'Sequence', 'normalizers': [
+            {'type': 'NFC'},
+            {'type': 'Replace', 'pattern': {'Regex': '\\s+'}, 'content': ' '},
+            {'type': 'Lowercase'}]},
+        'pre_tokenizer': {'type': 'Sequence', 'pretokenizers': [
+            {'type': 'Split', 'pattern': {'Regex': "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+"},
+             'behavior': 'Removed', 'invert': True},
+            {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': True, 'use_regex': False}]},
+        'post_processor': {'type': 'RobertaProcessing', 'sep': [EOS, eos_id], 'cls': [BOS, bos_id],
+                           'trim_offsets': False, 'add_prefix_space': False},
+        'decoder': {'type': 'ByteLevel', 'add_prefix_space': True, 'trim_offsets': True, 'use_regex': True},
+        'model': {'type': 'BPE', 'dropout': None, 'unk_token': EOS, 'continuing_subword_prefix': '',
+                  'end_of_word_suffix': '</w>', 'fuse_unk': False, 'byte_fallback': False,
+                  'vocab': v2i, 'merges': [f'{a} {b}' for a, b in merges]},
+    }
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, 'tokenizer.json'), 'w') as f:
+        json.dump(tok, f, ensure_ascii=False, indent=None, separators=(',', ':'))
+    cfg = {
+        'add_prefix_space': False,
+        'added_tokens_decoder': {str(bos_id): {k: v for k, v in dict(content=BOS, **special).items()},
+                                 str(eos_id): {k: v for k, v in dict(content=EOS, **special).items()}},
+        'bos_token': BOS, 'eos_token': EOS, 'pad_token': EOS, 'unk_token': EOS,
+        'clean_up_tokenization_spaces': True,
+        'do_lower_case': True,
+        'errors': 'replace',
+        'model_max_length': CONTEXT,
+        'tokenizer_class': 'CLIPTokenizer',
+    }
+    with open(os.path.join(OUT, 'tokenizer_config.json'), 'w') as f:
+        json.dump(cfg, f, indent=2)
+    with open(os.path.join(OUT, 'special_tokens_map.json'), 'w') as f:
+        json.dump({'bos_token': {'content': BOS, 'lstrip': False, 'normalized': True, 'rstrip': False, 'single_word': False},
+                   'eos_token': {'content': EOS, 'lstrip': False, 'normalized': True, 'rstrip': False, 'single_word': False},
+                   'pad_token': EOS,
+                   'unk_token': {'content': EOS, 'lstrip': False, 'normalized': True, 'rstrip': False, 'single_word': False}}, f, indent=2)
+    print(f'vocab={len(vocab)} merges={len(merges)} bos={bos_id} eos={eos_id} corpus={len(texts)}')
+
+
+if __name__ == '__main__':
+    main()
