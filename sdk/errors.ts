@@ -23,6 +23,7 @@ export type DescryErrorCode =
   | 'llm_timeout'
   | 'llm_output_invalid'
   | 'store_failed'
+  | 'store_conflict'
   | 'not_found';
 
 /** Base class of every error Descry throws on purpose. */
@@ -62,7 +63,10 @@ export class BackendError extends DescryError {}
 /** An LLM provider failed, timed out or answered something unusable. */
 export class LlmError extends DescryError {}
 
-/** A cache store failed to read or write. */
+/**
+ * A cache store failed to read or write (`store_failed`), or a conditional write lost a race
+ * because the entry changed since it was read (`store_conflict`: re-read and retry).
+ */
 export class StoreError extends DescryError {}
 
 /** True when `error` is one of Descry's typed errors. */
