@@ -1,0 +1,290 @@
+/**
+ * Descry: one loaded model, its encoders, and classification over them.
+ *
+ * The request path for a compiled classifier is decode → preprocess → one vision-encoder run →
+ * a small matrix product; all work on labels (tokenising, text encoding, ensembling) happens in
+ * `compile`, or once per label set when plain labels are passed (cached by prompt).
+ */
+import { CompiledClassifier, type ClassDescriptors } from './classifier/compiled.js';
+import { InvalidInputError, ModelLoadError } from './errors.js';
+import { toRgba } from './image/input.js';
+import { parsePreprocessorConfig, type PreprocessorConfig, preprocessBatch } from './image/preprocess.js';
+import type { OnnxBackend } from './model/backend.js';
+import { type ModelConfig, parseModelConfig } from './model/config.js';
+import { type ModelDtype, onnxPath, TextEncoder, VisionEncoder } from './model/encoders.js';
+import type { ModelFiles } from './model/source.js';
+import { runtime } from './runtime.js';
+import { descriptorPrompt } from './text/descriptor-prompts.js';
+import { applyTemplate, TRANSFORMERS_JS_TEMPLATE as DEFAULT_TEMPLATE } from './text/templates.js';
+import { PromptTokenizer } from './text/tokenizer.js';
+import { predict, type PredictOptions } from './predict.js';
+import { matrixRow } from './predictors/matrix.js';
+import { classWeightsFromTemplates } from './predictors/zero-shot.js';
+import type { ClassificationResult, DescriptorMap, ImageInput, Matrix } from './types.js';
+import { PromptEmbeddingCache } from './text/prompt-cache.js';
+
+/** Where a model comes from: a folder (Node), a URL, a hub id, or files in memory. */
+export type ModelSource = string | URL | ModelFiles | { files: Record<string, Uint8Array | ArrayBuffer | string | object>; id?: string };
+
+/** Options for {@link Descry.load}. */
+export interface LoadOptions {
+  /** ONNX export to load for both encoders (default fp32). */
+  dtype?: ModelDtype;
+  textDtype?: ModelDtype;
+  visionDtype?: ModelDtype;
+  /** Backend override; default chosen per runtime (onnxruntime-node if installed, else web). */
+  backend?: OnnxBackend | (() => Promise<OnnxBackend>);
+  /** Overrides of the trained logit scale and bias. */
+  logitScale?: number;
+  logitBias?: number;
+  /** Largest decoded image, in pixels (default 40 megapixels). */
+  maxImagePixels?: number;
+  /** Download progress for URL and hub sources. */
+  onProgress?: (progress: { file: string; loaded: number; total: number | undefined }) => void;
+  /** Hub revision (default main) and endpoint for hub ids. */
+  revision?: string;
+  hubEndpoint?: string;
+}
+
+/** What a loaded model is. */
+export interface ModelInfo {
+  id: string;
+  /** SHA-256 of config.json and preprocessor_config.json: compiled classifiers carry it. */
+  fingerprint: string;
+  family: 'clip' | 'siglip';
+  projectionDim: number | undefined;
+  logitScale: number;
+  logitBias: number;
+  imageSize: { height: number; width: number };
+}
+
+/** A label set to compile. */
+export interface ClassifierSpec {
+  labels: readonly string[];
+  /** Prompt templates with `{}` for the label; their embeddings are averaged (ensemble). */
+  templates?: readonly string[];
+  /** Visual descriptors per label for classification by description. */
+  descriptors?: DescriptorMap;
+}
+
+/** Options for {@link Descry.classify}. */
+export type ClassifyOptions = PredictOptions & {
+  templates?: readonly string[];
+  descriptors?: DescriptorMap;
+};
+
+/** A CLIP-family model ready to classify. */
+export class Descry {
+  readonly info: ModelInfo;
+  readonly #files: ModelFiles;
+  readonly #config: ModelConfig;
+  readonly #preprocessor: PreprocessorConfig;
+  readonly #text: TextEncoder;
+  readonly #vision: VisionEncoder;
+  readonly #prompts: PromptEmbeddingCache;
+  readonly #maxImagePixels: number;
+
+  private constructor(init: {
+    files: ModelFiles;
+    config: ModelConfig;
+    preprocessor: PreprocessorConfig;
+    fingerprint: string;
+    options: LoadOptions;
+  }) {
+    const { files, config, preprocessor, options } = init;
+    this.#files = files;
+    this.#config = config;
+    this.#preprocessor = preprocessor;
+    this.#maxImagePixels = options.maxImagePixels ?? 40_000_000;
+    const backend = memoize(async () => {
+      const chosen = options.backend;
+      if (!chosen) return runtime().backend();
+      return typeof chosen === 'function' ? chosen() : chosen;
+    });
+    const tokenizer = memoize(async () => {
+      const [json, tokenizerConfig] = await Promise.all([
+        this.#readJson('tokenizer.json'),
+        this.#readJson('tokenizer_config.json').catch(() => ({})),
+      ]);
+      return new PromptTokenizer(json as object, tokenizerConfig as Record<string, unknown>, {
+        maxLength: config.maxTextLength,
+        padding: config.family === 'siglip' ? 'max_length' : 'longest',
+      });
+    });
+    this.#text = new TextEncoder({
+      backend,
+      tokenizer,
+      model: () => files.read(onnxPath('text', options.textDtype ?? options.dtype ?? 'fp32')),
+    });
+    this.#vision = new VisionEncoder({
+      backend,
+      model: () => files.read(onnxPath('vision', options.visionDtype ?? options.dtype ?? 'fp32')),
+    });
+    this.#prompts = new PromptEmbeddingCache((texts) => this.#text.embed(texts));
+    this.info = {
+      id: files.id,
+      fingerprint: init.fingerprint,
+      family: config.family,
+      projectionDim: config.projectionDim,
+      logitScale: config.logitScale,
+      logitBias: config.logitBias,
+      imageSize: { height: preprocessor.cropHeight, width: preprocessor.cropWidth },
+    };
+  }
+
+  /**
+   * Load a model. Only config.json and preprocessor_config.json are read now; the encoders load
+   * on first use, each separately.
+   */
+  static async load(source: ModelSource, options: LoadOptions = {}): Promise<Descry> {
+    const files = await runtime().resolveSource(source, options);
+    const read = async (path: string) => {
+      const bytes = await files.read(path);
+      try {
+        return { bytes, json: JSON.parse(new TextDecoder().decode(bytes)) as unknown };
+      } catch (cause) {
+        throw new ModelLoadError('model_config_invalid', `${path} of ${files.id} is not valid JSON`, { cause });
+      }
+    };
+    const [config, preprocessor] = await Promise.all([read('config.json'), read('preprocessor_config.json')]);
+    const fingerprint = await sha256Hex([config.bytes, preprocessor.bytes]);
+    return new Descry({
+      files,
+      config: parseModelConfig(config.json, options),
+      preprocessor: parsePreprocessorConfig(preprocessor.json),
+      fingerprint,
+      options,
+    });
+  }
+
+  /** Whether each encoder has been loaded (the text encoder stays unloaded with compiled classifiers). */
+  get loaded(): { text: boolean; vision: boolean } {
+    return { text: this.#text.loaded, vision: this.#vision.loaded };
+  }
+
+  /** Embed images; rows are L2-normalised, in input order. */
+  async embedImages(images: readonly ImageInput[]): Promise<Matrix> {
+    if (images.length === 0) throw new InvalidInputError('invalid_input', 'no images given');
+    const rgba = await Promise.all(images.map((image) => toRgba(image, { maxPixels: this.#maxImagePixels })));
+    const { data, dims } = preprocessBatch(rgba, this.#preprocessor);
+    return this.#vision.embed(data, dims);
+  }
+
+  /** Embed texts as they are (no template); rows are L2-normalised. */
+  async embedTexts(texts: readonly string[]): Promise<Matrix> {
+    if (texts.length === 0) throw new InvalidInputError('invalid_input', 'no texts given');
+    return this.#prompts.embed(texts);
+  }
+
+  /** Compile a label set (and optional descriptors) into a classifier for this model. */
+  async compile(spec: ClassifierSpec): Promise<CompiledClassifier> {
+    const labels = validateLabels(spec.labels);
+    const templates = [...(spec.templates?.length ? spec.templates : [DEFAULT_TEMPLATE])];
+    const prompts = labels.flatMap((label) => templates.map((t) => applyTemplate(t, label)));
+    const embedded = await this.#prompts.embed(prompts);
+    const weights = classWeightsFromTemplates(
+      labels.map((_, c) => templates.map((_, t) => matrixRow(embedded, c * templates.length + t))),
+    );
+    let descriptors: ClassDescriptors[] | undefined;
+    if (spec.descriptors) {
+      const lists = labels.map((label) => [...(spec.descriptors?.[label] ?? [])]);
+      const all = lists.flatMap((list, i) => list.map((d) => descriptorPrompt(labels[i]!, d)));
+      const rows = all.length ? await this.#prompts.embed(all) : { rows: 0, cols: weights.cols, data: new Float32Array() };
+      let row = 0;
+      descriptors = lists.map((list) => {
+        const data = rows.data.slice(row * rows.cols, (row + list.length) * rows.cols);
+        row += list.length;
+        return { descriptors: list, embeddings: { rows: list.length, cols: weights.cols, data } };
+      });
+    }
+    return new CompiledClassifier({
+      labels,
+      templates,
+      weights,
+      ...(descriptors ? { descriptors } : {}),
+      fingerprint: this.info.fingerprint,
+      model: this.info.id,
+    });
+  }
+
+  /** Load a serialised classifier, refusing one compiled for another model. */
+  loadClassifier(bytes: Uint8Array): CompiledClassifier {
+    return CompiledClassifier.fromBytes(bytes, this.info.fingerprint);
+  }
+
+  /**
+   * Classify images against labels or a compiled classifier. One result per image, predictions
+   * sorted by score.
+   */
+  async classify(
+    images: ImageInput | readonly ImageInput[],
+    target: readonly string[] | CompiledClassifier,
+    options: ClassifyOptions = {},
+  ): Promise<ClassificationResult[]> {
+    const list = Array.isArray(images) ? (images as readonly ImageInput[]) : [images as ImageInput];
+    let classifier: CompiledClassifier;
+    if (target instanceof CompiledClassifier) {
+      target.assertModel(this.info.fingerprint, this.info.id);
+      classifier = target;
+    } else {
+      classifier = await this.compile({
+        labels: target,
+        ...(options.templates ? { templates: options.templates } : {}),
+        ...(options.descriptors ? { descriptors: options.descriptors } : {}),
+      });
+    }
+    const imageEmbeddings = await this.embedImages(list);
+    return predict(imageEmbeddings, classifier, this.#scoring(), options, (texts) => this.embedTexts(texts));
+  }
+
+  #scoring() {
+    return {
+      logitScale: this.#config.logitScale,
+      logitBias: this.#config.logitBias,
+      activation: this.#config.family === 'siglip' ? ('sigmoid' as const) : ('softmax' as const),
+    };
+  }
+
+  async #readJson(path: string): Promise<unknown> {
+    return JSON.parse(new TextDecoder().decode(await this.#files.read(path)));
+  }
+}
+
+function validateLabels(labels: readonly string[]): string[] {
+  if (!Array.isArray(labels) || labels.length === 0) {
+    throw new InvalidInputError('labels_empty', 'at least one label is required');
+  }
+  const clean = labels.map((label, i) => {
+    if (typeof label !== 'string' || label.trim() === '') {
+      throw new InvalidInputError('invalid_input', `label ${i} is empty or not a string`);
+    }
+    return label.trim();
+  });
+  if (new Set(clean).size !== clean.length) {
+    throw new InvalidInputError('invalid_input', 'labels must be unique');
+  }
+  return clean;
+}
+
+function memoize<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= make();
+    value.catch(() => {
+      value = undefined;
+    });
+    return value;
+  };
+}
+
+async function sha256Hex(parts: Uint8Array[]): Promise<string> {
+  const length = parts.reduce((n, p) => n + p.byteLength, 0);
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.byteLength;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', joined));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}

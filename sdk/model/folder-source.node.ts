@@ -1,0 +1,32 @@
+/** A model in a local folder (Node only). */
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ModelLoadError } from '../errors.js';
+import type { ModelFiles } from './source.js';
+
+/** Files of a model folder in the transformers.js layout. */
+export function folderSource(folder: string): ModelFiles {
+  const root = resolve(folder);
+  return {
+    id: root,
+    async read(path) {
+      try {
+        return new Uint8Array(await readFile(join(root, path)));
+      } catch (cause) {
+        throw new ModelLoadError('model_load_failed', `model folder ${root} has no readable ${path}`, {
+          cause,
+          details: { path },
+        });
+      }
+    },
+  };
+}
+
+/** True when `path` is an existing directory. */
+export async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Descry for Node. Adds local model folders, a disk cache for downloads, and onnxruntime-node
+ * when it is installed (falling back to onnxruntime-web's wasm).
+ */
+import type { LoadOptions, ModelSource } from './descry.js';
+import type { OnnxBackend } from './model/backend.js';
+import { ortNodeBackend } from './model/backends/ort-node.js';
+import { ortWebBackend } from './model/backends/ort-web.js';
+import { diskDownloadCache } from './model/disk-cache.node.js';
+import { folderSource, isFolder } from './model/folder-source.node.js';
+import { hubSource, isHubId, type ModelFiles, urlSource } from './model/source.js';
+import { resolvePortableSource, setRuntime } from './runtime.js';
+
+let chosen: Promise<OnnxBackend> | undefined;
+
+async function resolveNodeSource(source: ModelSource, options: LoadOptions): Promise<ModelFiles> {
+  if (typeof source !== 'string' && !(source instanceof URL)) return resolvePortableSource(source, options);
+  const spec = source.toString();
+  const path = spec.startsWith('file://') ? new URL(spec).pathname : spec;
+  if (await isFolder(path)) return folderSource(path);
+  const common = {
+    cache: diskDownloadCache(),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+  if (/^https?:\/\//.test(spec)) return urlSource(spec, common);
+  if (isHubId(spec)) {
+    return hubSource(spec, {
+      ...common,
+      ...(options.revision ? { revision: options.revision } : {}),
+      ...(options.hubEndpoint ? { endpoint: options.hubEndpoint } : {}),
+    });
+  }
+  return folderSource(path); // reports the missing folder clearly on first read
+}
+
+setRuntime({
+  backend: () => {
+    chosen ??= (async () => (await ortNodeBackend()) ?? ortWebBackend())();
+    return chosen;
+  },
+  resolveSource: resolveNodeSource,
+});
+
+export { folderSource } from './model/folder-source.node.js';
+export { diskDownloadCache } from './model/disk-cache.node.js';
+export { ortNodeBackend } from './model/backends/ort-node.js';
+export * from './index.js';

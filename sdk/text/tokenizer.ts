@@ -1,0 +1,87 @@
+/**
+ * Tokenisation with the transformers.js tokenizer family (@huggingface/tokenizers) from a model's
+ * tokenizer.json. That library encodes one text at a time; padding and truncation are added here
+ * the way Hugging Face's Python tokenizers do them, as the model's config asks:
+ * - CLIP: pad to the longest text of the batch, truncate to the context length keeping the end token
+ *   (the text encoder pools there);
+ * - SigLIP: fixed padding to `max_length` (the model was trained on padded sequences).
+ */
+import { Tokenizer } from '@huggingface/tokenizers';
+import { InvalidInputError } from '../errors.js';
+
+/** A batch of token ids ready for the text encoder. */
+export interface TokenBatch {
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+  batch: number;
+  length: number;
+}
+
+/** How sequences are padded. */
+export type PaddingStrategy = 'longest' | 'max_length';
+
+/** Tokenizes prompts into fixed-shape batches. */
+export class PromptTokenizer {
+  readonly #tokenizer: Tokenizer;
+  readonly #maxLength: number;
+  readonly #padId: number;
+  readonly #padding: PaddingStrategy;
+
+  /**
+   * @param tokenizerJson parsed tokenizer.json
+   * @param tokenizerConfig parsed tokenizer_config.json (may be empty)
+   * @param options context length of the text encoder and the padding strategy
+   */
+  constructor(
+    tokenizerJson: object,
+    tokenizerConfig: Record<string, unknown>,
+    options: { maxLength: number; padding: PaddingStrategy },
+  ) {
+    this.#tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    const configMax = Number(tokenizerConfig.model_max_length);
+    this.#maxLength = Number.isFinite(configMax) && configMax > 0 && configMax < 1e6 ? Math.min(configMax, options.maxLength) : options.maxLength;
+    this.#padding = options.padding;
+    this.#padId = resolvePadId(this.#tokenizer, tokenizerConfig);
+  }
+
+  /** The context length sequences are truncated or padded to. */
+  get maxLength(): number {
+    return this.#maxLength;
+  }
+
+  /** Token ids of one text, with special tokens, truncated to the context length. */
+  encode(text: string): number[] {
+    const ids = this.#tokenizer.encode(text).ids;
+    if (ids.length <= this.#maxLength) return ids;
+    // Keep the end token: CLIP-style encoders pool at it.
+    return [...ids.slice(0, this.#maxLength - 1), ids[ids.length - 1]!];
+  }
+
+  /** Tokenize a batch, padded on the right. */
+  encodeBatch(texts: readonly string[]): TokenBatch {
+    if (texts.length === 0) throw new InvalidInputError('invalid_input', 'no texts to encode');
+    const encoded = texts.map((text) => this.encode(text));
+    const length =
+      this.#padding === 'max_length' ? this.#maxLength : Math.max(...encoded.map((ids) => ids.length));
+    const inputIds = new BigInt64Array(texts.length * length).fill(BigInt(this.#padId));
+    const attentionMask = new BigInt64Array(texts.length * length);
+    encoded.forEach((ids, row) => {
+      for (let i = 0; i < ids.length; i++) {
+        inputIds[row * length + i] = BigInt(ids[i]!);
+        attentionMask[row * length + i] = 1n;
+      }
+    });
+    return { inputIds, attentionMask, batch: texts.length, length };
+  }
+}
+
+function resolvePadId(tokenizer: Tokenizer, config: Record<string, unknown>): number {
+  const token = (value: unknown): string | undefined =>
+    typeof value === 'string' ? value : (value as { content?: string } | undefined)?.content;
+  for (const candidate of [token(config.pad_token), token(config.eos_token), '<|endoftext|>', '</s>', '<pad>']) {
+    if (candidate === undefined) continue;
+    const id = tokenizer.token_to_id(candidate);
+    if (id !== undefined) return id;
+  }
+  return 0;
+}
