@@ -1,0 +1,61 @@
+/**
+ * Description generation for classification by description (Menon & Vondrick) and FuDD
+ * (Esfandiarpoor & Bach): one {@link DescriptionSource} interface with sources on any AI SDK
+ * model, OpenAI-compatible endpoints, Workers AI and static JSON; the prompts and tolerant
+ * parsers; caches on any store; and batch helpers that respect a deadline.
+ *
+ * Pair orientation: every {@link PairDescription} lists its classes in canonical order
+ * ({@link orderPair}: `[a, b].sort()`), and `prompt_pair[i]` describes `classes[i]`.
+ *
+ * @module
+ */
+
+export { type PoolOptions, type Settled, settleAll } from './bounded-pool.js';
+export {
+  type DescribeClassesOptions,
+  type DescribedClasses,
+  describeClasses,
+} from './describe-classes.js';
+export {
+  type DescribedPairs,
+  type DescribePairsOptions,
+  describePairs,
+  type PairFailure,
+} from './describe-pairs.js';
+export { type DescriptionCacheOptions, DescriptorCache, PairDescriptionCache } from './description-cache.js';
+export type {
+  AttributeDescription,
+  DescriptionSource,
+  DescriptorRequestOptions,
+  PairDescription,
+  SourceCallOptions,
+} from './description-source.js';
+export { type DescriptorListOptions, parseDescriptorList } from './descriptor-list-parser.js';
+export {
+  type LanguageModelSourceOptions,
+  languageModelSource,
+  type PairOutputMode,
+} from './language-model-source.js';
+export { type OpenAICompatibleSourceOptions, openAICompatibleSource } from './openai-compatible.js';
+export {
+  normalizePairAnswer,
+  type PairAnswer,
+  pairAnswerSchema,
+  parsePairDescriptionText,
+} from './pair-description-parser.js';
+export { orderPair, sideOf } from './pair-order.js';
+export {
+  allPairs,
+  type PrecomputeOptions,
+  type PrecomputeProgress,
+  type PrecomputeReport,
+  precomputePairs,
+} from './precompute.js';
+export { descriptorMessages, pairJsonMessages, pairTextMessages } from './prompts.js';
+export {
+  type StaticDescriptions,
+  type StaticSourceOptions,
+  staticDescriptionsSchema,
+  staticSource,
+} from './static.js';
+export { type WorkersAISourceOptions, workersAISource } from './workers-ai.js';

@@ -1,0 +1,106 @@
+/**
+ * The prompts sent to LLMs. The descriptor prompt is Menon & Vondrick's few-shot prompt turned
+ * into chat turns; the pair prompt asks for FuDD's differential descriptions.
+ */
+
+import type { ModelMessage } from 'ai';
+
+/** "a" or "an" before `noun`, by its first letter (good enough for class names). */
+export function indefiniteArticle(noun: string): 'a' | 'an' {
+  return /^[aeiou]/i.test(noun.trim()) ? 'an' : 'a';
+}
+
+function descriptorQuestion(label: string, context?: string): string {
+  const subject = context === undefined ? label : `${label} (a kind of ${context})`;
+  return `What are useful visual features for distinguishing ${indefiniteArticle(label)} ${subject} in a photo?`;
+}
+
+// The two worked examples of Menon & Vondrick's prompt, verbatim.
+const DESCRIPTOR_EXAMPLES: Array<{ label: string; features: string[] }> = [
+  {
+    label: 'lemur',
+    features: [
+      'four-limbed primate',
+      'black, grey, white, brown, or red-brown',
+      'wet and hairless nose with curved nostrils',
+      'long tail',
+      'large eyes',
+      'furry bodies',
+      'clawed hands and feet',
+    ],
+  },
+  {
+    label: 'television',
+    features: [
+      'electronic device',
+      'black or grey',
+      'a large, rectangular screen',
+      'a stand or mount to support the screen',
+      'one or more speakers',
+      'a power cord',
+      'input ports for connecting to other devices',
+      'a remote control',
+    ],
+  },
+];
+
+const DESCRIPTOR_SYSTEM =
+  'You describe what things look like in photographs. Answer with a bulleted list only: one short ' +
+  'visual feature per line, each starting with "- ", no introduction, no closing remarks.';
+
+/** Chat messages asking for visual descriptors of `label`. */
+export function descriptorMessages(label: string, context?: string): ModelMessage[] {
+  const messages: ModelMessage[] = [{ role: 'system', content: DESCRIPTOR_SYSTEM }];
+  for (const example of DESCRIPTOR_EXAMPLES) {
+    messages.push({ role: 'user', content: descriptorQuestion(example.label) });
+    messages.push({
+      role: 'assistant',
+      content:
+        `There are several useful visual features to tell there is ${indefiniteArticle(example.label)} ` +
+        `${example.label} in a photo:\n${example.features.map((f) => `- ${f}`).join('\n')}`,
+    });
+  }
+  messages.push({ role: 'user', content: descriptorQuestion(label, context) });
+  return messages;
+}
+
+const PAIR_SYSTEM =
+  'You are an expert at telling visually similar categories apart in photographs. Describe only what ' +
+  'a camera can see.';
+
+function pairTask(a: string, b: string, maxAttributes: number): string {
+  return (
+    `I need to tell photos of "${a}" apart from photos of "${b}". List up to ${maxAttributes} visual ` +
+    'attributes that differ between them. For each attribute, write one sentence for each of the two ' +
+    `classes describing that attribute as seen in a photo, in the style "a photo of ${indefiniteArticle(a)} ` +
+    `${a}, which has ...".`
+  );
+}
+
+/** Messages asking for pair descriptions as JSON (structured output). */
+export function pairJsonMessages(a: string, b: string, maxAttributes: number): ModelMessage[] {
+  const shape = JSON.stringify({
+    attributes: [{ attr_type: 'attribute name', descriptions: { [a]: 'sentence', [b]: 'sentence' } }],
+  });
+  return [
+    { role: 'system', content: PAIR_SYSTEM },
+    {
+      role: 'user',
+      content: `${pairTask(a, b, maxAttributes)}\nAnswer with JSON only, shaped exactly like ${shape}, using the two class names as the keys of "descriptions".`,
+    },
+  ];
+}
+
+/** Messages asking for pair descriptions as plain text, for endpoints without JSON mode. */
+export function pairTextMessages(a: string, b: string, maxAttributes: number): ModelMessage[] {
+  return [
+    { role: 'system', content: PAIR_SYSTEM },
+    {
+      role: 'user',
+      content:
+        `${pairTask(a, b, maxAttributes)}\nAnswer in exactly this format, with no other text:\n` +
+        `Attribute: <attribute name>\n${a}: <sentence>\n${b}: <sentence>\n\n` +
+        'and a blank line between attributes.',
+    },
+  ];
+}
