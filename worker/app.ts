@@ -1,0 +1,99 @@
+/**
+ * The Descry HTTP service as one Hono app. Hosts (Workers, Node) build the dependencies once
+ * and call {@link createApp}; the same app then serves every request of that isolate/process.
+ */
+
+import { swaggerUI } from '@hono/swagger-ui';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { cors } from 'hono/cors';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { requestId } from 'hono/request-id';
+import packageJson from '../package.json' with { type: 'json' };
+import { MethodResources } from './method-resources.js';
+import { apiKeyAuth } from './middleware/api-key-auth.js';
+import { problemErrorHandler, problemNotFound } from './middleware/problem-handler.js';
+import { requestBodyLimit } from './middleware/request-body-limit.js';
+import { problemResponse } from './problem.js';
+import { adaptRoutes } from './routes/adapt.js';
+import { classifierRoutes } from './routes/classifiers.js';
+import { classifyRoutes } from './routes/classify.js';
+import { describeRoutes } from './routes/describe.js';
+import { embeddingsRoutes } from './routes/embeddings.js';
+import { healthRoutes } from './routes/health.js';
+import { huggingFaceRoutes } from './routes/hugging-face.js';
+import type { ServiceDeps } from './service-deps.js';
+import { StoredClassifiers } from './stored-classifiers.js';
+import { rejectInvalid } from './validation-problem.js';
+
+/** Paths that need an API key and count against the body limit. */
+const PROTECTED = ['/v1/*', '/models/*'] as const;
+
+/** Build the app over `deps`. */
+export function createApp(deps: ServiceDeps) {
+  const { config } = deps;
+  const classifiers = new StoredClassifiers(deps.classifiers);
+  const resources = new MethodResources({
+    descriptions: deps.classifiers,
+    adaptations: deps.adaptations,
+    source: deps.descriptions,
+  });
+  const app = new OpenAPIHono({ defaultHook: rejectInvalid });
+
+  app.use(requestId());
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problemResponse(c, 405, 'method_not_allowed', `${c.req.method} is not allowed here.`, {
+          headers: { Allow: methods.join(', ') },
+        }),
+    }),
+  );
+  if (config.corsOrigins.length > 0) {
+    const origin = config.corsOrigins.includes('*') ? '*' : config.corsOrigins;
+    app.use(
+      cors({
+        origin,
+        allowHeaders: ['Authorization', 'Content-Type'],
+        exposeHeaders: ['X-Request-Id'],
+        maxAge: 600,
+      }),
+    );
+  }
+  for (const path of PROTECTED) {
+    // Authenticate first: an anonymous caller must not be able to make us read a large body.
+    app.use(path, apiKeyAuth({ keys: config.apiKeys, dev: config.dev }));
+    app.use(path, requestBodyLimit(config.limits.maxBodyBytes));
+  }
+  app.onError(problemErrorHandler);
+  app.notFound(problemNotFound);
+
+  const routes = app
+    .route('/', healthRoutes(deps))
+    .route('/', classifyRoutes(deps, classifiers, resources))
+    .route('/', embeddingsRoutes(deps))
+    .route('/', classifierRoutes(deps, classifiers, resources))
+    .route('/', adaptRoutes(deps, classifiers, resources))
+    .route('/', describeRoutes(deps, classifiers, resources))
+    .route('/', huggingFaceRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'One of the keys in DESCRY_API_KEYS',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Descry',
+      version: packageJson.version,
+      description:
+        'Zero-shot image classification with CLIP-style models. Errors are RFC 9457 problem+json with a stable `code`.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  return routes;
+}
+
+/** The app's route types, for `hc<AppType>()` from hono/client. */
+export type AppType = ReturnType<typeof createApp>;

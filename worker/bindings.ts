@@ -1,0 +1,33 @@
+/** The Worker's bindings, vars and secrets, as declared in wrangler.toml. */
+
+/** Environment of the Descry Worker. */
+export interface WorkerBindings {
+  /** Compiled classifiers and LLM description caches. */
+  CLASSIFIERS: KVNamespace;
+  /** TFUP adaptation caches (R2 for its compare-and-swap). */
+  ADAPTATIONS: R2Bucket;
+  /** Optional model files under MODEL_R2_PREFIX, when DESCRY_MODEL is "r2". */
+  MODEL_BUCKET?: R2Bucket;
+  /** Workers AI, for DESCRY_LLM = "workers-ai". */
+  AI?: Ai;
+  /** "embedded" (default), "r2", or an https:// base URL of a Hugging Face style model folder. */
+  DESCRY_MODEL?: string;
+  MODEL_R2_PREFIX?: string;
+  /** "none" (default), "workers-ai", "openai-compatible" or "static". */
+  DESCRY_LLM?: string;
+  LLM_MODEL?: string;
+  LLM_BASE_URL?: string;
+  /** Secret. */
+  LLM_API_KEY?: string;
+  /** JSON of descriptors/pairs for DESCRY_LLM = "static". */
+  LLM_STATIC_DESCRIPTIONS?: string;
+  /** Secret: comma-separated bearer keys. */
+  DESCRY_API_KEYS?: string;
+  DESCRY_DEV?: string;
+  DESCRY_CORS_ORIGINS?: string;
+  DESCRY_MAX_BODY_BYTES?: string;
+  DESCRY_MAX_IMAGE_PIXELS?: string;
+  DESCRY_MAX_LABELS?: string;
+  DESCRY_MAX_IMAGES?: string;
+  DESCRY_MAX_TEXTS?: string;
+}

@@ -1,0 +1,108 @@
+/**
+ * Service configuration read from Worker vars/secrets or process.env. Everything a deployment
+ * tunes lives here, so routes never read the environment themselves.
+ */
+
+/** Upper bounds on one request; each is enforced before the expensive work it protects. */
+export interface ServiceLimits {
+  /** Request body size in bytes; larger bodies get 413 before they are buffered. */
+  maxBodyBytes: number;
+  /** Width × height of one image, read from its header before decoding. */
+  maxImagePixels: number;
+  /** Candidate labels per request or classifier. */
+  maxLabels: number;
+  /** Images per request. */
+  maxImages: number;
+  /** Texts per embeddings request. */
+  maxTexts: number;
+}
+
+/** Resolved service configuration. */
+export interface ServiceConfig {
+  /** Accepted bearer keys. Empty means no key can authenticate. */
+  apiKeys: string[];
+  /** Development mode: with no keys configured the API is open. Never set it in production. */
+  dev: boolean;
+  /** Origins allowed by CORS; `['*']` for any, empty to send no CORS headers. */
+  corsOrigins: string[];
+  limits: ServiceLimits;
+}
+
+/** Defaults sized for a Worker with 128 MB of memory and a small CLIP model. */
+export const DEFAULT_LIMITS: ServiceLimits = {
+  maxBodyBytes: 8 * 1024 * 1024,
+  maxImagePixels: 4096 * 4096,
+  maxLabels: 256,
+  maxImages: 16,
+  maxTexts: 256,
+};
+
+/** Environment variable names, shared by wrangler.toml, the Node server and the docs. */
+export const CONFIG_VARS = {
+  apiKeys: 'DESCRY_API_KEYS',
+  dev: 'DESCRY_DEV',
+  corsOrigins: 'DESCRY_CORS_ORIGINS',
+  maxBodyBytes: 'DESCRY_MAX_BODY_BYTES',
+  maxImagePixels: 'DESCRY_MAX_IMAGE_PIXELS',
+  maxLabels: 'DESCRY_MAX_LABELS',
+  maxImages: 'DESCRY_MAX_IMAGES',
+  maxTexts: 'DESCRY_MAX_TEXTS',
+} as const;
+
+function list(value: unknown): string[] {
+  if (typeof value !== 'string') return [];
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+function flag(value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  return typeof value === 'string' && ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase());
+}
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const parsed = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isSafeInteger(parsed) || parsed <= 0) {
+    // A typo in a limit must stop the deploy, not silently disable the limit.
+    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+}
+
+/**
+ * Read the configuration from a flat record of variables (Worker `env` or `process.env`).
+ * Throws a plain Error on a malformed limit: that is an operator mistake, not a request error.
+ */
+export function readServiceConfig(vars: Record<string, unknown>): ServiceConfig {
+  return {
+    apiKeys: list(vars[CONFIG_VARS.apiKeys]),
+    dev: flag(vars[CONFIG_VARS.dev]),
+    corsOrigins: list(vars[CONFIG_VARS.corsOrigins]),
+    limits: {
+      maxBodyBytes: positiveInteger(
+        CONFIG_VARS.maxBodyBytes,
+        vars[CONFIG_VARS.maxBodyBytes],
+        DEFAULT_LIMITS.maxBodyBytes,
+      ),
+      maxImagePixels: positiveInteger(
+        CONFIG_VARS.maxImagePixels,
+        vars[CONFIG_VARS.maxImagePixels],
+        DEFAULT_LIMITS.maxImagePixels,
+      ),
+      maxLabels: positiveInteger(
+        CONFIG_VARS.maxLabels,
+        vars[CONFIG_VARS.maxLabels],
+        DEFAULT_LIMITS.maxLabels,
+      ),
+      maxImages: positiveInteger(
+        CONFIG_VARS.maxImages,
+        vars[CONFIG_VARS.maxImages],
+        DEFAULT_LIMITS.maxImages,
+      ),
+      maxTexts: positiveInteger(CONFIG_VARS.maxTexts, vars[CONFIG_VARS.maxTexts], DEFAULT_LIMITS.maxTexts),
+    },
+  };
+}

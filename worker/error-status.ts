@@ -1,0 +1,35 @@
+/**
+ * Which HTTP status each SDK error code means. Bad input is always 4xx; only failures of the
+ * service or its dependencies are 5xx.
+ */
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { DescryErrorCode } from '../sdk/errors.js';
+
+// Partial: a code added to the SDK later falls back to 500 until it is mapped here.
+const STATUS: Partial<Record<DescryErrorCode | 'store_conflict', ContentfulStatusCode>> = {
+  store_conflict: 409,
+  image_empty: 422,
+  image_unsupported_format: 415,
+  image_corrupt: 422,
+  image_too_large: 422,
+  image_fetch_failed: 422,
+  invalid_input: 422,
+  labels_empty: 422,
+  labels_too_many: 422,
+  model_mismatch: 409,
+  classifier_format_invalid: 409,
+  not_found: 404,
+  llm_failed: 502,
+  llm_output_invalid: 502,
+  llm_timeout: 504,
+  model_load_failed: 503,
+  model_config_invalid: 503,
+  store_failed: 503,
+  tokenizer_failed: 500,
+  backend_failed: 500,
+};
+
+/** HTTP status for an SDK error code. */
+export function statusOfDescryError(code: string): ContentfulStatusCode {
+  return STATUS[code as DescryErrorCode] ?? 500;
+}

@@ -1,0 +1,86 @@
+/**
+ * Self-hosting: the same app on Node with @hono/node-server, classifiers and adaptation caches
+ * in files (or memory), the model from a local folder, URL or hub id.
+ *
+ *   node --import tsx worker/node.ts        # PORT, DESCRY_MODEL_DIR, DESCRY_DATA_DIR, DESCRY_* vars
+ */
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { Descry } from '../sdk/node.js';
+import { FileStore } from '../sdk/store/file.js';
+import type { KeyValueStore } from '../sdk/store/key-value-store.js';
+import { MemoryStore } from '../sdk/store/memory.js';
+import { createApp } from './app.js';
+import { readServiceConfig } from './config.js';
+import { engineLoader } from './engine-loader.js';
+import { configuredDescriptionSource } from './llm/configured-description-source.js';
+import type { ServiceDeps } from './service-deps.js';
+
+/** The model folder in the repository, used when nothing else is configured. */
+export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../models/emoji-clip', import.meta.url));
+
+/** Options of {@link startNodeServer}. */
+export interface NodeServerOptions {
+  /** Port; 0 picks a free one. Default 8787. */
+  port?: number;
+  /** Default 127.0.0.1: exposing the service is a deliberate choice. */
+  hostname?: string;
+  /** Model folder, URL or hub id. Default: the embedded emoji-clip folder. */
+  model?: string;
+  /** Folder for classifiers and adaptation caches; without it they live in memory. */
+  dataDir?: string;
+  /** Variables (DESCRY_API_KEYS, limits, LLM...). Default: process.env. */
+  vars?: Record<string, string | undefined>;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:8787. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Build the dependencies for Node. */
+export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps {
+  const vars = options.vars ?? process.env;
+  const config = readServiceConfig(vars);
+  const model = options.model ?? vars.DESCRY_MODEL_DIR ?? DEFAULT_MODEL_DIR;
+  const store = (name: string): KeyValueStore =>
+    options.dataDir ? new FileStore(join(options.dataDir, name)) : new MemoryStore();
+  return {
+    config,
+    ...engineLoader(() => Descry.load(model, { maxImagePixels: config.limits.maxImagePixels })),
+    classifiers: store('classifiers'),
+    adaptations: store('adaptations'),
+    descriptions: configuredDescriptionSource(vars),
+    runtime: `node ${process.versions.node}`,
+  };
+}
+
+/** Start the service; resolves once it listens. */
+export function startNodeServer(options: NodeServerOptions = {}): Promise<RunningServer> {
+  const app = createApp(nodeDeps(options));
+  return new Promise((resolve, reject) => {
+    const server = serve(
+      { fetch: app.fetch, port: options.port ?? 8787, hostname: options.hostname ?? '127.0.0.1' },
+      (info: AddressInfo) => {
+        resolve({
+          url: `http://${info.address}:${info.port}`,
+          close: () => new Promise((done, fail) => server.close((error) => (error ? fail(error) : done()))),
+        });
+      },
+    );
+    server.once('error', reject);
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const server = await startNodeServer({
+    port: Number(process.env.PORT ?? 8787),
+    hostname: process.env.HOST ?? '127.0.0.1',
+    dataDir: process.env.DESCRY_DATA_DIR ?? '.data/descry',
+  });
+  console.log(`Descry listening on ${server.url} (docs: ${server.url}/docs)`);
+}

@@ -1,0 +1,79 @@
+/**
+ * POST /v1/classifiers/{id}/adapt: add unlabelled images to the classifier's TFUP cache. The
+ * cache is updated by compare-and-swap with retries, so concurrent calls never lose images.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { assertRequestLimits } from '../classify-input.js';
+import type { MethodResources } from '../method-resources.js';
+import { assertPixelLimit, bytesOfEncodedImage, bytesOfUpload } from '../request-images.js';
+import { bodyEncoding } from '../request-media-type.js';
+import { ClassifierIdSchema, EncodedImageSchema, problemResponses, UploadSchema } from '../schemas.js';
+import type { ServiceDeps } from '../service-deps.js';
+import type { StoredClassifiers } from '../stored-classifiers.js';
+import { rejectInvalid } from '../validation-problem.js';
+
+const AdaptJsonSchema = z.object({ images: z.array(EncodedImageSchema).min(1) }).openapi('AdaptRequest');
+const AdaptFormSchema = z
+  .object({ image: z.union([UploadSchema, z.array(UploadSchema)]) })
+  .openapi('AdaptForm');
+
+export const AdaptResponseSchema = z
+  .object({
+    id: z.string(),
+    added: z.number().int().openapi({ description: 'Images added by this call' }),
+    size: z.number().int().openapi({ description: 'Images in the cache now' }),
+    attempts: z.number().int().openapi({ description: 'Compare-and-swap attempts this call needed' }),
+  })
+  .openapi('AdaptResponse');
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/classifiers/{id}/adapt',
+  tags: ['classifiers'],
+  summary: 'Add unlabelled images to the TFUP cache of a classifier',
+  security: [{ bearerAuth: [] }],
+  request: {
+    params: z.object({ id: ClassifierIdSchema }),
+    body: {
+      required: false,
+      content: {
+        'application/json': { schema: AdaptJsonSchema },
+        'multipart/form-data': { schema: AdaptFormSchema },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'The cache after the update',
+      content: { 'application/json': { schema: AdaptResponseSchema } },
+    },
+    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 503),
+  },
+});
+
+/** Routes of the adaptation endpoint. */
+export function adaptRoutes(deps: ServiceDeps, classifiers: StoredClassifiers, resources: MethodResources) {
+  return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
+    const { id } = c.req.valid('param');
+    const limits = deps.config.limits;
+    let images: Uint8Array[];
+    if (bodyEncoding(c) === 'json') {
+      const body = c.req.valid('json') as z.infer<typeof AdaptJsonSchema>;
+      assertRequestLimits(limits, { images: body.images.length });
+      images = body.images.map((image, i) => bytesOfEncodedImage(image, `images[${i}]`));
+    } else {
+      const form = c.req.valid('form') as z.infer<typeof AdaptFormSchema>;
+      const files = Array.isArray(form.image) ? form.image : [form.image];
+      assertRequestLimits(limits, { images: files.length });
+      images = await Promise.all(files.map((file, i) => bytesOfUpload(file, `image[${i}]`)));
+    }
+    images.forEach((bytes, i) => {
+      assertPixelLimit(bytes, limits.maxImagePixels, `images[${i}]`);
+    });
+    const engine = await deps.engine();
+    const { classifier } = await classifiers.get(engine, id);
+    const features = await engine.embedImages(images);
+    const outcome = await resources.adapt(id, classifier, features);
+    return c.json({ id, added: images.length, size: outcome.size, attempts: outcome.attempts }, 200);
+  });
+}

@@ -1,0 +1,125 @@
+/** POST /v1/classify: rank labels (or a stored classifier's classes) for each image. */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { CompiledClassifier } from '../../sdk/classifier/compiled.js';
+import type { ClassificationResult } from '../../sdk/types.js';
+import {
+  type ClassifyCommand,
+  ClassifyFormSchema,
+  ClassifyJsonSchema,
+  classifyCommandFromForm,
+  classifyCommandFromJson,
+} from '../classify-input.js';
+import type { MethodResources } from '../method-resources.js';
+import { bodyEncoding } from '../request-media-type.js';
+import { DegradationSchema, MethodSchema, PredictionSchema, problemResponses } from '../schemas.js';
+import type { ServiceDeps } from '../service-deps.js';
+import type { StoredClassifiers } from '../stored-classifiers.js';
+import { rejectInvalid } from '../validation-problem.js';
+
+export const ClassifyResponseSchema = z
+  .object({
+    model: z.string(),
+    method: MethodSchema,
+    results: z.array(
+      z.object({ predictions: z.array(PredictionSchema), degraded: DegradationSchema.optional() }),
+    ),
+    degraded: DegradationSchema.optional(),
+    timings_ms: z.object({ model: z.number(), classify: z.number(), total: z.number() }),
+  })
+  .openapi('ClassifyResponse');
+
+export type ClassifyResponse = z.infer<typeof ClassifyResponseSchema>;
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/classify',
+  tags: ['classification'],
+  summary: 'Classify images against labels or a stored classifier',
+  security: [{ bearerAuth: [] }],
+  request: {
+    body: {
+      required: false,
+      description: 'JSON with base64 images, or multipart with `image` files',
+      content: {
+        'application/json': { schema: ClassifyJsonSchema },
+        'multipart/form-data': { schema: ClassifyFormSchema },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'One result per image, predictions sorted by score',
+      content: { 'application/json': { schema: ClassifyResponseSchema } },
+    },
+    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 503),
+  },
+});
+
+/** Shape SDK results for the wire: drop logits, keep the order by score. */
+export function wireResults(results: ClassificationResult[]): ClassifyResponse['results'] {
+  return results.map((result) => ({
+    predictions: [...result.predictions]
+      .sort((a, b) => b.score - a.score)
+      .map(({ label, score, cosine, evidence }) => ({
+        label,
+        score,
+        cosine,
+        ...(evidence ? { evidence } : {}),
+      })),
+    ...(result.degraded ? { degraded: result.degraded } : {}),
+  }));
+}
+
+/** Routes of the classify endpoint. */
+export function classifyRoutes(
+  deps: ServiceDeps,
+  classifiers: StoredClassifiers,
+  resources: MethodResources,
+) {
+  return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
+    const started = performance.now();
+    const limits = deps.config.limits;
+    const command: ClassifyCommand =
+      bodyEncoding(c) === 'json'
+        ? classifyCommandFromJson(c.req.valid('json') as z.infer<typeof ClassifyJsonSchema>, limits)
+        : await classifyCommandFromForm(c.req.valid('form') as z.infer<typeof ClassifyFormSchema>, limits);
+    const engine = await deps.engine();
+    const loaded = performance.now();
+    let target: readonly string[] | CompiledClassifier;
+    if (command.classifier !== undefined) {
+      target = (await classifiers.get(engine, command.classifier)).classifier;
+    } else {
+      target = command.labels ?? [];
+    }
+    const extra = await resources.optionsFor(command.method, command.classifier, engine);
+    const results = await engine.classify(command.images, target, {
+      method: command.method,
+      ...(command.topK ? { topK: command.topK } : {}),
+      ...(command.templates ? { templates: command.templates } : {}),
+      ...(command.descriptors ? { descriptors: command.descriptors } : {}),
+      signal: c.req.raw.signal,
+      ...extra,
+    });
+    const done = performance.now();
+    const wire = wireResults(results);
+    const degraded = wire.find((result) => result.degraded)?.degraded;
+    return c.json(
+      {
+        model: engine.info.id,
+        method: command.method,
+        results: wire,
+        ...(degraded ? { degraded } : {}),
+        timings_ms: {
+          model: round(loaded - started),
+          classify: round(done - loaded),
+          total: round(done - started),
+        },
+      },
+      200,
+    );
+  });
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

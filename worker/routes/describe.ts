@@ -1,0 +1,72 @@
+/**
+ * POST /v1/classifiers/{id}/describe: ask the configured LLM for visual descriptors of each
+ * label and for FuDD pair descriptions, cache them, and recompile the classifier with them.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MethodResources } from '../method-resources.js';
+import { ClassifierIdSchema, problemResponses } from '../schemas.js';
+import type { ServiceDeps } from '../service-deps.js';
+import type { StoredClassifiers } from '../stored-classifiers.js';
+import { rejectInvalid } from '../validation-problem.js';
+import { ClassifierInfoSchema, classifierInfo } from './classifiers.js';
+
+const DescribeRequestSchema = z
+  .object({
+    refresh: z.boolean().default(false).openapi({ description: 'Ignore cached descriptions and ask again' }),
+  })
+  .openapi('DescribeRequest');
+
+export const DescribeResponseSchema = z
+  .object({
+    classifier: ClassifierInfoSchema,
+    pairs: z.number().int().openapi({ description: 'Label pairs with FuDD descriptions in the cache' }),
+    cached: z.boolean().openapi({ description: 'Whether the descriptors came from the cache' }),
+  })
+  .openapi('DescribeResponse');
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/classifiers/{id}/describe',
+  tags: ['classifiers'],
+  summary: 'Generate descriptors and FuDD pair descriptions with the LLM',
+  security: [{ bearerAuth: [] }],
+  request: {
+    params: z.object({ id: ClassifierIdSchema }),
+    body: { required: false, content: { 'application/json': { schema: DescribeRequestSchema } } },
+  },
+  responses: {
+    200: {
+      description: 'The recompiled classifier',
+      content: { 'application/json': { schema: DescribeResponseSchema } },
+    },
+    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 502, 503, 504),
+  },
+});
+
+/** Routes of the describe endpoint. */
+export function describeRoutes(
+  deps: ServiceDeps,
+  classifiers: StoredClassifiers,
+  resources: MethodResources,
+) {
+  return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
+    const { id } = c.req.valid('param');
+    const { refresh } = c.req.valid('json') as { refresh?: boolean };
+    const engine = await deps.engine();
+    const { classifier } = await classifiers.get(engine, id);
+    const described = await resources.describe(id, classifier, {
+      refresh: refresh === true,
+      signal: c.req.raw.signal,
+    });
+    const recompiled = await engine.compile({
+      labels: classifier.labels,
+      templates: classifier.templates,
+      descriptors: described.descriptors,
+    });
+    await classifiers.put(id, recompiled);
+    return c.json(
+      { classifier: classifierInfo(id, recompiled), pairs: described.pairs, cached: described.cached },
+      200,
+    );
+  });
+}

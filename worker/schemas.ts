@@ -1,0 +1,94 @@
+/**
+ * Zod schemas shared by several routes; they are also the OpenAPI components clients see.
+ */
+import { z } from '@hono/zod-openapi';
+
+/** RFC 9457 problem details. */
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'urn:descry:problem:invalid_input' }),
+    title: z.string().openapi({ example: 'Unprocessable Content' }),
+    status: z.number().int().openapi({ example: 422 }),
+    detail: z.string(),
+    code: z.string().openapi({ example: 'invalid_input' }),
+    instance: z.string().openapi({ example: '/v1/classify' }),
+    request_id: z.string().optional(),
+    errors: z
+      .object({ formErrors: z.array(z.string()), fieldErrors: z.record(z.string(), z.array(z.string())) })
+      .optional(),
+  })
+  .openapi('Problem');
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'Malformed body (JSON or multipart that cannot be parsed)',
+  401: 'Missing or invalid API key',
+  404: 'Unknown classifier or model',
+  409: 'Stored classifier belongs to another model',
+  413: 'Body larger than the configured limit',
+  415: 'Unsupported Content-Type or image format',
+  422: 'Invalid fields or undecodable image',
+  502: 'The LLM failed',
+  503: 'The model or a store is not available',
+  504: 'The LLM timed out',
+};
+
+/** OpenAPI `responses` entries for the given problem statuses. */
+export function problemResponses(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: PROBLEM_DESCRIPTIONS[status] ?? 'Error',
+        content: { 'application/problem+json': { schema: ProblemSchema } },
+      },
+    ]),
+  );
+}
+
+export const MethodSchema = z
+  .enum(['zeroshot', 'descriptions', 'fudd', 'tfup'])
+  .openapi({ description: 'Classification method', example: 'zeroshot' });
+
+export const LabelSchema = z.string().trim().min(1).max(200);
+export const TemplateSchema = z
+  .string()
+  .min(1)
+  .max(300)
+  .refine((t) => t.includes('{}'), 'a template must contain {} where the label goes')
+  .openapi({ example: 'an emoji of {}.' });
+export const DescriptorsSchema = z
+  .record(LabelSchema, z.array(z.string().trim().min(1).max(300)).min(1).max(64))
+  .openapi({ example: { cat: ['whiskers', 'pointed ears'] } });
+
+export const ClassifierIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'ids are 1-64 letters, digits, _ . -, starting alphanumeric')
+  .openapi({ param: { name: 'id', in: 'path' }, example: 'emoji-animals' });
+
+export const EvidenceSchema = z.object({ descriptor: z.string(), cosine: z.number() }).openapi('Evidence');
+
+export const PredictionSchema = z
+  .object({
+    label: z.string(),
+    score: z.number(),
+    cosine: z.number(),
+    evidence: z.array(EvidenceSchema).optional(),
+  })
+  .openapi('Prediction');
+
+export const DegradationSchema = z
+  .object({ requested: MethodSchema, used: MethodSchema, reason: z.string() })
+  .openapi('Degradation');
+
+/** An uploaded file part, documented as binary. */
+export const UploadSchema = z
+  .custom<File>((value) => typeof value === 'object' && value !== null && 'arrayBuffer' in value, {
+    message: 'expected a file upload',
+  })
+  .openapi({ type: 'string', format: 'binary' });
+
+/** Base64 or a base64 data URL. */
+export const EncodedImageSchema = z.string().min(1).openapi({
+  description: 'Base64 image bytes or a base64 data: URL',
+  example: 'data:image/png;base64,iVBORw0…',
+});
