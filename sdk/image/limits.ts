@@ -1,0 +1,50 @@
+/**
+ * Decoding limits, checked against the dimensions a header declares before any pixel buffer is
+ * allocated: a 100-byte file must not be able to ask for gigabytes.
+ */
+import { ImageDecodeError } from '../errors.js';
+
+/** Default pixel budget: 40 megapixels, far above any photo a classifier needs. */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+/** Options shared by every decoder. */
+export interface DecodeOptions {
+  /** Largest accepted width × height. Defaults to {@link DEFAULT_MAX_PIXELS}. */
+  maxPixels?: number;
+}
+
+/** Throws 'image_corrupt' for a zero dimension and 'image_too_large' above the pixel budget. */
+export function assertPixelBudget(
+  format: string,
+  width: number,
+  height: number,
+  options: DecodeOptions | undefined,
+): void {
+  const maxPixels = options?.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new ImageDecodeError(
+      'image_corrupt',
+      `The ${format} header declares an empty ${width}x${height} image.`,
+      {
+        details: { format, width, height },
+      },
+    );
+  }
+  if (width * height > maxPixels) {
+    throw new ImageDecodeError(
+      'image_too_large',
+      `The ${format} image is ${width}x${height} (${width * height} pixels); the limit is ${maxPixels} pixels.`,
+      { details: { format, width, height, maxPixels } },
+    );
+  }
+}
+
+/** Wraps whatever a third-party decoder threw into a typed 'image_corrupt' error. */
+export function corruptImage(format: string, cause: unknown): ImageDecodeError {
+  if (cause instanceof ImageDecodeError) return cause;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new ImageDecodeError('image_corrupt', `The ${format} data is truncated or corrupt: ${reason}`, {
+    cause,
+    details: { format },
+  });
+}

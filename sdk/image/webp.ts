@@ -1,0 +1,129 @@
+/**
+ * WebP decoding with @jsquash/webp (libwebp compiled to wasm), normalised to 8-bit RGBA.
+ *
+ * The wasm is instantiated lazily, on the first WebP, from a source chosen per runtime:
+ * - Node: the default reads `webp_dec.wasm` from node_modules (node: modules are imported only
+ *   inside that default, so this file still bundles for browsers and workerd);
+ * - workerd: compiling wasm from bytes is forbidden, so the runtime entry point passes the module
+ *   it imported (`import wasm from '.../webp_dec.wasm'`) through {@link configureWebpWasm};
+ * - browsers: without a configured source, @jsquash's own loader fetches the .wasm next to its
+ *   script, which is what bundlers expect.
+ */
+import decodeWebpWasm, { init as initWebpWasm } from '@jsquash/webp/decode.js';
+import { BackendError, ImageDecodeError } from '../errors.js';
+import type { RgbaImage } from '../types.js';
+import { assertPixelBudget, corruptImage, type DecodeOptions } from './limits.js';
+
+/** Supplies the libwebp decoder: a compiled module (required on workerd) or the .wasm bytes. */
+export type WebpWasmSource = () => Promise<WebAssembly.Module | ArrayBuffer | Uint8Array>;
+
+// @jsquash's typings only declare init(options); at runtime init(module) skips its own loader.
+const initWithModule = initWebpWasm as unknown as (module?: WebAssembly.Module) => Promise<void>;
+
+let configuredSource: WebpWasmSource | undefined;
+let ready: Promise<void> | undefined;
+
+/**
+ * Chooses where the WebP decoder's wasm comes from. Call it before the first WebP decode (a later
+ * call re-instantiates on the next decode). Pass `undefined` to restore the per-runtime default.
+ */
+export function configureWebpWasm(source: WebpWasmSource | undefined): void {
+  configuredSource = source;
+  ready = undefined;
+}
+
+function isNode(): boolean {
+  const versions = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions;
+  return typeof versions?.node === 'string';
+}
+
+async function readWasmFromNodeModules(): Promise<Uint8Array> {
+  // Specifiers in variables keep bundlers from trying to resolve node: modules for the browser.
+  const fsModule = 'node:fs/promises';
+  const moduleModule = 'node:module';
+  const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
+  const { createRequire } = (await import(/* @vite-ignore */ moduleModule)) as typeof import('node:module');
+  const path = createRequire(import.meta.url).resolve('@jsquash/webp/codec/dec/webp_dec.wasm');
+  return new Uint8Array(await readFile(path));
+}
+
+async function instantiate(): Promise<void> {
+  const source = configuredSource ?? (isNode() ? readWasmFromNodeModules : undefined);
+  if (source === undefined) return initWithModule();
+  const supplied = await source();
+  const module =
+    supplied instanceof WebAssembly.Module
+      ? supplied
+      : await WebAssembly.compile(supplied instanceof Uint8Array ? new Uint8Array(supplied) : supplied);
+  await initWithModule(module);
+}
+
+function ensureReady(): Promise<void> {
+  ready ??= instantiate().catch((cause: unknown) => {
+    ready = undefined;
+    throw new BackendError(
+      'backend_failed',
+      'The WebP decoder (wasm) failed to load; on workerd pass the imported module to configureWebpWasm().',
+      { cause },
+    );
+  });
+  return ready;
+}
+
+/** Reads the canvas size from the first chunk (VP8, VP8L or VP8X) and flags animations. */
+export function readWebpHeader(bytes: Uint8Array): { width: number; height: number; animated: boolean } {
+  if (bytes.length < 30) throw corruptImage('WebP', new Error('truncated header'));
+  const chunk = String.fromCharCode(...bytes.subarray(12, 16));
+  const byte = (index: number) => bytes[index] ?? 0;
+  if (chunk === 'VP8 ') {
+    if (byte(23) !== 0x9d || byte(24) !== 0x01 || byte(25) !== 0x2a) {
+      throw corruptImage('WebP', new Error('bad VP8 start code'));
+    }
+    return {
+      width: (byte(26) | (byte(27) << 8)) & 0x3fff,
+      height: (byte(28) | (byte(29) << 8)) & 0x3fff,
+      animated: false,
+    };
+  }
+  if (chunk === 'VP8L') {
+    if (byte(20) !== 0x2f) throw corruptImage('WebP', new Error('bad VP8L signature'));
+    const bits = byte(21) | (byte(22) << 8) | (byte(23) << 16) | (byte(24) << 24);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, animated: false };
+  }
+  if (chunk === 'VP8X') {
+    return {
+      width: (byte(24) | (byte(25) << 8) | (byte(26) << 16)) + 1,
+      height: (byte(27) | (byte(28) << 8) | (byte(29) << 16)) + 1,
+      animated: (byte(20) & 0x02) !== 0,
+    };
+  }
+  throw corruptImage('WebP', new Error(`unknown first chunk '${chunk}'`));
+}
+
+/** Decodes WebP bytes (lossy, lossless, with or without alpha) to 8-bit RGBA. */
+export async function decodeWebp(bytes: Uint8Array, options?: DecodeOptions): Promise<RgbaImage> {
+  const { width, height, animated } = readWebpHeader(bytes);
+  if (animated) {
+    throw new ImageDecodeError(
+      'image_unsupported_format',
+      'Animated WebP is not supported; send a still image.',
+      {
+        details: { format: 'webp', animated: true },
+      },
+    );
+  }
+  assertPixelBudget('WebP', width, height, options);
+  await ensureReady();
+  let decoded: ImageData;
+  try {
+    decoded = await decodeWebpWasm(new Uint8Array(bytes).buffer);
+  } catch (error) {
+    // An emscripten abort leaves the instance unusable: start from a fresh one next time.
+    if (!(error instanceof Error && error.message === 'Decoding error')) ready = undefined;
+    throw corruptImage('WebP', error);
+  }
+  if (decoded.data.length !== decoded.width * decoded.height * 4) {
+    throw corruptImage('WebP', new Error('decoder returned a wrong-sized buffer'));
+  }
+  return { width: decoded.width, height: decoded.height, data: decoded.data };
+}
