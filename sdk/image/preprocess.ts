@@ -1,0 +1,125 @@
+/**
+ * Image preprocessing exactly as transformers' CLIPImageProcessor / SiglipImageProcessor (the
+ * PIL-based "slow" processors) do it: RGB conversion, resize, centre crop, rescale, normalise, CHW.
+ * Pure math on pixels: no I/O.
+ */
+import { InvalidInputError } from '../errors.js';
+import type { RgbaImage } from '../types.js';
+import { centerCrop } from './crop.js';
+import type { PreprocessorConfig } from './preprocessor-config.js';
+import { type Raster, resize } from './resize.js';
+import { assertRgbaImage, rgbaToRgb } from './rgba.js';
+
+export { type PreprocessorConfig, parsePreprocessorConfig } from './preprocessor-config.js';
+
+/** A batch of preprocessed images: `data` is [N, 3, height, width] float32, row-major. */
+export interface PixelBatch {
+  data: Float32Array;
+  dims: [number, number, number, number];
+}
+
+/**
+ * The size transformers resizes to. For shortest_edge it is get_resize_output_image_size: the short
+ * side becomes the edge and the long side `int(edge * long / short)` (float division, truncated).
+ */
+export function resizedSize(
+  width: number,
+  height: number,
+  config: PreprocessorConfig,
+): { width: number; height: number } {
+  const target = config.resize;
+  if (target === undefined) return { width, height };
+  if (target.mode === 'exact') return { width: target.width, height: target.height };
+  const edge = target.shortestEdge;
+  if (width <= height) return { width: edge, height: Math.trunc((edge * height) / width) };
+  return { width: Math.trunc((edge * width) / height), height: edge };
+}
+
+/** The height and width of the tensor {@link preprocess} returns for a `width × height` image. */
+export function preprocessedSize(
+  width: number,
+  height: number,
+  config: PreprocessorConfig,
+): { width: number; height: number } {
+  return config.crop ?? resizedSize(width, height, config);
+}
+
+/**
+ * Value of each 0..255 level per channel, in float32 arithmetic as numpy does it:
+ * `float32(float64(v) * factor)`, then `(x - mean) / std` with float32 mean and std.
+ */
+function levelTables(config: PreprocessorConfig): Float32Array[] {
+  const f32 = Math.fround;
+  return [0, 1, 2].map((channel) => {
+    const table = new Float32Array(256);
+    for (let level = 0; level < 256; level++) {
+      let value = config.rescaleFactor === undefined ? level : f32(level * config.rescaleFactor);
+      if (config.normalize !== undefined) {
+        const mean = f32(config.normalize.mean[channel] ?? 0);
+        const std = f32(config.normalize.std[channel] ?? 1);
+        value = f32(f32(value - mean) / std);
+      }
+      table[level] = value;
+    }
+    return table;
+  });
+}
+
+function pixelsFor(image: RgbaImage, config: PreprocessorConfig): Raster {
+  assertRgbaImage(image);
+  const rgb = rgbaToRgb(image);
+  const size = resizedSize(image.width, image.height, config);
+  const resized = resize(rgb, size.width, size.height, config.resample);
+  return config.crop === undefined ? resized : centerCrop(resized, config.crop.height, config.crop.width);
+}
+
+function writeChw(pixels: Raster, tables: Float32Array[], out: Float32Array, offset: number): void {
+  const plane = pixels.width * pixels.height;
+  for (let channel = 0; channel < 3; channel++) {
+    const table = tables[channel] as Float32Array;
+    const base = offset + channel * plane;
+    for (let p = 0; p < plane; p++) out[base + p] = table[pixels.data[p * 3 + channel] ?? 0] ?? 0;
+  }
+}
+
+/**
+ * Preprocesses one image into a CHW float32 tensor of length 3 × H × W, where H × W is
+ * {@link preprocessedSize}.
+ *
+ * @throws InvalidInputError 'invalid_input' when the RGBA buffer does not match its dimensions.
+ */
+export function preprocess(image: RgbaImage, config: PreprocessorConfig): Float32Array {
+  const pixels = pixelsFor(image, config);
+  const out = new Float32Array(3 * pixels.width * pixels.height);
+  writeChw(pixels, levelTables(config), out, 0);
+  return out;
+}
+
+/**
+ * Preprocesses images into one [N, 3, H, W] buffer, ready to be an ONNX input tensor.
+ *
+ * @throws InvalidInputError 'invalid_input' for an empty batch, a bad RGBA buffer, or images that
+ *   come out at different sizes (shortest_edge resize without a centre crop).
+ */
+export function preprocessBatch(images: readonly RgbaImage[], config: PreprocessorConfig): PixelBatch {
+  if (images.length === 0) throw new InvalidInputError('invalid_input', 'Cannot preprocess an empty batch.');
+  const tables = levelTables(config);
+  let data: Float32Array | undefined;
+  let dims: PixelBatch['dims'] = [images.length, 3, 0, 0];
+  images.forEach((image, index) => {
+    const pixels = pixelsFor(image, config);
+    if (data === undefined) {
+      dims = [images.length, 3, pixels.height, pixels.width];
+      data = new Float32Array(images.length * 3 * pixels.height * pixels.width);
+    } else if (pixels.height !== dims[2] || pixels.width !== dims[3]) {
+      throw new InvalidInputError(
+        'invalid_input',
+        `Image ${index} preprocesses to ${pixels.width}x${pixels.height}, image 0 to ${dims[3]}x${dims[2]}; ` +
+          'a batch needs one size (configure a centre crop or an exact resize).',
+        { details: { index } },
+      );
+    }
+    writeChw(pixels, tables, data, index * 3 * pixels.height * pixels.width);
+  });
+  return { data: data as Float32Array, dims };
+}

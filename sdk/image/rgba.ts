@@ -1,0 +1,48 @@
+/**
+ * RGBA pixel buffers: validation of caller-supplied pixels, and the RGBA → RGB step of
+ * preprocessing.
+ */
+import { InvalidInputError } from '../errors.js';
+import type { RgbaImage } from '../types.js';
+import type { Raster } from './resize.js';
+
+/** Checks dimensions and that `data` holds exactly width × height × 4 bytes. */
+export function assertRgbaImage(image: RgbaImage): RgbaImage {
+  const { width, height, data } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new InvalidInputError(
+      'invalid_input',
+      `RGBA image dimensions must be positive integers, got ${width}x${height}.`,
+      { details: { width, height } },
+    );
+  }
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
+    throw new InvalidInputError(
+      'invalid_input',
+      'RGBA image data must be a Uint8Array or Uint8ClampedArray.',
+    );
+  }
+  if (data.length !== width * height * 4) {
+    throw new InvalidInputError(
+      'invalid_input',
+      `RGBA image data has ${data.length} bytes; ${width}x${height}x4 = ${width * height * 4} expected.`,
+      { details: { width, height, length: data.length, expected: width * height * 4 } },
+    );
+  }
+  return image;
+}
+
+/**
+ * Drops alpha, as Hugging Face's convert_to_rgb does through PIL's `image.convert('RGB')`:
+ * transparent pixels keep their stored colour, nothing is composited on a background.
+ */
+export function rgbaToRgb(image: RgbaImage): Raster {
+  const { width, height, data } = image;
+  const out = new Uint8Array(width * height * 3);
+  for (let p = 0, o = 0; o < out.length; p += 4, o += 3) {
+    out[o] = data[p] ?? 0;
+    out[o + 1] = data[p + 1] ?? 0;
+    out[o + 2] = data[p + 2] ?? 0;
+  }
+  return { width, height, channels: 3, data: out };
+}
