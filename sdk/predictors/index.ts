@@ -1,0 +1,59 @@
+/**
+ * Predictors: pure functions from embeddings to class scores. They never fetch, decode,
+ * encode text or log; callers pass image and text embeddings (Float32Array, or the
+ * row-major `Matrix` of sdk/types.ts) and get per-class cosines, logits and scores.
+ *
+ * - {@link zeroShot}: CLIP with a template ensemble (Radford et al., 2021).
+ * - {@link classifyByDescription}: LLM descriptors per class (Menon & Vondrick, ICLR 2023).
+ * - {@link fuddScores}: follow-up differential descriptions for the top-k (Esfandiarpoor & Bach, ICLR 2024).
+ * - {@link tfupScores}: training-free unsupervised cache over unlabelled images (Long et al., TFUP).
+ *
+ * @packageDocumentation
+ */
+
+export { type Activation, activate, type BatchClassScores, type ClassScores } from './class-scores';
+export {
+  classifyByDescription,
+  type DescribedClass,
+  type DescriptionOptions,
+  type DescriptionScores,
+  type DescriptionWeights,
+  descriptionWeights,
+} from './descriptions';
+export { weightsFingerprint } from './fingerprint';
+export {
+  type AttributePair,
+  ambiguousSet,
+  collectClassTexts,
+  type FuddOptions,
+  type FuddScores,
+  fuddScores,
+  orderedPair,
+  type PairDescriptionSource,
+  type PairDescriptions,
+  pairKey,
+} from './fudd';
+export { createMatrix, matMulTransposed, matrixFromRows, matrixRow, matVec, normalizeRows } from './matrix';
+export { rankDescending, topKIndices } from './ranking';
+export {
+  buildTfupCache,
+  extendTfupCache,
+  TFUP_DEFAULTS,
+  type TfupCache,
+  type TfupCacheOptions,
+  type TfupPredictOptions,
+  tfupScores,
+  tfupShots,
+} from './tfup';
+export { decodeTfupCache, encodeTfupCache } from './tfup-codec';
+export {
+  dot,
+  klDivergence,
+  klDivergenceFromLogProbs,
+  l2Norm,
+  l2Normalize,
+  logSoftmax,
+  sigmoid,
+  softmax,
+} from './vector';
+export { classWeightsFromTemplates, type ZeroShotOptions, zeroShot, zeroShotBatch } from './zero-shot';
