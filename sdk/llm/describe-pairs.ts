@@ -8,7 +8,7 @@ import { type DescryError, InvalidInputError, isDescryError, StoreError } from '
 import { settleAll } from './bounded-pool.js';
 import type { PairDescriptionCache } from './description-cache.js';
 import type { DescriptionSource, PairDescription } from './description-source.js';
-import { orderPair, pairKey } from './pair-order.js';
+import { orderedPair, pairKey } from './pair-order.js';
 
 /** A pair that got no description, and why. */
 export interface PairFailure {
@@ -60,7 +60,7 @@ export function canonicalPairs(pairs: Iterable<readonly [string, string]>): {
     const key = pairKey(a, b);
     if (seen.has(key)) continue;
     seen.add(key);
-    unique.push(orderPair(a, b));
+    unique.push(orderedPair(a, b));
   }
   return { unique, invalid };
 }

@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { decodeJson, type KeyValueStore, putJson } from '../store/index.js';
 import type { PairDescription } from './description-source.js';
-import { orderPair, pairKey } from './pair-order.js';
+import { orderedPair, pairKey } from './pair-order.js';
 
 /** Options of the description caches. */
 export interface DescriptionCacheOptions {
@@ -63,7 +63,7 @@ export class PairDescriptionCache {
   /** The cached descriptions of the pair, in canonical order, or `null`. */
   async get(a: string, b: string): Promise<PairDescription | null> {
     const found = await readOrMiss(this.#store, this.key(a, b), pairDescriptionSchema);
-    const [first, second] = orderPair(a, b);
+    const [first, second] = orderedPair(a, b);
     if (found === null || found.classes[0] !== first || found.classes[1] !== second) return null;
     return found;
   }

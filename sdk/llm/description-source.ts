@@ -15,7 +15,7 @@ export interface AttributeDescription {
 
 /**
  * FuDD differential descriptions of a class pair. `classes` is always in canonical order
- * (see {@link orderPair}: sorted by UTF-16 code units, as `[a, b].sort()`), whatever order the
+ * (see {@link orderedPair}: sorted by UTF-16 code units, as `[a, b].sort()`), whatever order the
  * pair was asked in, and every `prompt_pair` follows that order.
  */
 export interface PairDescription {

@@ -5,7 +5,7 @@
  * parsers; caches on any store; and batch helpers that respect a deadline.
  *
  * Pair orientation: every {@link PairDescription} lists its classes in canonical order
- * ({@link orderPair}: `[a, b].sort()`), and `prompt_pair[i]` describes `classes[i]`.
+ * ({@link orderedPair}: `[a, b].sort()`), and `prompt_pair[i]` describes `classes[i]`.
  *
  * @module
  */
@@ -43,7 +43,7 @@ export {
   pairAnswerSchema,
   parsePairDescriptionText,
 } from './pair-description-parser.js';
-export { orderPair, sideOf } from './pair-order.js';
+export { orderedPair, sideOf } from './pair-order.js';
 export {
   allPairs,
   type PrecomputeOptions,

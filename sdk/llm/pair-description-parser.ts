@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { LlmError } from '../errors.js';
 import type { AttributeDescription, PairDescription } from './description-source.js';
-import { orderPair } from './pair-order.js';
+import { orderedPair } from './pair-order.js';
 
 /** The structured answer asked of the model: descriptions keyed by the exact class names. */
 export interface PairAnswer {
@@ -43,7 +43,7 @@ function cleanSentence(text: string): string {
  * `attr_type` are dropped. Throws `llm_output_invalid` when no attribute survives.
  */
 export function normalizePairAnswer(answer: PairAnswer, a: string, b: string): PairDescription {
-  const classes = orderPair(a, b);
+  const classes = orderedPair(a, b);
   const attributes: AttributeDescription[] = [];
   const seen = new Set<string>();
   for (const attribute of answer.attributes) {

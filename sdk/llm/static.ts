@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { InvalidInputError, LlmError } from '../errors.js';
 import type { AttributeDescription, DescriptionSource, PairDescription } from './description-source.js';
-import { orderPair, pairKey } from './pair-order.js';
+import { orderedPair, pairKey } from './pair-order.js';
 
 const text = z.string().trim().min(1);
 
@@ -60,7 +60,7 @@ export function staticSource(data: unknown, options: StaticSourceOptions = {}): 
   const pairs = new Map<string, PairDescription>();
   for (const pair of parsed.data.pairs) {
     const [a, b] = pair.classes;
-    const classes = orderPair(a, b);
+    const classes = orderedPair(a, b);
     const flipped = classes[0] !== a;
     const attributes: AttributeDescription[] = pair.attributes.map(({ attr_type, prompt_pair }) => ({
       attr_type,
