@@ -5,26 +5,32 @@
  * a small matrix product; all work on labels (tokenising, text encoding, ensembling) happens in
  * `compile`, or once per label set when plain labels are passed (cached by prompt).
  */
-import { CompiledClassifier, type ClassDescriptors } from './classifier/compiled.js';
+import { type ClassDescriptors, CompiledClassifier } from './classifier/compiled.js';
 import { InvalidInputError, ModelLoadError } from './errors.js';
+import { classifyWithFudd, type FuddRequestOptions } from './follow-up.js';
 import { toRgba } from './image/input.js';
-import { parsePreprocessorConfig, type PreprocessorConfig, preprocessBatch } from './image/preprocess.js';
+import { type PreprocessorConfig, parsePreprocessorConfig, preprocessBatch } from './image/preprocess.js';
 import type { OnnxBackend } from './model/backend.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
 import { type ModelDtype, onnxPath, TextEncoder, VisionEncoder } from './model/encoders.js';
 import type { ModelFiles } from './model/source.js';
+import { descriptorMeans, type PredictOptions, predict } from './predict.js';
+import { matrixRow } from './predictors/matrix.js';
+import { buildTfupCache, extendTfupCache, type TfupCache, type TfupCacheOptions } from './predictors/tfup.js';
+import { classWeightsFromTemplates } from './predictors/zero-shot.js';
 import { runtime } from './runtime.js';
 import { descriptorPrompt } from './text/descriptor-prompts.js';
+import { PromptEmbeddingCache } from './text/prompt-cache.js';
 import { applyTemplate, TRANSFORMERS_JS_TEMPLATE as DEFAULT_TEMPLATE } from './text/templates.js';
 import { PromptTokenizer } from './text/tokenizer.js';
-import { predict, type PredictOptions } from './predict.js';
-import { matrixRow } from './predictors/matrix.js';
-import { classWeightsFromTemplates } from './predictors/zero-shot.js';
 import type { ClassificationResult, DescriptorMap, ImageInput, Matrix } from './types.js';
-import { PromptEmbeddingCache } from './text/prompt-cache.js';
 
 /** Where a model comes from: a folder (Node), a URL, a hub id, or files in memory. */
-export type ModelSource = string | URL | ModelFiles | { files: Record<string, Uint8Array | ArrayBuffer | string | object>; id?: string };
+export type ModelSource =
+  | string
+  | URL
+  | ModelFiles
+  | { files: Record<string, Uint8Array | ArrayBuffer | string | object>; id?: string };
 
 /** Options for {@link Descry.load}. */
 export interface LoadOptions {
@@ -55,7 +61,8 @@ export interface ModelInfo {
   projectionDim: number | undefined;
   logitScale: number;
   logitBias: number;
-  imageSize: { height: number; width: number };
+  /** Pixel size the vision encoder sees; undefined when it depends on the image. */
+  imageSize: { height: number; width: number } | undefined;
 }
 
 /** A label set to compile. */
@@ -69,9 +76,22 @@ export interface ClassifierSpec {
 
 /** Options for {@link Descry.classify}. */
 export type ClassifyOptions = PredictOptions & {
+  /** Templates and descriptors used when `target` is a plain label list. */
   templates?: readonly string[];
   descriptors?: DescriptorMap;
+  /** Required for method 'fudd': where pair descriptions come from, and its budget. */
+  fudd?: FuddRequestOptions;
 };
+
+/** Options for {@link Descry.adapt}. */
+export interface AdaptOptions {
+  /** An existing cache to grow; default: a new one. */
+  cache?: TfupCache;
+  /** Class weights to build on: template ensembles (default) or descriptor means. */
+  weights?: 'templates' | 'descriptions';
+  /** Cache-building parameters (the paper's defaults otherwise). */
+  options?: Partial<TfupCacheOptions>;
+}
 
 /** A CLIP-family model ready to classify. */
 export class Descry {
@@ -128,7 +148,7 @@ export class Descry {
       projectionDim: config.projectionDim,
       logitScale: config.logitScale,
       logitBias: config.logitBias,
-      imageSize: { height: preprocessor.cropHeight, width: preprocessor.cropWidth },
+      imageSize: inputSize(preprocessor),
     };
   }
 
@@ -143,7 +163,9 @@ export class Descry {
       try {
         return { bytes, json: JSON.parse(new TextDecoder().decode(bytes)) as unknown };
       } catch (cause) {
-        throw new ModelLoadError('model_config_invalid', `${path} of ${files.id} is not valid JSON`, { cause });
+        throw new ModelLoadError('model_config_invalid', `${path} of ${files.id} is not valid JSON`, {
+          cause,
+        });
       }
     };
     const [config, preprocessor] = await Promise.all([read('config.json'), read('preprocessor_config.json')]);
@@ -189,7 +211,9 @@ export class Descry {
     if (spec.descriptors) {
       const lists = labels.map((label) => [...(spec.descriptors?.[label] ?? [])]);
       const all = lists.flatMap((list, i) => list.map((d) => descriptorPrompt(labels[i]!, d)));
-      const rows = all.length ? await this.#prompts.embed(all) : { rows: 0, cols: weights.cols, data: new Float32Array() };
+      const rows = all.length
+        ? await this.#prompts.embed(all)
+        : { rows: 0, cols: weights.cols, data: new Float32Array() };
       let row = 0;
       descriptors = lists.map((list) => {
         const data = rows.data.slice(row * rows.cols, (row + list.length) * rows.cols);
@@ -234,7 +258,42 @@ export class Descry {
       });
     }
     const imageEmbeddings = await this.embedImages(list);
-    return predict(imageEmbeddings, classifier, this.#scoring(), options, (texts) => this.embedTexts(texts));
+    if (options.method === 'fudd') {
+      if (options.fudd) {
+        return classifyWithFudd(
+          imageEmbeddings,
+          classifier,
+          this.#scoring(),
+          { ...options, fudd: options.fudd },
+          (texts) => this.embedTexts(texts),
+        );
+      }
+      const used = classifier.hasDescriptors ? 'descriptions' : 'zeroshot';
+      return predict(imageEmbeddings, classifier, this.#scoring(), { ...options, method: used }).map(
+        (result) => ({
+          ...result,
+          degraded: { requested: 'fudd', used, reason: 'no description source was configured for FuDD' },
+        }),
+      );
+    }
+    return predict(imageEmbeddings, classifier, this.#scoring(), options);
+  }
+
+  /**
+   * TFUP: build (or grow) the feature cache of `classifier` from unlabelled images of the target
+   * domain. Pass the result as `options.tfup.cache` with method 'tfup'.
+   */
+  async adapt(
+    classifier: CompiledClassifier,
+    images: readonly ImageInput[] | Matrix,
+    options: AdaptOptions = {},
+  ): Promise<TfupCache> {
+    classifier.assertModel(this.info.fingerprint, this.info.id);
+    const features = 'data' in images ? images : await this.embedImages(images);
+    const weights = options.weights === 'descriptions' ? descriptorMeans(classifier) : classifier.weights;
+    return options.cache
+      ? extendTfupCache(options.cache, features, weights)
+      : buildTfupCache(features, weights, options.options);
   }
 
   #scoring() {
@@ -264,6 +323,12 @@ function validateLabels(labels: readonly string[]): string[] {
     throw new InvalidInputError('invalid_input', 'labels must be unique');
   }
   return clean;
+}
+
+function inputSize(config: PreprocessorConfig): { height: number; width: number } | undefined {
+  if (config.crop) return { ...config.crop };
+  if (config.resize?.mode === 'exact') return { height: config.resize.height, width: config.resize.width };
+  return undefined;
 }
 
 function memoize<T>(make: () => Promise<T>): () => Promise<T> {

@@ -2,18 +2,18 @@
  * Descry's runtime-neutral API. Import it through the entry point of your runtime
  * (`descry/node`, `descry/browser`, `descry/workerd`), which installs that runtime's defaults.
  */
+
+export { type ClassDescriptors, CompiledClassifier } from './classifier/compiled.js';
+export type { StoredDtype } from './classifier/format.js';
 export {
-  Descry,
   type ClassifierSpec,
   type ClassifyOptions,
+  Descry,
   type LoadOptions,
   type ModelInfo,
   type ModelSource,
 } from './descry.js';
-export { CompiledClassifier, type ClassDescriptors } from './classifier/compiled.js';
-export type { StoredDtype } from './classifier/format.js';
 export * from './errors.js';
-export type * from './types.js';
 export type { OnnxBackend, OnnxSession, TensorData } from './model/backend.js';
 export { fromOrt } from './model/backend.js';
 export { ortWebBackend } from './model/backends/ort-web.js';
@@ -27,6 +27,7 @@ export {
   type ModelFiles,
   urlSource,
 } from './model/source.js';
-export { setRuntime, type RuntimeDefaults } from './runtime.js';
-export { applyTemplate, EMOJI_TEMPLATES, TRANSFORMERS_JS_TEMPLATE } from './text/templates.js';
+export { type RuntimeDefaults, setRuntime } from './runtime.js';
 export { descriptorPrompt } from './text/descriptor-prompts.js';
+export { applyTemplate, EMOJI_TEMPLATES, TRANSFORMERS_JS_TEMPLATE } from './text/templates.js';
+export type * from './types.js';

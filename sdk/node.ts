@@ -41,7 +41,7 @@ setRuntime({
   resolveSource: resolveNodeSource,
 });
 
-export { folderSource } from './model/folder-source.node.js';
-export { diskDownloadCache } from './model/disk-cache.node.js';
-export { ortNodeBackend } from './model/backends/ort-node.js';
 export * from './index.js';
+export { ortNodeBackend } from './model/backends/ort-node.js';
+export { diskDownloadCache } from './model/disk-cache.node.js';
+export { folderSource } from './model/folder-source.node.js';

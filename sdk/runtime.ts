@@ -30,7 +30,10 @@ export async function resolvePortableSource(source: ModelSource, options: LoadOp
   if (typeof source === 'object' && 'files' in source) return bytesSource(source.files, source.id);
   const spec = source.toString();
   const cache = cacheApiDownloadCache();
-  const common = { ...(cache ? { cache } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
+  const common = {
+    ...(cache ? { cache } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
   if (/^https?:\/\//.test(spec)) return urlSource(spec, common);
   if (isHubId(spec)) {
     return hubSource(spec, {

@@ -41,18 +41,27 @@ export interface OrtModule {
 interface OrtSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  run(feeds: Record<string, unknown>): Promise<Record<string, { type: string; data: unknown; dims: readonly number[] }>>;
+  run(
+    feeds: Record<string, unknown>,
+  ): Promise<Record<string, { type: string; data: unknown; dims: readonly number[] }>>;
   release(): Promise<void>;
 }
 
 /** Wrap an onnxruntime module (web or node) as an `OnnxBackend`. */
-export function fromOrt(name: string, ort: OrtModule, sessionOptions: Record<string, unknown> = {}): OnnxBackend {
+export function fromOrt(
+  name: string,
+  ort: OrtModule,
+  sessionOptions: Record<string, unknown> = {},
+): OnnxBackend {
   return {
     name,
     async createSession(model) {
       let session: OrtSession;
       try {
-        session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', ...sessionOptions });
+        session = await ort.InferenceSession.create(model, {
+          graphOptimizationLevel: 'all',
+          ...sessionOptions,
+        });
       } catch (cause) {
         throw new BackendError('backend_failed', `${name} could not load the ONNX model: ${message(cause)}`, {
           cause,
@@ -63,7 +72,8 @@ export function fromOrt(name: string, ort: OrtModule, sessionOptions: Record<str
         outputNames: session.outputNames,
         async run(feeds) {
           const ortFeeds: Record<string, unknown> = {};
-          for (const [key, t] of Object.entries(feeds)) ortFeeds[key] = new ort.Tensor(t.type, t.data, t.dims);
+          for (const [key, t] of Object.entries(feeds))
+            ortFeeds[key] = new ort.Tensor(t.type, t.data, t.dims);
           let out: Awaited<ReturnType<OrtSession['run']>>;
           try {
             out = await session.run(ortFeeds);

@@ -58,7 +58,10 @@ export function parseModelConfig(
 ): ModelConfig {
   const parsed = configSchema.safeParse(json);
   if (!parsed.success) {
-    throw new ModelLoadError('model_config_invalid', `config.json is not a model config: ${parsed.error.message}`);
+    throw new ModelLoadError(
+      'model_config_invalid',
+      `config.json is not a model config: ${parsed.error.message}`,
+    );
   }
   const config = parsed.data;
   const family: ModelFamily = config.model_type.startsWith('siglip') ? 'siglip' : 'clip';

@@ -38,7 +38,9 @@ export class PromptEmbeddingCache {
     });
     while (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value!);
     const data = new Float32Array(rows.length * cols);
-    rows.forEach((row, i) => data.set(row, i * cols));
+    rows.forEach((row, i) => {
+      data.set(row, i * cols);
+    });
     return { rows: rows.length, cols, data };
   }
 }

@@ -39,7 +39,10 @@ export class PromptTokenizer {
   ) {
     this.#tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
     const configMax = Number(tokenizerConfig.model_max_length);
-    this.#maxLength = Number.isFinite(configMax) && configMax > 0 && configMax < 1e6 ? Math.min(configMax, options.maxLength) : options.maxLength;
+    this.#maxLength =
+      Number.isFinite(configMax) && configMax > 0 && configMax < 1e6
+        ? Math.min(configMax, options.maxLength)
+        : options.maxLength;
     this.#padding = options.padding;
     this.#padId = resolvePadId(this.#tokenizer, tokenizerConfig);
   }
@@ -78,7 +81,13 @@ export class PromptTokenizer {
 function resolvePadId(tokenizer: Tokenizer, config: Record<string, unknown>): number {
   const token = (value: unknown): string | undefined =>
     typeof value === 'string' ? value : (value as { content?: string } | undefined)?.content;
-  for (const candidate of [token(config.pad_token), token(config.eos_token), '<|endoftext|>', '</s>', '<pad>']) {
+  for (const candidate of [
+    token(config.pad_token),
+    token(config.eos_token),
+    '<|endoftext|>',
+    '</s>',
+    '<pad>',
+  ]) {
     if (candidate === undefined) continue;
     const id = tokenizer.token_to_id(candidate);
     if (id !== undefined) return id;

@@ -15,8 +15,11 @@ function isMarker(source: unknown): boolean {
   let bytes: Uint8Array | undefined;
   if (source instanceof Uint8Array) bytes = source;
   else if (source instanceof ArrayBuffer) bytes = new Uint8Array(source);
-  else if (ArrayBuffer.isView(source)) bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  return bytes !== undefined && bytes.byteLength === MARKER.byteLength && bytes.every((b, i) => b === MARKER[i]);
+  else if (ArrayBuffer.isView(source))
+    bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  return (
+    bytes !== undefined && bytes.byteLength === MARKER.byteLength && bytes.every((b, i) => b === MARKER[i])
+  );
 }
 
 let installed = false;
