@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { isDescryError } from '../../sdk/errors.js';
-import { normalizePairAnswer, pairAnswerSchema, parsePairDescriptionText } from '../../sdk/llm/index.js';
+import {
+  normalizePairAnswer,
+  type PairAnswer,
+  pairAnswerSchema,
+  parsePairDescriptionText,
+} from '../../sdk/llm/index.js';
 
 function codeOf(run: () => unknown): string | undefined {
   try {
@@ -36,7 +41,7 @@ describe('pair descriptions', () => {
   });
 
   it('matches class keys case-insensitively and drops incomplete or repeated attributes', () => {
-    const answer = {
+    const answer: PairAnswer = {
       attributes: [
         { attr_type: 'Ears', descriptions: { Cat: 'pointed ears', DOG: 'floppy ears' } },
         { attr_type: 'ears', descriptions: { cat: 'again', dog: 'again' } },
