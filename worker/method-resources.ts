@@ -4,14 +4,16 @@
  * features (in R2, updated by compare-and-swap). Keyed by classifier id.
  */
 import type { CompiledClassifier } from '../sdk/classifier/compiled.js';
+import { isDescryError } from '../sdk/errors.js';
 import type { DescriptionSource, PairDescription } from '../sdk/llm/description-source.js';
+import { type PairDescriptions, pairKey } from '../sdk/predictors/fudd.js';
+import { buildTfupCache, extendTfupCache, type TfupCache } from '../sdk/predictors/tfup.js';
+import { decodeTfupCache, encodeTfupCache } from '../sdk/predictors/tfup-codec.js';
 import { getJson } from '../sdk/store/json.js';
 import type { KeyValueStore } from '../sdk/store/key-value-store.js';
 import { updateWithRetry } from '../sdk/store/update-with-retry.js';
 import type { ClassificationMethod, DescriptorMap, Matrix } from '../sdk/types.js';
-import { appendFeatures, decodeAdaptationCache, encodeAdaptationCache } from './adaptation-cache.js';
 import { ProblemError } from './problem.js';
-import type { ClassificationEngine } from './service-deps.js';
 
 /** Store key of a classifier's TFUP cache. */
 export function adaptationKey(id: string): string {
@@ -52,6 +54,17 @@ async function mapConcurrently<T, R>(
   return results;
 }
 
+/** `cache` grown by `features`; a cache built for other class weights is started afresh. */
+function extended(cache: TfupCache | null, features: Matrix, weights: Matrix): TfupCache {
+  if (cache === null) return buildTfupCache(features, weights);
+  try {
+    return extendTfupCache(cache, features, weights);
+  } catch (error) {
+    if (isDescryError(error) && error.code === 'model_mismatch') return buildTfupCache(features, weights);
+    throw error;
+  }
+}
+
 /** Per-classifier state of the richer methods. */
 export class MethodResources {
   readonly #descriptions: KeyValueStore;
@@ -69,22 +82,19 @@ export class MethodResources {
   }
 
   /** Extra classify options for `method` on classifier `id` (none for plain labels). */
-  async optionsFor(
-    method: ClassificationMethod,
-    id: string | undefined,
-    engine: ClassificationEngine,
-  ): Promise<Record<string, unknown>> {
+  async optionsFor(method: ClassificationMethod, id: string | undefined): Promise<Record<string, unknown>> {
     if (id === undefined) return {};
     if (method === 'tfup') {
       const entry = await this.#adaptations.get(adaptationKey(id));
-      if (entry === null) return {};
-      const cache = decodeAdaptationCache(entry.value);
-      if (cache.fingerprint !== engine.info.fingerprint) return {};
-      return { tfupCache: cache.features };
+      return entry === null ? {} : { tfupCache: decodeTfupCache(entry.value) };
     }
     if (method === 'fudd') {
       const record = await getJson<DescriptionRecord>(this.#descriptions, descriptionsKey(id));
-      return record ? { pairDescriptions: record.value.pairs } : {};
+      if (!record) return {};
+      const pairs: Record<string, PairDescriptions> = {};
+      for (const pair of record.value.pairs)
+        pairs[pairKey(...pair.classes)] = { attributes: pair.attributes };
+      return { pairs };
     }
     return {};
   }
@@ -100,13 +110,13 @@ export class MethodResources {
   ): Promise<{ size: number; attempts: number }> {
     let size = 0;
     const outcome = await updateWithRetry(this.#adaptations, adaptationKey(id), (current) => {
-      const next = appendFeatures(
-        current === null ? null : decodeAdaptationCache(current.value),
-        classifier.fingerprint,
+      const next = extended(
+        current === null ? null : decodeTfupCache(current.value),
         features,
+        classifier.weights,
       );
-      size = next.features.rows;
-      return encodeAdaptationCache(next);
+      size = next.pool.rows;
+      return encodeTfupCache(next);
     });
     return { size, attempts: outcome.attempts };
   }

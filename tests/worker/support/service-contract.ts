@@ -1,0 +1,464 @@
+/**
+ * The behaviour every host of the service must show, as one suite run against the Worker inside
+ * workerd and against the Node server: same app, same config (support/test-vars.ts), real model.
+ */
+import { describe, expect, it } from 'vitest';
+import { base64, GIF_BYTES, solidPng, truncatedPng } from './synthetic-images.js';
+import { TEST_CORS_ORIGIN, TEST_KEYS, TEST_LIMITS } from './test-vars.js';
+
+/** A labelled image the model is known to classify correctly. */
+export interface LabelledImage {
+  name: string;
+  bytes: Uint8Array;
+  label: string;
+}
+
+/** How the suite reaches a running service. */
+export interface ServiceUnderTest {
+  /** Send a request to `path` on the service. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Images with their labels, and a label set that contains every one of them. */
+  fixtures: () => Promise<{ images: LabelledImage[]; labels: string[] }>;
+}
+
+const AUTH = { Authorization: `Bearer ${TEST_KEYS[0]}` };
+const JSON_AUTH = { ...AUTH, 'Content-Type': 'application/json' };
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance: string;
+  errors?: { fieldErrors: Record<string, string[]> };
+}
+
+async function expectProblem(response: Response, status: number, code: string): Promise<Problem> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const problem = JSON.parse(text) as Problem;
+  expect(problem).toMatchObject({ status, code, type: `urn:descry:problem:${code}` });
+  expect(problem.title.length).toBeGreaterThan(0);
+  expect(problem.detail.length).toBeGreaterThan(0);
+  expect(problem.instance.startsWith('/')).toBe(true);
+  return problem;
+}
+
+function form(entries: Array<[string, string | Blob, string?]>): FormData {
+  const body = new FormData();
+  for (const [name, value, filename] of entries) {
+    if (typeof value === 'string') body.append(name, value);
+    else body.append(name, value, filename ?? 'image.png');
+  }
+  return body;
+}
+
+function png(bytes: Uint8Array): Blob {
+  return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+}
+
+interface ClassifyBody {
+  model: string;
+  method: string;
+  results: Array<{ predictions: Array<{ label: string; score: number; cosine: number }> }>;
+  timings_ms: { total: number };
+}
+
+function expectSortedByScore(predictions: Array<{ score: number }>): void {
+  for (let i = 1; i < predictions.length; i++) {
+    expect(predictions[i - 1]!.score).toBeGreaterThanOrEqual(predictions[i]!.score);
+  }
+}
+
+/** Register the suite against `service`. */
+export function serviceContract(service: ServiceUnderTest): void {
+  const post = (path: string, body: unknown, headers: Record<string, string> = JSON_AUTH) =>
+    service.fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+
+  describe('authentication', () => {
+    it('answers 401 with a Bearer challenge without a key', async () => {
+      const response = await service.fetch('/v1/classify', { method: 'POST' });
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      await expectProblem(response, 401, 'unauthorized');
+    });
+
+    it('answers 401 for a wrong key, a key prefix and a non-Bearer scheme', async () => {
+      for (const authorization of [
+        'Bearer nope',
+        `Bearer ${TEST_KEYS[0].slice(0, -1)}`,
+        `Basic ${TEST_KEYS[0]}`,
+      ]) {
+        const response = await service.fetch('/v1/embeddings', {
+          method: 'POST',
+          headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ texts: ['a cat'] }),
+        });
+        await expectProblem(response, 401, 'unauthorized');
+      }
+    });
+
+    it('accepts every configured key', async () => {
+      for (const key of TEST_KEYS) {
+        const response = await service.fetch('/v1/embeddings', {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ texts: ['a cat'] }),
+        });
+        expect(response.status, await response.clone().text()).toBe(200);
+      }
+    });
+
+    it('leaves health, the OpenAPI document and the docs open', async () => {
+      for (const path of ['/healthz', '/openapi.json', '/docs']) {
+        expect((await service.fetch(path)).status).toBe(200);
+      }
+    });
+  });
+
+  describe('limits', () => {
+    it('answers 413 from Content-Length before reading the body', async () => {
+      const body = new Uint8Array(TEST_LIMITS.maxBodyBytes + 1);
+      const response = await service.fetch('/v1/classify', {
+        method: 'POST',
+        headers: { ...AUTH, 'Content-Type': 'application/json' },
+        body,
+      });
+      await expectProblem(response, 413, 'payload_too_large');
+    });
+
+    it('answers 413 for a streamed body without Content-Length once it passes the limit', async () => {
+      const chunk = new Uint8Array(64 * 1024).fill(0x20);
+      let sent = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent > TEST_LIMITS.maxBodyBytes * 2) controller.close();
+          else {
+            sent += chunk.length;
+            controller.enqueue(chunk);
+          }
+        },
+      });
+      const response = await service.fetch('/v1/classify', {
+        method: 'POST',
+        headers: { ...AUTH, 'Content-Type': 'application/json' },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit);
+      await expectProblem(response, 413, 'payload_too_large');
+    });
+
+    it('refuses more images than allowed with 422', async () => {
+      const image = base64(solidPng(8, 8));
+      const response = await post('/v1/classify', {
+        images: Array.from({ length: TEST_LIMITS.maxImages + 1 }, () => image),
+        labels: ['cat', 'dog'],
+      });
+      await expectProblem(response, 422, 'invalid_input');
+    });
+
+    it('refuses more labels than allowed with 422 labels_too_many', async () => {
+      const response = await post('/v1/classify', {
+        images: [base64(solidPng(8, 8))],
+        labels: Array.from({ length: TEST_LIMITS.maxLabels + 1 }, (_, i) => `label ${i}`),
+      });
+      await expectProblem(response, 422, 'labels_too_many');
+    });
+
+    it('refuses an image with more pixels than allowed from its header, before decoding', async () => {
+      const side = Math.ceil(Math.sqrt(TEST_LIMITS.maxImagePixels)) + 1;
+      const response = await service.fetch('/v1/classify', {
+        method: 'POST',
+        headers: AUTH,
+        body: form([
+          ['image', png(solidPng(side, side))],
+          ['labels', 'cat,dog'],
+        ]),
+      });
+      const problem = await expectProblem(response, 422, 'image_too_large');
+      expect(problem.detail).toContain(String(TEST_LIMITS.maxImagePixels));
+    });
+
+    it('refuses more texts than allowed in embeddings', async () => {
+      const response = await post('/v1/embeddings', {
+        texts: Array.from({ length: TEST_LIMITS.maxTexts + 1 }, (_, i) => `text ${i}`),
+      });
+      await expectProblem(response, 422, 'invalid_input');
+    });
+  });
+
+  describe('errors', () => {
+    it('answers 415 for a body that is neither JSON nor multipart', async () => {
+      const response = await service.fetch('/v1/classify', {
+        method: 'POST',
+        headers: { ...AUTH, 'Content-Type': 'text/plain' },
+        body: 'cat',
+      });
+      await expectProblem(response, 415, 'unsupported_media_type');
+    });
+
+    it('answers 415 for an image format the decoder does not support', async () => {
+      const response = await post('/v1/classify', { images: [base64(GIF_BYTES)], labels: ['cat', 'dog'] });
+      await expectProblem(response, 415, 'image_unsupported_format');
+    });
+
+    it('answers 422 for a corrupt image and 415 for bytes that are no image', async () => {
+      const corrupt = await post('/v1/classify', {
+        images: [base64(truncatedPng())],
+        labels: ['cat', 'dog'],
+      });
+      await expectProblem(corrupt, 422, 'image_corrupt');
+      const text = new TextEncoder().encode('definitely not an image');
+      const unknown = await post('/v1/classify', { images: [base64(text)], labels: ['cat', 'dog'] });
+      await expectProblem(unknown, 415, 'image_unsupported_format');
+    });
+
+    it('answers 422 for invalid base64 and for an empty image', async () => {
+      await expectProblem(
+        await post('/v1/classify', { images: ['%%%'], labels: ['a', 'b'] }),
+        422,
+        'invalid_input',
+      );
+      const empty = await service.fetch('/v1/classify', {
+        method: 'POST',
+        headers: AUTH,
+        body: form([
+          ['image', png(new Uint8Array())],
+          ['labels', 'a,b'],
+        ]),
+      });
+      await expectProblem(empty, 422, 'image_empty');
+    });
+
+    it('answers 422 with flattened field errors for invalid fields', async () => {
+      const image = base64(solidPng(8, 8));
+      const cases: Array<[unknown, string]> = [
+        [{ labels: ['cat'] }, 'images'],
+        [{ images: [image] }, 'labels'],
+        [{ images: [image], labels: ['cat'], classifier: 'x' }, 'labels'],
+        [{ images: [image], labels: ['cat'], method: 'magic' }, 'method'],
+        [{ images: [image], labels: ['cat'], top_k: 0 }, 'top_k'],
+        [{ images: [image], labels: ['cat'], templates: ['no placeholder'] }, 'templates'],
+      ];
+      for (const [body, field] of cases) {
+        const problem = await expectProblem(await post('/v1/classify', body), 422, 'invalid_input');
+        expect(Object.keys(problem.errors?.fieldErrors ?? {}), JSON.stringify(problem)).toContain(field);
+      }
+    });
+
+    it('answers 400 for malformed JSON', async () => {
+      const response = await service.fetch('/v1/classify', {
+        method: 'POST',
+        headers: JSON_AUTH,
+        body: '{"images":',
+      });
+      await expectProblem(response, 400, 'malformed_body');
+    });
+
+    it('answers 404 for unknown routes and 405 with Allow for known paths', async () => {
+      await expectProblem(await service.fetch('/v1/nothing', { headers: AUTH }), 404, 'route_not_found');
+      const response = await service.fetch('/v1/classify', { headers: AUTH });
+      expect(response.headers.get('allow')).toContain('POST');
+      await expectProblem(response, 405, 'method_not_allowed');
+    });
+
+    it('answers 404 for an unknown classifier and 422 for an invalid id', async () => {
+      await expectProblem(
+        await service.fetch('/v1/classifiers/no-such-thing', { headers: AUTH }),
+        404,
+        'not_found',
+      );
+      await expectProblem(
+        await service.fetch('/v1/classifiers/bad%20id!', { headers: AUTH }),
+        422,
+        'invalid_input',
+      );
+      const classify = await post('/v1/classify', {
+        images: [base64(solidPng(8, 8))],
+        classifier: 'no-such-thing',
+      });
+      await expectProblem(classify, 404, 'not_found');
+    });
+  });
+
+  describe('classification', () => {
+    it('classifies uploaded images by labels, one result per image, sorted by score', async () => {
+      const { images, labels } = await service.fixtures();
+      const body = form([['labels', labels.join(',')]]);
+      for (const image of images) body.append('image', png(image.bytes), image.name);
+      const response = await service.fetch('/v1/classify', { method: 'POST', headers: AUTH, body });
+      expect(response.status, await response.clone().text()).toBe(200);
+      const result = (await response.json()) as ClassifyBody;
+      expect(result.method).toBe('zeroshot');
+      expect(result.results).toHaveLength(images.length);
+      result.results.forEach((entry, i) => {
+        expect(entry.predictions).toHaveLength(labels.length);
+        expectSortedByScore(entry.predictions);
+        expect(entry.predictions[0]?.label, images[i]!.name).toBe(images[i]!.label);
+        const total = entry.predictions.reduce((sum, p) => sum + p.score, 0);
+        expect(total).toBeCloseTo(1, 3);
+      });
+    });
+
+    it('classifies base64 and data-URL images from JSON with top_k and templates', async () => {
+      const { images, labels } = await service.fixtures();
+      const [first, second] = images;
+      const response = await post('/v1/classify', {
+        images: [base64(first!.bytes), `data:image/png;base64,${base64(second!.bytes)}`],
+        labels,
+        top_k: 2,
+        templates: ['an emoji of {}.', 'a {} emoji'],
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      const result = (await response.json()) as ClassifyBody;
+      expect(result.results.map((entry) => entry.predictions.length)).toEqual([2, 2]);
+      expect(result.results[0]?.predictions[0]?.label).toBe(first!.label);
+      expect(result.results[1]?.predictions[0]?.label).toBe(second!.label);
+    });
+
+    it('answers the Hugging Face zero-shot-image-classification task', async () => {
+      const { images, labels } = await service.fixtures();
+      const health = (await (await service.fetch('/healthz?ready=1')).json()) as { model: { id: string } };
+      const response = await post(`/models/${encodeURIComponent(health.model.id)}`, {
+        inputs: base64(images[0]!.bytes),
+        parameters: { candidate_labels: labels, hypothesis_template: 'an emoji of {}.' },
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      const ranked = (await response.json()) as Array<{ label: string; score: number }>;
+      expect(ranked).toHaveLength(labels.length);
+      expect(Object.keys(ranked[0]!).sort()).toEqual(['label', 'score']);
+      expect(ranked[0]?.label).toBe(images[0]!.label);
+      expectSortedByScore(ranked);
+      const other = await post('/models/some-other-model', {
+        inputs: base64(images[0]!.bytes),
+        parameters: { candidate_labels: labels },
+      });
+      await expectProblem(other, 404, 'not_found');
+    });
+  });
+
+  describe('classifiers', () => {
+    it('creates, replaces, reads, uses and deletes a stored classifier', async () => {
+      const { images, labels } = await service.fixtures();
+      const id = `lifecycle-${crypto.randomUUID().slice(0, 8)}`;
+      const put = (spec: unknown) =>
+        service.fetch(`/v1/classifiers/${id}`, {
+          method: 'PUT',
+          headers: JSON_AUTH,
+          body: JSON.stringify(spec),
+        });
+      const created = await put({ labels: labels.slice(0, 2) });
+      expect(created.status, await created.clone().text()).toBe(201);
+      const replaced = await put({ labels, templates: ['an emoji of {}.'] });
+      expect(replaced.status).toBe(200);
+      const info = (await (await service.fetch(`/v1/classifiers/${id}`, { headers: AUTH })).json()) as {
+        labels: string[];
+        templates: string[];
+        fingerprint: string;
+      };
+      expect(info.labels).toEqual(labels);
+      expect(info.templates).toEqual(['an emoji of {}.']);
+      const classified = await post('/v1/classify', { images: [base64(images[0]!.bytes)], classifier: id });
+      expect(classified.status, await classified.clone().text()).toBe(200);
+      const result = (await classified.json()) as ClassifyBody;
+      expect(result.results[0]?.predictions[0]?.label).toBe(images[0]!.label);
+      expect((await service.fetch(`/v1/classifiers/${id}`, { method: 'DELETE', headers: AUTH })).status).toBe(
+        204,
+      );
+      await expectProblem(await service.fetch(`/v1/classifiers/${id}`, { headers: AUTH }), 404, 'not_found');
+      await expectProblem(
+        await service.fetch(`/v1/classifiers/${id}`, { method: 'DELETE', headers: AUTH }),
+        404,
+        'not_found',
+      );
+    });
+
+    it('adds concurrent adapt calls without losing any image', async () => {
+      const { images, labels } = await service.fixtures();
+      const id = `adapt-${crypto.randomUUID().slice(0, 8)}`;
+      const created = await service.fetch(`/v1/classifiers/${id}`, {
+        method: 'PUT',
+        headers: JSON_AUTH,
+        body: JSON.stringify({ labels }),
+      });
+      expect(created.status).toBe(201);
+      const calls = 6;
+      const answers = await Promise.all(
+        Array.from({ length: calls }, (_, i) =>
+          post(`/v1/classifiers/${id}/adapt`, { images: [base64(images[i % images.length]!.bytes)] }),
+        ),
+      );
+      for (const answer of answers) expect(answer.status, await answer.clone().text()).toBe(200);
+      const sizes = (await Promise.all(answers.map((a) => a.json() as Promise<{ size: number }>))).map(
+        (a) => a.size,
+      );
+      // Every call saw its own write on top of the earlier ones: sizes are exactly 1..calls.
+      expect(sizes.sort((a, b) => a - b)).toEqual(Array.from({ length: calls }, (_, i) => i + 1));
+      const tfup = await post('/v1/classify', {
+        images: [base64(images[0]!.bytes)],
+        classifier: id,
+        method: 'tfup',
+      });
+      expect(tfup.status, await tfup.clone().text()).toBe(200);
+      expect(((await tfup.json()) as ClassifyBody).results[0]?.predictions[0]?.label).toBe(images[0]!.label);
+      await expectProblem(
+        await post('/v1/classifiers/missing-one/adapt', { images: [base64(images[0]!.bytes)] }),
+        404,
+        'not_found',
+      );
+    });
+  });
+
+  describe('embeddings', () => {
+    it('embeds images and texts into unit vectors of one dimension', async () => {
+      const { images } = await service.fixtures();
+      const response = await post('/v1/embeddings', {
+        images: [base64(images[0]!.bytes)],
+        texts: ['a cat', 'a dog'],
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      const body = (await response.json()) as { dim: number; images: number[][]; texts: number[][] };
+      expect(body.images).toHaveLength(1);
+      expect(body.texts).toHaveLength(2);
+      for (const vector of [...body.images, ...body.texts]) {
+        expect(vector).toHaveLength(body.dim);
+        expect(Math.hypot(...vector)).toBeCloseTo(1, 3);
+      }
+      await expectProblem(await post('/v1/embeddings', {}), 422, 'invalid_input');
+    });
+  });
+
+  describe('service', () => {
+    it('reports health with the model once ready', async () => {
+      const response = await service.fetch('/healthz?ready=1');
+      expect(response.status).toBe(200);
+      const health = (await response.json()) as {
+        ready: boolean;
+        model: { id: string; fingerprint: string };
+      };
+      expect(health.ready).toBe(true);
+      expect(health.model.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it('answers CORS preflights for the configured origin only', async () => {
+      const preflight = await service.fetch('/v1/classify', {
+        method: 'OPTIONS',
+        headers: {
+          Origin: TEST_CORS_ORIGIN,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'authorization,content-type',
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(TEST_CORS_ORIGIN);
+      const other = await service.fetch('/healthz', { headers: { Origin: 'https://evil.example' } });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    });
+
+    it('tags every answer with a request id', async () => {
+      const response = await service.fetch('/v1/nothing');
+      expect(response.headers.get('x-request-id')).toMatch(/.{8,}/);
+    });
+  });
+}

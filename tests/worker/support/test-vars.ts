@@ -1,0 +1,52 @@
+/**
+ * The service configuration every worker test runs with, in workerd (vitest.config.ts passes it
+ * as miniflare bindings) and on Node (passed as vars): one key set, limits small enough to hit.
+ */
+export const TEST_KEYS = ['test-key-1', 'test-key-2'] as const;
+
+export const TEST_LIMITS = {
+  maxBodyBytes: 262_144,
+  maxImagePixels: 262_144,
+  maxLabels: 64,
+  maxImages: 8,
+  maxTexts: 32,
+} as const;
+
+export const TEST_CORS_ORIGIN = 'https://app.example';
+
+/** Descriptors and FuDD pairs the static LLM source answers with in workerd. */
+export const STATIC_DESCRIPTIONS = {
+  descriptors: {
+    cat: ['pointed ears', 'whiskers'],
+    dog: ['floppy ears', 'wet nose'],
+    pizza: ['triangular slice', 'melted cheese'],
+  },
+  pairs: [
+    {
+      classes: ['cat', 'dog'],
+      attributes: [{ attr_type: 'ears', prompt_pair: ['pointed ears', 'floppy ears'] }],
+    },
+    {
+      classes: ['cat', 'pizza'],
+      attributes: [{ attr_type: 'shape', prompt_pair: ['a furry animal', 'a triangular slice of food'] }],
+    },
+    {
+      classes: ['dog', 'pizza'],
+      attributes: [{ attr_type: 'shape', prompt_pair: ['a furry animal', 'a triangular slice of food'] }],
+    },
+  ],
+};
+
+/** The variables as strings, as Workers and process.env carry them. */
+export const TEST_VARS: Record<string, string> = {
+  DESCRY_API_KEYS: TEST_KEYS.join(','),
+  DESCRY_DEV: 'false',
+  DESCRY_CORS_ORIGINS: TEST_CORS_ORIGIN,
+  DESCRY_MAX_BODY_BYTES: String(TEST_LIMITS.maxBodyBytes),
+  DESCRY_MAX_IMAGE_PIXELS: String(TEST_LIMITS.maxImagePixels),
+  DESCRY_MAX_LABELS: String(TEST_LIMITS.maxLabels),
+  DESCRY_MAX_IMAGES: String(TEST_LIMITS.maxImages),
+  DESCRY_MAX_TEXTS: String(TEST_LIMITS.maxTexts),
+  DESCRY_LLM: 'static',
+  LLM_STATIC_DESCRIPTIONS: JSON.stringify(STATIC_DESCRIPTIONS),
+};
