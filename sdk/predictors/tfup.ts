@@ -38,7 +38,7 @@ import { weightsFingerprint } from './fingerprint';
 import { createMatrix, matrixRow, matVec } from './matrix';
 import { topKIndices } from './ranking';
 import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from './shape';
-import { dot, klDivergenceFromLogProbs, l2Normalize, logSoftmax, softmax } from './vector';
+import { dot, l2Normalize, logSoftmax, softmax } from './vector';
 
 /** How the cache is built; stored in the cache so that growing it keeps the same rules. */
 export interface TfupCacheOptions {
@@ -211,11 +211,18 @@ function cacheAffinities(
   const keyCount = cache.keyIndices.length;
   if (keyCount === 0) return out;
   const logProbs = logSoftmax(cosine, undefined, cache.options.pseudoLabelScale);
+  const probs = new Float32Array(logProbs.length);
+  let selfTerm = 0;
+  for (let c = 0; c < logProbs.length; c++) {
+    probs[c] = Math.exp(logProbs[c]!);
+    selfTerm += probs[c]! * logProbs[c]!;
+  }
   const divergences = new Float64Array(keyCount);
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (let m = 0; m < keyCount; m++) {
-    const kl = klDivergenceFromLogProbs(logProbs, matrixRow(cache.poolLogProbs, cache.keyIndices[m]!));
+    // KL(P_i || P_m) = Σ p log p − Σ p log q_m: the first sum is the same for every key.
+    const kl = selfTerm - dot(probs, matrixRow(cache.poolLogProbs, cache.keyIndices[m]!));
     divergences[m] = kl;
     if (kl < min) min = kl;
     if (kl > max) max = kl;

@@ -59,6 +59,15 @@ describe('topKIndices', () => {
     expect(topKIndices([0.2, 0.9, 0.2, 0.9, 0.5], 2)).toEqual([1, 3]);
   });
 
+  it('selects few out of many the same way, ties to the lower index and NaN last', () => {
+    // 12 scores, k = 2 (the partial-selection path): best 0.9 at 3, then the 0.8 tie at 5 and 9 → 5
+    const scores = [0.1, Number.NaN, 0.3, 0.9, 0.2, 0.8, 0.1, 0.4, 0.5, 0.8, 0.0, 0.7];
+    expect(topKIndices(scores, 2)).toEqual([3, 5]);
+    expect(topKIndices(scores, 3)).toEqual([3, 5, 9]);
+    const allNaN = Array.from({ length: 12 }, () => Number.NaN);
+    expect(topKIndices(allNaN, 2)).toEqual([0, 1]);
+  });
+
   it('clamps k to the number of scores and to zero', () => {
     expect(topKIndices([1, 3, 2], 10)).toEqual([1, 2, 0]);
     expect(topKIndices([1, 3, 2], -1)).toEqual([]);
