@@ -42,6 +42,6 @@ export async function decodeImage(bytes: Uint8Array, options?: DecodeOptions): P
     case 'jpeg':
       return decodeJpeg(bytes, options);
     case 'webp':
-      return decodeWebp(bytes, options);
+      return await decodeWebp(bytes, options);
   }
 }

@@ -108,14 +108,14 @@ async function bytesFromUrl(url: URL | string, options: ToRgbaOptions | undefine
       `Unsupported URL scheme '${parsed.protocol}'; use http(s) or data:.`,
     );
   }
-  return download(parsed, options);
+  return await download(parsed, options);
 }
 
 async function bytesOf(
   input: Exclude<ImageInput, RgbaImage>,
   options: ToRgbaOptions | undefined,
 ): Promise<Uint8Array> {
-  if (typeof input === 'string' || input instanceof URL) return bytesFromUrl(input, options);
+  if (typeof input === 'string' || input instanceof URL) return await bytesFromUrl(input, options);
   if (input instanceof Uint8Array) return input;
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
@@ -138,5 +138,5 @@ export async function toRgba(input: ImageInput, options?: ToRgbaOptions): Promis
     throw new InvalidInputError('invalid_input', 'No image was given.');
   }
   if (isRgbaImage(input)) return assertRgbaImage(input);
-  return decodeImage(await bytesOf(input, options), options);
+  return await decodeImage(await bytesOf(input, options), options);
 }

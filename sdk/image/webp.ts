@@ -49,7 +49,7 @@ async function readWasmFromNodeModules(): Promise<Uint8Array> {
 
 async function instantiate(): Promise<void> {
   const source = configuredSource ?? (isNode() ? readWasmFromNodeModules : undefined);
-  if (source === undefined) return initWithModule();
+  if (source === undefined) return await initWithModule();
   const supplied = await source();
   const module =
     supplied instanceof WebAssembly.Module
