@@ -1,0 +1,257 @@
+import { encode } from 'fast-png';
+import { describe, expect, it } from 'vitest';
+import { ImageDecodeError } from '../../sdk/errors.js';
+import { decodeImage } from '../../sdk/image/decode.js';
+import { sniffFormat } from '../../sdk/image/format.js';
+import { expectDescryError, fromBase64 } from './expect-error.js';
+import { BMP_8X6, GIF_8X6, JPEG_8X6, JPEG_GREY_8X6, TIFF_8X6, WEBP_LOSSY_8X6 } from './samples.js';
+
+/** A deterministic pseudo-random byte sequence (LCG), so images have no accidental structure. */
+function noise(length: number, seed: number, max = 256): Uint8Array {
+  const out = new Uint8Array(length);
+  let state = seed;
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    out[i] = (state >>> 16) % max;
+  }
+  return out;
+}
+
+/** CRC-32 (PNG), to forge headers that pass fast-png's checks. */
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function pngWithSize(width: number, height: number): Uint8Array {
+  const png = encode({ width: 2, height: 2, data: noise(16, 3), channels: 4 });
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  view.setUint32(16, width);
+  view.setUint32(20, height);
+  view.setUint32(29, crc32(png.subarray(12, 29)));
+  return png;
+}
+
+describe('format sniffing', () => {
+  it('recognises PNG, JPEG and WebP from their bytes', () => {
+    expect(sniffFormat(encode({ width: 1, height: 1, data: new Uint8Array(4), channels: 4 }))).toEqual({
+      kind: 'supported',
+      format: 'png',
+    });
+    expect(sniffFormat(fromBase64(JPEG_8X6))).toEqual({ kind: 'supported', format: 'jpeg' });
+    expect(sniffFormat(fromBase64(WEBP_LOSSY_8X6))).toEqual({ kind: 'supported', format: 'webp' });
+  });
+
+  it('names GIF, BMP and TIFF so that they can be refused', () => {
+    expect(sniffFormat(fromBase64(GIF_8X6))).toEqual({ kind: 'refused', format: 'gif' });
+    expect(sniffFormat(fromBase64(BMP_8X6))).toEqual({ kind: 'refused', format: 'bmp' });
+    expect(sniffFormat(fromBase64(TIFF_8X6))).toEqual({ kind: 'refused', format: 'tiff' });
+    const avif = new Uint8Array([0, 0, 0, 0x1c, ...new TextEncoder().encode('ftypavif'), 0, 0, 0, 0]);
+    expect(sniffFormat(avif)).toEqual({ kind: 'refused', format: 'avif' });
+  });
+});
+
+describe('PNG decoding to RGBA', () => {
+  const width = 5;
+  const height = 3;
+
+  it('keeps RGBA pixels and alpha as they are', async () => {
+    const data = noise(width * height * 4, 1);
+    const image = await decodeImage(encode({ width, height, data, channels: 4 }));
+    expect(image).toMatchObject({ width, height });
+    expect(Array.from(image.data)).toEqual(Array.from(data));
+  });
+
+  it('gives RGB an opaque alpha and replicates greyscale', async () => {
+    const rgb = noise(width * height * 3, 2);
+    const fromRgb = await decodeImage(encode({ width, height, data: rgb, channels: 3 }));
+    const grey = noise(width * height, 3);
+    const fromGrey = await decodeImage(encode({ width, height, data: grey, channels: 1 }));
+    const greyAlpha = noise(width * height * 2, 4);
+    const fromGreyAlpha = await decodeImage(encode({ width, height, data: greyAlpha, channels: 2 }));
+    for (let p = 0; p < width * height; p++) {
+      expect(Array.from(fromRgb.data.subarray(p * 4, p * 4 + 4))).toEqual([
+        ...rgb.subarray(p * 3, p * 3 + 3),
+        255,
+      ]);
+      const g = grey[p] ?? -1;
+      expect(Array.from(fromGrey.data.subarray(p * 4, p * 4 + 4))).toEqual([g, g, g, 255]);
+      const [l, a] = [greyAlpha[p * 2] ?? -1, greyAlpha[p * 2 + 1] ?? -1];
+      expect(Array.from(fromGreyAlpha.data.subarray(p * 4, p * 4 + 4))).toEqual([l, l, l, a]);
+    }
+  });
+
+  it('reduces 16-bit samples to their high byte', async () => {
+    const data = new Uint16Array(noise(width * height * 3 * 2, 5).buffer);
+    const image = await decodeImage(encode({ width, height, data, channels: 3, depth: 16 }));
+    for (let p = 0; p < width * height; p++) {
+      expect(image.data[p * 4 + 1]).toBe((data[p * 3 + 1] ?? 0) >> 8);
+      expect(image.data[p * 4 + 3]).toBe(255);
+    }
+  });
+
+  it('decodes Adam7-interlaced images like non-interlaced ones', async () => {
+    const data = noise(13 * 11 * 4, 6);
+    const plain = await decodeImage(encode({ width: 13, height: 11, data, channels: 4 }));
+    const interlaced = await decodeImage(
+      encode({ width: 13, height: 11, data, channels: 4 }, { interlace: 'Adam7' }),
+    );
+    expect(Array.from(interlaced.data)).toEqual(Array.from(plain.data));
+  });
+
+  it('expands palette images, including tRNS alpha', async () => {
+    // Translucent entries first: fast-png's encoder writes tRNS values only for non-opaque entries.
+    const palette = [
+      [255, 0, 0, 128],
+      [10, 20, 30, 0],
+      [0, 255, 0, 255],
+    ];
+    const indices = noise(width * height, 7, 3);
+    const image = await decodeImage(encode({ width, height, data: indices, channels: 1, depth: 8, palette }));
+    for (let p = 0; p < width * height; p++) {
+      expect(Array.from(image.data.subarray(p * 4, p * 4 + 4))).toEqual(palette[indices[p] ?? 0]);
+    }
+  });
+});
+
+describe('JPEG decoding to RGBA', () => {
+  it('decodes colour and greyscale JPEGs', async () => {
+    const colour = await decodeImage(fromBase64(JPEG_8X6));
+    expect(colour).toMatchObject({ width: 8, height: 6 });
+    expect(colour.data.length).toBe(8 * 6 * 4);
+    const grey = await decodeImage(fromBase64(JPEG_GREY_8X6));
+    expect(grey).toMatchObject({ width: 8, height: 6 });
+    for (let p = 0; p < 48; p++) {
+      const [r, g, b, a] = grey.data.subarray(p * 4, p * 4 + 4);
+      expect([g, b, a]).toEqual([r, r, 255]);
+    }
+  });
+});
+
+describe('bad input fails with a typed error', () => {
+  const png = encode({ width: 40, height: 30, data: noise(40 * 30 * 4, 8), channels: 4 });
+  const idat = png.findIndex((_, i) => String.fromCharCode(...png.subarray(i, i + 4)) === 'IDAT');
+
+  it('zero bytes: image_empty', async () => {
+    await expectDescryError(() => decodeImage(new Uint8Array(0)), ImageDecodeError, 'image_empty');
+  });
+
+  it('garbage bytes: image_unsupported_format', async () => {
+    await expectDescryError(() => decodeImage(noise(500, 9)), ImageDecodeError, 'image_unsupported_format');
+  });
+
+  it('GIF, BMP and TIFF: image_unsupported_format naming the format', async () => {
+    for (const [sample, format] of [
+      [GIF_8X6, 'gif'],
+      [BMP_8X6, 'bmp'],
+      [TIFF_8X6, 'tiff'],
+    ] as const) {
+      const error = await expectDescryError(
+        () => decodeImage(fromBase64(sample)),
+        ImageDecodeError,
+        'image_unsupported_format',
+      );
+      expect(error.details).toEqual({ format });
+    }
+  });
+
+  it('truncated PNG, at any length: image_corrupt', async () => {
+    for (const length of [9, 20, 30, 40, idat + 10, png.length - 20, png.length - 1]) {
+      await expectDescryError(() => decodeImage(png.subarray(0, length)), ImageDecodeError, 'image_corrupt');
+    }
+  });
+
+  it('PNG with a bad CRC: image_corrupt', async () => {
+    const broken = png.slice();
+    broken[idat + 20] = (broken[idat + 20] ?? 0) ^ 0xff;
+    await expectDescryError(() => decodeImage(broken), ImageDecodeError, 'image_corrupt');
+  });
+
+  it('PNG with garbage IDAT data and a valid CRC: image_corrupt', async () => {
+    const broken = png.slice();
+    const view = new DataView(broken.buffer);
+    const length = view.getUint32(idat - 4);
+    broken.set(noise(length, 10), idat + 4);
+    view.setUint32(idat + 4 + length, crc32(broken.subarray(idat, idat + 4 + length)));
+    await expectDescryError(() => decodeImage(broken), ImageDecodeError, 'image_corrupt');
+  });
+
+  it('PNG header claiming 100000x100000: image_too_large with the dimensions, before decoding', async () => {
+    const error = await expectDescryError(
+      () => decodeImage(pngWithSize(100_000, 100_000)),
+      ImageDecodeError,
+      'image_too_large',
+    );
+    expect(error.details).toMatchObject({ width: 100_000, height: 100_000 });
+  });
+
+  it('a configurable maxPixels applies to real images', async () => {
+    await expectDescryError(
+      () => decodeImage(png, { maxPixels: 40 * 30 - 1 }),
+      ImageDecodeError,
+      'image_too_large',
+    );
+    await expect(decodeImage(png, { maxPixels: 40 * 30 })).resolves.toMatchObject({ width: 40, height: 30 });
+  });
+
+  it('JPEG header claiming 65535x65535: image_too_large', async () => {
+    const jpeg = fromBase64(JPEG_8X6).slice();
+    const sof = jpeg.findIndex((byte, i) => byte === 0xff && jpeg[i + 1] === 0xc0);
+    jpeg.set([0xff, 0xff, 0xff, 0xff], sof + 5);
+    const error = await expectDescryError(() => decodeImage(jpeg), ImageDecodeError, 'image_too_large');
+    expect(error.details).toMatchObject({ width: 65535, height: 65535 });
+  });
+
+  it('truncated JPEG, at any length: image_corrupt', async () => {
+    const jpeg = fromBase64(JPEG_8X6);
+    for (const length of [3, 4, 50, 200, 400, jpeg.length - 100, jpeg.length - 2]) {
+      await expectDescryError(() => decodeImage(jpeg.subarray(0, length)), ImageDecodeError, 'image_corrupt');
+    }
+  });
+
+  it('JPEG with garbage after its headers: image_corrupt', async () => {
+    const jpeg = fromBase64(JPEG_8X6).slice();
+    const sos = jpeg.findIndex((byte, i) => byte === 0xff && jpeg[i + 1] === 0xda);
+    jpeg.set(noise(jpeg.length - sos - 20, 11), sos + 14);
+    await expectDescryError(() => decodeImage(jpeg), ImageDecodeError, 'image_corrupt');
+  });
+
+  it('WebP headers claiming 100000x100000 (VP8X) or a zero size: rejected before the decoder loads', async () => {
+    const vp8x = new Uint8Array(40);
+    vp8x.set(new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8X'));
+    const size = 100_000 - 1;
+    vp8x.set(
+      [
+        10,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        size & 0xff,
+        (size >> 8) & 0xff,
+        size >> 16,
+        size & 0xff,
+        (size >> 8) & 0xff,
+        size >> 16,
+      ],
+      16,
+    );
+    const error = await expectDescryError(() => decodeImage(vp8x), ImageDecodeError, 'image_too_large');
+    expect(error.details).toMatchObject({ width: 100_000, height: 100_000 });
+    const animated = vp8x.slice();
+    animated.set([0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 20);
+    await expectDescryError(() => decodeImage(animated), ImageDecodeError, 'image_unsupported_format');
+    await expectDescryError(
+      () => decodeImage(fromBase64(WEBP_LOSSY_8X6).subarray(0, 20)),
+      ImageDecodeError,
+      'image_corrupt',
+    );
+  });
+});
