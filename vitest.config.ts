@@ -1,5 +1,28 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
-import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+const sdkEntry = (name: string) => fileURLToPath(new URL(`./sdk/${name}.ts`, import.meta.url));
+
+/**
+ * What wrangler does for the Worker, done for Node: `.onnx` imports become their bytes and `.wasm`
+ * imports compiled modules, so runtime-neutral tests can import the bundled model in both projects.
+ */
+function bytesModules(): Plugin {
+  return {
+    name: 'descry-bytes-modules',
+    enforce: 'pre',
+    load(id) {
+      if (id.endsWith('.onnx')) {
+        return `import { readFileSync } from 'node:fs';\nexport default new Uint8Array(readFileSync(${JSON.stringify(id)}));`;
+      }
+      if (id.endsWith('.wasm')) {
+        return `import { readFileSync } from 'node:fs';\nexport default new WebAssembly.Module(readFileSync(${JSON.stringify(id)}));`;
+      }
+      return undefined;
+    },
+  };
+}
 
 /** Bindings the workerd tests run with: a known key and limits small enough to hit. */
 const workerdTestBindings = {
@@ -18,6 +41,9 @@ export default defineConfig({
   test: {
     projects: [
       {
+        plugins: [bytesModules()],
+        // Runtime-neutral tests import '#descry': the entry point of the runtime they run in.
+        resolve: { alias: { '#descry': sdkEntry('node') } },
         test: {
           name: 'node',
           include: ['tests/**/*.test.ts'],
@@ -34,6 +60,7 @@ export default defineConfig({
             miniflare: { bindings: workerdTestBindings },
           }),
         ],
+        resolve: { alias: { '#descry': sdkEntry('workerd') } },
         test: {
           name: 'workerd',
           include: ['tests/worker/**/*.workerd.test.ts', 'tests/{image,predictors,store,sdk}/**/*.test.ts'],
