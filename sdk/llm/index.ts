@@ -51,7 +51,7 @@ export {
   type PrecomputeReport,
   precomputePairs,
 } from './precompute.js';
-export { descriptorMessages, pairJsonMessages, pairTextMessages } from './prompts.js';
+export { type ChatPrompt, descriptorMessages, pairJsonMessages, pairTextMessages } from './prompts.js';
 export {
   type StaticDescriptions,
   type StaticSourceOptions,

@@ -4,7 +4,7 @@
  * call is bounded by a timeout, and every failure becomes an `LlmError`.
  */
 
-import { generateText, type LanguageModel, type ModelMessage, NoObjectGeneratedError, Output } from 'ai';
+import { generateText, type LanguageModel, NoObjectGeneratedError, Output } from 'ai';
 import { InvalidInputError, LlmError } from '../errors.js';
 import type {
   DescriptionSource,
@@ -19,7 +19,7 @@ import {
   pairAnswerSchema,
   parsePairDescriptionText,
 } from './pair-description-parser.js';
-import { descriptorMessages, pairJsonMessages, pairTextMessages } from './prompts.js';
+import { type ChatPrompt, descriptorMessages, pairJsonMessages, pairTextMessages } from './prompts.js';
 import { limitSignal, untilAborted } from './time-limit.js';
 
 /**
@@ -99,8 +99,8 @@ export function languageModelSource(
     }
   }
 
-  async function askText(messages: ModelMessage[], signal: AbortSignal): Promise<string> {
-    const result = await generateText({ model, messages, abortSignal: signal, ...settings });
+  async function askText(prompt: ChatPrompt, signal: AbortSignal): Promise<string> {
+    const result = await generateText({ model, ...prompt, abortSignal: signal, ...settings });
     return result.text;
   }
 
@@ -108,7 +108,7 @@ export function languageModelSource(
     try {
       const result = await generateText({
         model,
-        messages: pairJsonMessages(a, b, maxAttributes),
+        ...pairJsonMessages(a, b, maxAttributes),
         output: Output.object({ schema: pairAnswerSchema(a, b), name: 'pair_descriptions' }),
         abortSignal: signal,
         ...settings,
@@ -130,7 +130,7 @@ export function languageModelSource(
   return {
     id: options.id ?? modelIdentity(model),
 
-    descriptors(label: string, call: DescriptorRequestOptions = {}): Promise<string[]> {
+    async descriptors(label: string, call: DescriptorRequestOptions = {}): Promise<string[]> {
       requireLabel(label, 'The label');
       return bounded(`descriptors of "${label}"`, call.signal, async (signal) => {
         const text = await askText(descriptorMessages(label, call.context), signal);
@@ -148,7 +148,7 @@ export function languageModelSource(
       });
     },
 
-    pairDescriptions(a: string, b: string, call: SourceCallOptions = {}): Promise<PairDescription> {
+    async pairDescriptions(a: string, b: string, call: SourceCallOptions = {}): Promise<PairDescription> {
       requireLabel(a, 'The first label');
       requireLabel(b, 'The second label');
       if (a === b)

@@ -5,6 +5,12 @@
 
 import type { ModelMessage } from 'ai';
 
+/** A chat request: system instructions (sent apart, as AI SDK v7 requires) and the turns. */
+export interface ChatPrompt {
+  instructions: string;
+  messages: ModelMessage[];
+}
+
 /** "a" or "an" before `noun`, by its first letter (good enough for class names). */
 export function indefiniteArticle(noun: string): 'a' | 'an' {
   return /^[aeiou]/i.test(noun.trim()) ? 'an' : 'a';
@@ -49,8 +55,8 @@ const DESCRIPTOR_SYSTEM =
   'visual feature per line, each starting with "- ", no introduction, no closing remarks.';
 
 /** Chat messages asking for visual descriptors of `label`. */
-export function descriptorMessages(label: string, context?: string): ModelMessage[] {
-  const messages: ModelMessage[] = [{ role: 'system', content: DESCRIPTOR_SYSTEM }];
+export function descriptorMessages(label: string, context?: string): ChatPrompt {
+  const messages: ModelMessage[] = [];
   for (const example of DESCRIPTOR_EXAMPLES) {
     messages.push({ role: 'user', content: descriptorQuestion(example.label) });
     messages.push({
@@ -61,7 +67,7 @@ export function descriptorMessages(label: string, context?: string): ModelMessag
     });
   }
   messages.push({ role: 'user', content: descriptorQuestion(label, context) });
-  return messages;
+  return { instructions: DESCRIPTOR_SYSTEM, messages };
 }
 
 const PAIR_SYSTEM =
@@ -78,29 +84,33 @@ function pairTask(a: string, b: string, maxAttributes: number): string {
 }
 
 /** Messages asking for pair descriptions as JSON (structured output). */
-export function pairJsonMessages(a: string, b: string, maxAttributes: number): ModelMessage[] {
+export function pairJsonMessages(a: string, b: string, maxAttributes: number): ChatPrompt {
   const shape = JSON.stringify({
     attributes: [{ attr_type: 'attribute name', descriptions: { [a]: 'sentence', [b]: 'sentence' } }],
   });
-  return [
-    { role: 'system', content: PAIR_SYSTEM },
-    {
-      role: 'user',
-      content: `${pairTask(a, b, maxAttributes)}\nAnswer with JSON only, shaped exactly like ${shape}, using the two class names as the keys of "descriptions".`,
-    },
-  ];
+  return {
+    instructions: PAIR_SYSTEM,
+    messages: [
+      {
+        role: 'user',
+        content: `${pairTask(a, b, maxAttributes)}\nAnswer with JSON only, shaped exactly like ${shape}, using the two class names as the keys of "descriptions".`,
+      },
+    ],
+  };
 }
 
 /** Messages asking for pair descriptions as plain text, for endpoints without JSON mode. */
-export function pairTextMessages(a: string, b: string, maxAttributes: number): ModelMessage[] {
-  return [
-    { role: 'system', content: PAIR_SYSTEM },
-    {
-      role: 'user',
-      content:
-        `${pairTask(a, b, maxAttributes)}\nAnswer in exactly this format, with no other text:\n` +
-        `Attribute: <attribute name>\n${a}: <sentence>\n${b}: <sentence>\n\n` +
-        'and a blank line between attributes.',
-    },
-  ];
+export function pairTextMessages(a: string, b: string, maxAttributes: number): ChatPrompt {
+  return {
+    instructions: PAIR_SYSTEM,
+    messages: [
+      {
+        role: 'user',
+        content:
+          `${pairTask(a, b, maxAttributes)}\nAnswer in exactly this format, with no other text:\n` +
+          `Attribute: <attribute name>\n${a}: <sentence>\n${b}: <sentence>\n\n` +
+          'and a blank line between attributes.',
+      },
+    ],
+  };
 }
