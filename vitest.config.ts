@@ -1,5 +1,5 @@
-import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { fileURLToPath } from 'node:url';
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig, type Plugin } from 'vitest/config';
 
 const sdkEntry = (name: string) => fileURLToPath(new URL(`./sdk/${name}.ts`, import.meta.url));
@@ -47,6 +47,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['tests/**/*.test.ts'],
+          globalSetup: ['tests/worker/support/provide-fixtures.ts'],
           exclude: ['tests/workerd/**', 'tests/browser/**', '**/*.workerd.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -63,6 +64,7 @@ export default defineConfig({
         resolve: { alias: { '#descry': sdkEntry('workerd') } },
         test: {
           name: 'workerd',
+          globalSetup: ['tests/worker/support/provide-fixtures.ts'],
           include: ['tests/worker/**/*.workerd.test.ts', 'tests/{image,predictors,store,sdk}/**/*.test.ts'],
           exclude: ['**/*.node.test.ts', '**/node_modules/**'],
           testTimeout: 120_000,

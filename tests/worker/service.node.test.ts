@@ -1,0 +1,199 @@
+/**
+ * The service on Node: a real @hono/node-server on 127.0.0.1, the real SDK and embedded model,
+ * file stores, and an OpenAI-compatible LLM served over HTTP on 127.0.0.1.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { type OpenAIServer, startOpenAIServer } from '../support/openai-server.js';
+import { emojiFixtures } from './support/fixture-images.js';
+import { serviceContract } from './support/service-contract.js';
+import { TEST_KEYS, TEST_VARS } from './support/test-vars.js';
+
+let server: RunningServer;
+let llm: OpenAIServer;
+let dataDir: string;
+
+/** Descriptors and pair descriptions that name the classes, so a test can see where they came from. */
+function answer(prompt: string) {
+  const pair = /photos of "([^"]+)" apart from photos of "([^"]+)"/.exec(prompt);
+  if (pair) {
+    const [, a, b] = pair as unknown as [string, string, string];
+    return {
+      content: JSON.stringify({
+        attributes: [
+          {
+            attr_type: 'outline',
+            descriptions: {
+              [a]: `a photo of ${a}, with its outline`,
+              [b]: `a photo of ${b}, with its outline`,
+            },
+          },
+        ],
+      }),
+    };
+  }
+  const label = /distinguishing an? (.+) in a photo\?/.exec(prompt)?.[1] ?? 'thing';
+  return { content: `- the typical shape of ${label}\n- the usual colours of ${label}` };
+}
+
+beforeAll(async () => {
+  llm = await startOpenAIServer((request) => answer(request.prompt));
+  dataDir = await mkdtemp(join(tmpdir(), 'descry-worker-test-'));
+  server = await startNodeServer({
+    port: 0,
+    dataDir,
+    vars: {
+      ...TEST_VARS,
+      DESCRY_LLM: 'openai-compatible',
+      LLM_BASE_URL: llm.baseURL,
+      LLM_MODEL: 'test-model',
+      LLM_API_KEY: 'llm-secret',
+    },
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await llm?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+serviceContract({ fetch: (path, init) => fetch(`${server.url}${path}`, init), fixtures: emojiFixtures });
+
+const AUTH = { Authorization: `Bearer ${TEST_KEYS[0]}`, 'Content-Type': 'application/json' };
+
+describe('OpenAPI document', () => {
+  it('is a valid OpenAPI 3.1 document listing every route', async () => {
+    const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    await SwaggerParser.validate(structuredClone(document) as never);
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(operations.sort()).toEqual(
+      [
+        'GET /healthz',
+        'POST /v1/classify',
+        'POST /v1/embeddings',
+        'PUT /v1/classifiers/{id}',
+        'GET /v1/classifiers/{id}',
+        'DELETE /v1/classifiers/{id}',
+        'POST /v1/classifiers/{id}/adapt',
+        'POST /v1/classifiers/{id}/describe',
+        'POST /models/{model}',
+      ].sort(),
+    );
+  });
+
+  it('serves interactive docs', async () => {
+    const response = await fetch(`${server.url}/docs`);
+    expect(response.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await response.text()).toContain('/openapi.json');
+  });
+});
+
+describe('describe with an OpenAI-compatible LLM', () => {
+  it('generates descriptors and pair descriptions once, then answers from the cache', async () => {
+    const { images, labels } = await emojiFixtures();
+    const chosen = labels.slice(0, 3);
+    const id = 'described';
+    const put = await fetch(`${server.url}/v1/classifiers/${id}`, {
+      method: 'PUT',
+      headers: AUTH,
+      body: JSON.stringify({ labels: chosen }),
+    });
+    expect(put.status).toBe(201);
+    const before = llm.requests.length;
+    const first = await fetch(`${server.url}/v1/classifiers/${id}/describe`, {
+      method: 'POST',
+      headers: AUTH,
+    });
+    expect(first.status, await first.clone().text()).toBe(200);
+    const described = (await first.json()) as {
+      classifier: { descriptors: Record<string, string[]> };
+      pairs: number;
+      cached: boolean;
+    };
+    expect(described.cached).toBe(false);
+    expect(described.pairs).toBe(3);
+    for (const label of chosen) expect(described.classifier.descriptors[label]?.join(' ')).toContain(label);
+    // The LLM received the secret key, and one call per label and per pair.
+    expect(llm.requests.length - before).toBe(chosen.length + 3);
+    expect(llm.requests.at(-1)?.headers.authorization).toBe('Bearer llm-secret');
+
+    const again = await fetch(`${server.url}/v1/classifiers/${id}/describe`, {
+      method: 'POST',
+      headers: AUTH,
+    });
+    expect(((await again.json()) as { cached: boolean }).cached).toBe(true);
+    expect(llm.requests.length - before).toBe(chosen.length + 3);
+
+    for (const method of ['descriptions', 'fudd']) {
+      const response = await fetch(`${server.url}/v1/classify`, {
+        method: 'POST',
+        headers: AUTH,
+        body: JSON.stringify({
+          images: [Buffer.from(images[0]!.bytes).toString('base64')],
+          classifier: id,
+          method,
+        }),
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      const body = (await response.json()) as { method: string; results: Array<{ predictions: unknown[] }> };
+      expect(body.method).toBe(method);
+      expect(body.results[0]?.predictions).toHaveLength(chosen.length);
+    }
+  });
+
+  it('answers 502 when the LLM fails on an explicit describe', async () => {
+    const failing = await startOpenAIServer(() => ({ status: 500, body: { error: { message: 'boom' } } }));
+    const other = await startNodeServer({
+      port: 0,
+      vars: { ...TEST_VARS, DESCRY_LLM: 'openai-compatible', LLM_BASE_URL: failing.baseURL, LLM_MODEL: 'm' },
+    });
+    try {
+      const put = await fetch(`${other.url}/v1/classifiers/x`, {
+        method: 'PUT',
+        headers: AUTH,
+        body: JSON.stringify({ labels: ['cat', 'dog'] }),
+      });
+      expect(put.status).toBe(201);
+      const response = await fetch(`${other.url}/v1/classifiers/x/describe`, {
+        method: 'POST',
+        headers: AUTH,
+      });
+      expect(response.status).toBe(502);
+      const problem = (await response.json()) as { code: string; detail: string };
+      expect(problem.code).toBe('llm_failed');
+      expect(problem.detail).not.toContain(failing.baseURL);
+    } finally {
+      await other.close();
+      await failing.close();
+    }
+  });
+});
+
+describe('open access', () => {
+  it('is open only with no keys configured and DESCRY_DEV set', async () => {
+    const vars = { ...TEST_VARS, DESCRY_API_KEYS: '' };
+    const locked = await startNodeServer({ port: 0, vars: { ...vars, DESCRY_DEV: 'false' } });
+    const open = await startNodeServer({ port: 0, vars: { ...vars, DESCRY_DEV: 'true' } });
+    try {
+      const request = {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"texts":["a cat"]}',
+      };
+      expect((await fetch(`${locked.url}/v1/embeddings`, request)).status).toBe(401);
+      expect((await fetch(`${open.url}/v1/embeddings`, request)).status).toBe(200);
+    } finally {
+      await locked.close();
+      await open.close();
+    }
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * The service inside workerd: the Worker entry (worker/index.ts) with the embedded model, real
+ * KV and R2 bindings from miniflare, and the static LLM source (bindings in vitest.config.ts).
+ */
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { CompiledClassifier } from '../../sdk/classifier/compiled.js';
+import { emojiFixtures } from './support/fixture-images.js';
+import { serviceContract } from './support/service-contract.js';
+import { STATIC_DESCRIPTIONS, TEST_KEYS } from './support/test-vars.js';
+
+const worker = (exports as unknown as { default: { fetch(request: Request): Promise<Response> } }).default;
+const bindings = env as unknown as { CLASSIFIERS: KVNamespace };
+
+function call(path: string, init?: RequestInit): Promise<Response> {
+  return worker.fetch(new Request(`https://descry.test${path}`, init));
+}
+
+serviceContract({ fetch: call, fixtures: emojiFixtures });
+
+const AUTH = { Authorization: `Bearer ${TEST_KEYS[1]}`, 'Content-Type': 'application/json' };
+
+describe('describe with the static source', () => {
+  it('stores the static descriptors and pairs and classifies with them', async () => {
+    const labels = Object.keys(STATIC_DESCRIPTIONS.descriptors);
+    const put = await call('/v1/classifiers/static-described', {
+      method: 'PUT',
+      headers: AUTH,
+      body: JSON.stringify({ labels }),
+    });
+    expect(put.status).toBe(201);
+    const response = await call('/v1/classifiers/static-described/describe', {
+      method: 'POST',
+      headers: AUTH,
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const body = (await response.json()) as {
+      classifier: { descriptors: Record<string, string[]> };
+      pairs: number;
+    };
+    expect(body.classifier.descriptors).toEqual(STATIC_DESCRIPTIONS.descriptors);
+    expect(body.pairs).toBe(STATIC_DESCRIPTIONS.pairs.length);
+    const { images } = await emojiFixtures();
+    const image = btoa(String.fromCharCode(...images[0]!.bytes));
+    const classify = await call('/v1/classify', {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({ images: [image], classifier: 'static-described', method: 'descriptions' }),
+    });
+    expect(classify.status, await classify.clone().text()).toBe(200);
+    const result = (await classify.json()) as {
+      results: Array<{ predictions: Array<{ label: string; evidence?: Array<{ descriptor: string }> }> }>;
+    };
+    const top = result.results[0]?.predictions[0];
+    expect(labels).toContain(top?.label);
+    expect(top?.evidence?.length).toBeGreaterThan(0);
+  });
+
+  it('answers 404 from the static source for labels it has no descriptors for', async () => {
+    await call('/v1/classifiers/unknown-labels', {
+      method: 'PUT',
+      headers: AUTH,
+      body: JSON.stringify({ labels: ['zebra', 'unicorn'] }),
+    });
+    const response = await call('/v1/classifiers/unknown-labels/describe', { method: 'POST', headers: AUTH });
+    expect(response.status).toBe(404);
+  });
+});
+
+describe('stored classifiers of another model', () => {
+  it('answers 409 model_mismatch instead of classifying with foreign embeddings', async () => {
+    const foreign = new CompiledClassifier({
+      labels: ['cat', 'dog'],
+      templates: ['{}'],
+      weights: { rows: 2, cols: 4, data: new Float32Array([1, 0, 0, 0, 0, 1, 0, 0]) },
+      fingerprint: 'f'.repeat(64),
+      model: 'another-model',
+    });
+    await bindings.CLASSIFIERS.put('classifiers/foreign', foreign.toBytes());
+    const response = await call('/v1/classifiers/foreign', { headers: AUTH });
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { code: string }).code).toBe('model_mismatch');
+  });
+});
