@@ -1,6 +1,6 @@
 /** The per-class output every predictor returns, and the activations that turn logits into scores. */
-import type { Matrix } from '../types';
-import { sigmoid, softmax } from './vector';
+import type { Matrix } from '../types.js';
+import { sigmoid, softmax } from './vector.js';
 
 /**
  * Per-class results for one image, all indexed like the class list.

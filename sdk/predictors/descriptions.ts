@@ -14,12 +14,12 @@
  * the class; the class-name prompt is the paper's own baseline, so the class competes at
  * its zero-shot strength instead of at noise level.
  */
-import { InvalidInputError } from '../errors';
-import type { DescriptorAggregation, Evidence, Matrix } from '../types';
-import { activate, type ClassScores } from './class-scores';
-import { createMatrix, matrixRow, matVec } from './matrix';
-import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from './shape';
-import { l2Normalize } from './vector';
+import { InvalidInputError } from '../errors.js';
+import type { DescriptorAggregation, Evidence, Matrix } from '../types.js';
+import { activate, type ClassScores } from './class-scores.js';
+import { createMatrix, matrixRow, matVec } from './matrix.js';
+import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from './shape.js';
+import { l2Normalize } from './vector.js';
 
 /** One class as the caller supplies it. */
 export interface DescribedClass {

@@ -3,7 +3,7 @@
  * (a TFUP cache) is never silently used with another. Not cryptographic: it guards against
  * mix-ups, not tampering.
  */
-import type { Matrix } from '../types';
+import type { Matrix } from '../types.js';
 
 const memo = new WeakMap<Float32Array, { rows: number; cols: number; hash: number }>();
 

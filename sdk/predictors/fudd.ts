@@ -20,14 +20,14 @@
  * softmax of `logitScale · score` over A, and 0 outside A. A set A of one class has no
  * pairs, so that class gets the fallback text alone.
  */
-import { InvalidInputError } from '../errors';
-import { applyTemplate, FUDD_FALLBACK_TEMPLATE } from '../text/templates';
-import type { Matrix } from '../types';
-import type { ClassScores } from './class-scores';
-import { matVec } from './matrix';
-import { topKIndices } from './ranking';
-import { assertFinite, assertMatrix, unitEmbedding } from './shape';
-import { softmax } from './vector';
+import { InvalidInputError } from '../errors.js';
+import { applyTemplate, FUDD_FALLBACK_TEMPLATE } from '../text/templates.js';
+import type { Matrix } from '../types.js';
+import type { ClassScores } from './class-scores.js';
+import { matVec } from './matrix.js';
+import { topKIndices } from './ranking.js';
+import { assertFinite, assertMatrix, unitEmbedding } from './shape.js';
+import { softmax } from './vector.js';
 
 /** One attribute that tells two classes apart, with one sentence per class. */
 export interface AttributePair {

@@ -7,11 +7,12 @@
  * - {@link classifyByDescription}: LLM descriptors per class (Menon & Vondrick, ICLR 2023).
  * - {@link fuddScores}: follow-up differential descriptions for the top-k (Esfandiarpoor & Bach, ICLR 2024).
  * - {@link tfupScores}: training-free unsupervised cache over unlabelled images (Long et al., TFUP).
+ * - {@link lokiPredict}: optional geometry-aware decision under a label metric (Shi et al., NeurIPS 2023).
  *
  * @packageDocumentation
  */
 
-export { type Activation, activate, type BatchClassScores, type ClassScores } from './class-scores';
+export { type Activation, activate, type BatchClassScores, type ClassScores } from './class-scores.js';
 export {
   classifyByDescription,
   type DescribedClass,
@@ -19,8 +20,8 @@ export {
   type DescriptionScores,
   type DescriptionWeights,
   descriptionWeights,
-} from './descriptions';
-export { weightsFingerprint } from './fingerprint';
+} from './descriptions.js';
+export { weightsFingerprint } from './fingerprint.js';
 export {
   type AttributePair,
   ambiguousSet,
@@ -32,9 +33,16 @@ export {
   type PairDescriptionSource,
   type PairDescriptions,
   pairKey,
-} from './fudd';
-export { createMatrix, matMulTransposed, matrixFromRows, matrixRow, matVec, normalizeRows } from './matrix';
-export { rankDescending, topKIndices } from './ranking';
+} from './fudd.js';
+export {
+  createMatrix,
+  matMulTransposed,
+  matrixFromRows,
+  matrixRow,
+  matVec,
+  normalizeRows,
+} from './matrix.js';
+export { rankDescending, topKIndices } from './ranking.js';
 export {
   buildTfupCache,
   extendTfupCache,
@@ -44,8 +52,8 @@ export {
   type TfupPredictOptions,
   tfupScores,
   tfupShots,
-} from './tfup';
-export { decodeTfupCache, encodeTfupCache } from './tfup-codec';
+} from './tfup.js';
+export { decodeTfupCache, encodeTfupCache } from './tfup-codec.js';
 export {
   dot,
   klDivergence,
@@ -55,5 +63,5 @@ export {
   logSoftmax,
   sigmoid,
   softmax,
-} from './vector';
-export { classWeightsFromTemplates, type ZeroShotOptions, zeroShot, zeroShotBatch } from './zero-shot';
+} from './vector.js';
+export { classWeightsFromTemplates, type ZeroShotOptions, zeroShot, zeroShotBatch } from './zero-shot.js';

@@ -10,10 +10,10 @@
  * derives `d²(y, i) = ||t_y − t_i||²` from unit-length class text embeddings, the
  * self-derived metric of methods.md. No deviation.
  */
-import { InvalidInputError } from '../errors';
-import type { Matrix } from '../types';
-import { createMatrix, matMulTransposed, matVec } from './matrix';
-import { assertMatrix } from './shape';
+import { InvalidInputError } from '../errors.js';
+import type { Matrix } from '../types.js';
+import { createMatrix, matMulTransposed, matVec } from './matrix.js';
+import { assertMatrix } from './shape.js';
 
 /** The Loki decision and the expected squared distance of every candidate. */
 export interface LokiPrediction {

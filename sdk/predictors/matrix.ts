@@ -4,10 +4,10 @@
  * (a batch of images against every class, or features against cache keys).
  */
 
-import { InvalidInputError } from '../errors';
-import type { Matrix } from '../types';
-import { assertMatrix } from './shape';
-import { dot, l2Normalize } from './vector';
+import { InvalidInputError } from '../errors.js';
+import type { Matrix } from '../types.js';
+import { assertMatrix } from './shape.js';
+import { dot, l2Normalize } from './vector.js';
 
 /** A rows × cols matrix over `data` (zero-filled when omitted). Throws on a length mismatch. */
 export function createMatrix(rows: number, cols: number, data?: Float32Array): Matrix {

@@ -3,9 +3,9 @@
  * class weights per request, and turn a wrong shape into an InvalidInputError instead of
  * silent NaNs or an out-of-bounds read.
  */
-import { InvalidInputError } from '../errors';
-import type { Matrix } from '../types';
-import { l2Normalize } from './vector';
+import { InvalidInputError } from '../errors.js';
+import type { Matrix } from '../types.js';
+import { l2Normalize } from './vector.js';
 
 /** Throws unless `m` is a consistent rows × cols matrix. */
 export function assertMatrix(m: Matrix, name: string): void {

@@ -7,8 +7,8 @@
  * Integers and floats are little-endian: the typed arrays are copied as they lie in
  * memory, and every platform Descry runs on (x86-64, ARM64, WebAssembly) is little-endian.
  */
-import { ModelMismatchError } from '../errors';
-import type { TfupCache, TfupCacheOptions } from './tfup';
+import { ModelMismatchError } from '../errors.js';
+import type { TfupCache, TfupCacheOptions } from './tfup.js';
 
 const MAGIC = 0x55465444; // "DTFU" read as a little-endian u32
 const VERSION = 1;

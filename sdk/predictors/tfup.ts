@@ -31,14 +31,14 @@
  *   pseudo-label log-probabilities are kept so that adding images and restoring a cache
  *   never re-encodes the pool.
  */
-import { InvalidInputError, ModelMismatchError } from '../errors';
-import type { Matrix } from '../types';
-import type { ClassScores } from './class-scores';
-import { weightsFingerprint } from './fingerprint';
-import { createMatrix, matrixRow, matVec } from './matrix';
-import { topKIndices } from './ranking';
-import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from './shape';
-import { dot, l2Normalize, logSoftmax, softmax } from './vector';
+import { InvalidInputError, ModelMismatchError } from '../errors.js';
+import type { Matrix } from '../types.js';
+import type { ClassScores } from './class-scores.js';
+import { weightsFingerprint } from './fingerprint.js';
+import { createMatrix, matrixRow, matVec } from './matrix.js';
+import { topKIndices } from './ranking.js';
+import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from './shape.js';
+import { dot, l2Normalize, logSoftmax, softmax } from './vector.js';
 
 /** How the cache is built; stored in the cache so that growing it keeps the same rules. */
 export interface TfupCacheOptions {

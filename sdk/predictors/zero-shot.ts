@@ -11,12 +11,12 @@
  * With one template per class this is exactly transformers.js's pipeline: softmax over
  * `logits_per_image` = logit_scale · cosine. No deviation from the paper.
  */
-import { InvalidInputError } from '../errors';
-import type { Matrix } from '../types';
-import { type Activation, activate, type BatchClassScores, type ClassScores } from './class-scores';
-import { createMatrix, matrixRow, matVec } from './matrix';
-import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from './shape';
-import { l2Normalize } from './vector';
+import { InvalidInputError } from '../errors.js';
+import type { Matrix } from '../types.js';
+import { type Activation, activate, type BatchClassScores, type ClassScores } from './class-scores.js';
+import { createMatrix, matrixRow, matVec } from './matrix.js';
+import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from './shape.js';
+import { l2Normalize } from './vector.js';
 
 /** How cosines become logits and scores. */
 export interface ZeroShotOptions {

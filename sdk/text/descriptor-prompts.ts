@@ -14,8 +14,8 @@
  * word), which gives "which has antennae" and "which has canopy of leaves" and changes no
  * prompt whose descriptor starts with the intended word. Descriptors are trimmed first.
  */
-import { InvalidInputError } from '../errors';
-import type { DescriptorMap } from '../types';
+import { InvalidInputError } from '../errors.js';
+import type { DescriptorMap } from '../types.js';
 
 /** A descriptor and the prompt built from it. */
 export interface DescriptorPrompt {

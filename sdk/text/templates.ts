@@ -1,7 +1,7 @@
 /**
  * Prompt templates: a template is a sentence with a `{}` (or `{label}`) slot for the class name.
  */
-import { InvalidInputError } from '../errors';
+import { InvalidInputError } from '../errors.js';
 
 /** transformers.js's default `hypothesis_template` for `zero-shot-image-classification`. */
 export const TRANSFORMERS_JS_TEMPLATE = 'This is a photo of {}';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../sdk/errors';
-import { descriptorClause, descriptorPrompt, descriptorPrompts } from '../../sdk/text/descriptor-prompts';
-import { applyTemplate, EMOJI_TEMPLATES, TRANSFORMERS_JS_TEMPLATE } from '../../sdk/text/templates';
+import { InvalidInputError } from '../../sdk/errors.js';
+import { descriptorClause, descriptorPrompt, descriptorPrompts } from '../../sdk/text/descriptor-prompts.js';
+import { applyTemplate, EMOJI_TEMPLATES, TRANSFORMERS_JS_TEMPLATE } from '../../sdk/text/templates.js';
 
 describe('descriptorClause (Menon & Vondrick rules)', () => {
   it.each([

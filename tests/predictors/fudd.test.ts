@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../sdk/errors';
+import { InvalidInputError } from '../../sdk/errors.js';
 import {
   ambiguousSet,
   collectClassTexts,
@@ -7,8 +7,8 @@ import {
   orderedPair,
   type PairDescriptions,
   pairKey,
-} from '../../sdk/predictors/fudd';
-import { matrixFromRows } from '../../sdk/predictors/matrix';
+} from '../../sdk/predictors/fudd.js';
+import { matrixFromRows } from '../../sdk/predictors/matrix.js';
 
 const f32 = (...xs: number[]) => Float32Array.from(xs);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../sdk/errors';
-import { lokiPredict, textSquaredDistances } from '../../sdk/predictors/loki';
-import { matrixFromRows } from '../../sdk/predictors/matrix';
+import { InvalidInputError } from '../../sdk/errors.js';
+import { lokiPredict, textSquaredDistances } from '../../sdk/predictors/loki.js';
+import { matrixFromRows } from '../../sdk/predictors/matrix.js';
 
 const f32 = (...xs: number[]) => Float32Array.from(xs);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../sdk/errors';
+import { InvalidInputError } from '../../sdk/errors.js';
 import {
   createMatrix,
   matMulTransposed,
@@ -7,8 +7,8 @@ import {
   matrixRow,
   matVec,
   normalizeRows,
-} from '../../sdk/predictors/matrix';
-import { topKIndices } from '../../sdk/predictors/ranking';
+} from '../../sdk/predictors/matrix.js';
+import { topKIndices } from '../../sdk/predictors/ranking.js';
 
 const f32 = (...xs: number[]) => Float32Array.from(xs);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, ModelMismatchError } from '../../sdk/errors';
-import { matrixFromRows } from '../../sdk/predictors/matrix';
+import { InvalidInputError, ModelMismatchError } from '../../sdk/errors.js';
+import { matrixFromRows } from '../../sdk/predictors/matrix.js';
 import {
   buildTfupCache,
   extendTfupCache,
@@ -8,8 +8,8 @@ import {
   type TfupCache,
   tfupScores,
   tfupShots,
-} from '../../sdk/predictors/tfup';
-import { decodeTfupCache, encodeTfupCache } from '../../sdk/predictors/tfup-codec';
+} from '../../sdk/predictors/tfup.js';
+import { decodeTfupCache, encodeTfupCache } from '../../sdk/predictors/tfup-codec.js';
 
 const f32 = (...xs: number[]) => Float32Array.from(xs);
 // Two classes along the axes of a 2-D space.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../sdk/errors';
-import { matrixFromRows, matrixRow } from '../../sdk/predictors/matrix';
-import { classWeightsFromTemplates, zeroShot, zeroShotBatch } from '../../sdk/predictors/zero-shot';
+import { InvalidInputError } from '../../sdk/errors.js';
+import { matrixFromRows, matrixRow } from '../../sdk/predictors/matrix.js';
+import { classWeightsFromTemplates, zeroShot, zeroShotBatch } from '../../sdk/predictors/zero-shot.js';
 
 const f32 = (...xs: number[]) => Float32Array.from(xs);
 const at = (degrees: number) => f32(Math.cos((degrees * Math.PI) / 180), Math.sin((degrees * Math.PI) / 180));
