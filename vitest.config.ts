@@ -48,7 +48,7 @@ export default defineConfig({
           name: 'node',
           include: ['tests/**/*.test.ts'],
           globalSetup: ['tests/worker/support/provide-fixtures.ts'],
-          exclude: ['tests/workerd/**', 'tests/browser/**', '**/*.workerd.test.ts', '**/node_modules/**'],
+          exclude: ['tests/workerd/**', '**/*.workerd.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Builds the SDK's browser bundle: dist/browser/descry.js (ESM) with the wasm files that
+// onnxruntime-web and the WebP decoder fetch next to it.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+
+/** Build into `outdir` (default dist/browser); returns the bundle's path. */
+export async function buildBrowser(outdir = join(root, 'dist', 'browser')) {
+  await mkdir(outdir, { recursive: true });
+  await build({
+    entryPoints: [join(root, 'sdk', 'browser.ts')],
+    outfile: join(outdir, 'descry.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  const wasm = [
+    require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'),
+    require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm'),
+  ];
+  for (const file of wasm) await copyFile(file, join(outdir, file.split('/').at(-1)));
+  return join(outdir, 'descry.js');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(`built ${await buildBrowser()}`);
+}
