@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+/**
+ * Memory of the embedded model inside workerd.
+ *
+ * Method: start the Worker with `wrangler dev --local` (the same workerd binary production runs),
+ * find the workerd process among wrangler's descendants, and read its resident set size
+ * (VmRSS in /proc/<pid>/status, Linux) at three points: idle after start, after /healthz?ready=1
+ * (config read, no encoder loaded yet), and after a classify with plain labels, which loads both
+ * encoders and allocates ONNX Runtime's wasm heap. The differences are what the model costs one
+ * isolate. RSS also counts the wasm linear memory, which V8 heap statistics would miss; it
+ * over-counts slightly because workerd's own allocations during the requests are included, so the
+ * idle → ready step is reported separately as the baseline of serving any request. The peak
+ * (VmHWM) is reported too: Workers enforce 128 MB per isolate on peak use.
+ *
+ *   node bench/worker-memory.mjs
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const port = process.env.PORT ?? '8799';
+const base = `http://127.0.0.1:${port}`;
+const image = readFileSync(join(root, 'tests/fixtures/openmoji-eval/1F355.png')).toString('base64');
+
+const wrangler = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
+const child = spawn(
+  process.execPath,
+  [
+    wrangler,
+    'dev',
+    '--local',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    port,
+    '--var',
+    'DESCRY_DEV:true',
+    '--var',
+    'DESCRY_API_KEYS:',
+  ],
+  { cwd: root, stdio: 'ignore', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+);
+
+function children(pid) {
+  const result = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) result.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return result;
+}
+
+function workerdPid() {
+  const queue = [child.pid];
+  while (queue.length) {
+    const pid = queue.shift();
+    for (const kid of children(pid)) {
+      const cmd = readFileSync(`/proc/${kid}/cmdline`, 'utf8');
+      if (cmd.includes('workerd') && cmd.includes('serve')) return kid;
+      queue.push(kid);
+    }
+  }
+  return undefined;
+}
+
+function memory(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+async function until(check) {
+  for (let i = 0; i < 240; i++) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error('the Worker did not come up');
+}
+
+try {
+  await until(async () => (await fetch(`${base}/healthz`)).ok);
+  const pid = workerdPid();
+  if (!pid) throw new Error('workerd process not found');
+  const idle = memory(pid);
+  await fetch(`${base}/healthz?ready=1`);
+  const ready = memory(pid);
+  const response = await fetch(`${base}/v1/classify`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ images: [image], labels: ['pizza', 'cat face', 'rocket', 'red apple'] }),
+  });
+  if (!response.ok) throw new Error(`classify answered ${response.status}: ${await response.text()}`);
+  const loaded = memory(pid);
+  await fetch(`${base}/v1/classify`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ images: [image, image, image, image], labels: ['pizza', 'sun'] }),
+  });
+  const after = memory(pid);
+  const f = (n) => `${n.toFixed(1)} MB`;
+  console.log(`workerd pid ${pid} (RSS of the whole process; one isolate serves the Worker)`);
+  console.log(`idle after start:            ${f(idle.rss)}`);
+  console.log(`after /healthz?ready=1:      ${f(ready.rss)}  (+${f(ready.rss - idle.rss)})`);
+  console.log(
+    `after first classify:        ${f(loaded.rss)}  (+${f(loaded.rss - ready.rss)}: both encoders + ORT heap)`,
+  );
+  console.log(`after a 4-image classify:    ${f(after.rss)}  (+${f(after.rss - loaded.rss)})`);
+  console.log(`peak RSS (VmHWM):            ${f(after.peak)}`);
+  console.log(`model cost in the isolate:   ~${f(after.rss - idle.rss)} (Workers limit: 128 MB per isolate)`);
+} finally {
+  child.kill('SIGTERM');
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the Worker on workerd via `wrangler dev --local` (no network, no Cloudflare login),
+ * in dev mode (open API: no keys), with the embedded model. Prints a curl line once it is ready.
+ *
+ *   PORT=8787 npm start
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const port = process.env.PORT ?? '8787';
+const base = `http://127.0.0.1:${port}`;
+// A held-out OpenMoji image the embedded model ranks first among these labels.
+const DEMO = {
+  image: 'tests/fixtures/openmoji-eval/1F355.png',
+  labels: ['pizza', 'cat face', 'rocket', 'red apple', 'soccer ball', 'sun'],
+};
+
+for (const file of ['models/emoji-clip/onnx/vision_model.onnx', 'models/emoji-clip/onnx/text_model.onnx']) {
+  if (!existsSync(join(root, file))) {
+    console.error(`missing ${file}: the embedded model is not in this checkout`);
+    process.exit(1);
+  }
+}
+
+const wrangler = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
+const child = spawn(
+  process.execPath,
+  [
+    wrangler,
+    'dev',
+    '--local',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    port,
+    '--var',
+    'DESCRY_DEV:true',
+    '--var',
+    'DESCRY_API_KEYS:',
+    '--var',
+    'DESCRY_CORS_ORIGINS:*',
+  ],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+async function ready() {
+  for (;;) {
+    if (child.exitCode !== null) return false;
+    try {
+      const response = await fetch(`${base}/healthz?ready=1`);
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+if (await ready()) {
+  const labels = DEMO.labels.join(',');
+  console.log(`
+Descry is running on ${base} (dev mode: no API key needed). Docs: ${base}/docs
+
+  curl -s -X POST ${base}/v1/classify -F image=@${DEMO.image} -F labels='${labels}'
+`);
+}
