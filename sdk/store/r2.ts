@@ -1,7 +1,8 @@
 /**
  * A store on a Cloudflare R2 bucket binding, with real compare-and-swap: conditional writes use
  * R2's `onlyIf` preconditions (`etagMatches` for a version, `etagDoesNotMatch: '*'` for "must
- * not exist"), which R2 evaluates atomically with the write. The version is the object's etag.
+ * not exist"), which R2 evaluates atomically with the write. The version is the object's etag
+ * (the content MD5 for single-part uploads: rewriting identical bytes keeps it, which is harmless).
  */
 
 import {
