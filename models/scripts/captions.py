@@ -31,8 +31,6 @@ def class_texts(c):
         out.append((t.lower(), 0.25))
     if len(tags) >= 2:
         out.append((', '.join(t.lower() for t in tags[:4]), 0.5))
-    for t in c.get('openmoji_tags') or []:
-        out.append((t.lower(), 0.1))
     return out
 
 
