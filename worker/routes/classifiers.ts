@@ -74,7 +74,7 @@ const deleteRoute = createRoute({
   method: 'delete',
   path: '/v1/classifiers/{id}',
   tags: ['classifiers'],
-  summary: 'Delete a classifier with its adaptation cache and descriptions',
+  summary: 'Delete a classifier and its adaptation cache',
   security: [{ bearerAuth: [] }],
   request: { params },
   responses: {

@@ -91,7 +91,7 @@ export function classifyRoutes(
     } else {
       target = command.labels ?? [];
     }
-    const extra = await resources.optionsFor(command.method, command.classifier);
+    const extra = await resources.optionsFor(command.method, command.classifier, c.req.raw.signal);
     const results = await engine.classify(command.images, target, {
       method: command.method,
       ...(command.topK ? { topK: command.topK } : {}),

@@ -54,7 +54,7 @@ export function describeRoutes(
     const { refresh } = c.req.valid('json') as { refresh?: boolean };
     const engine = await deps.engine();
     const { classifier } = await classifiers.get(engine, id);
-    const described = await resources.describe(id, classifier, {
+    const described = await resources.describe(classifier, {
       refresh: refresh === true,
       signal: c.req.raw.signal,
     });
