@@ -27,11 +27,16 @@ const imageCount = Number(options.images);
 const rounds = Number(options.rounds);
 const template = 'This is a photo of {}';
 
-const classes = JSON.parse(await readFile(join(root, 'tests', 'fixtures', 'emoji-classes.json'), 'utf8')) as Array<{
+const classes = JSON.parse(
+  await readFile(join(root, 'tests', 'fixtures', 'emoji-classes.json'), 'utf8'),
+) as Array<{
   name: string;
 }>;
 const labels = classes.slice(0, labelCount).map((c) => c.name);
-const files = (await readdir(imageDir)).filter((f) => f.endsWith('.png')).sort().slice(0, imageCount);
+const files = (await readdir(imageDir))
+  .filter((f) => f.endsWith('.png'))
+  .sort()
+  .slice(0, imageCount);
 const images = await Promise.all(files.map(async (f) => new Uint8Array(await readFile(join(imageDir, f)))));
 
 /** Best images-per-second over `rounds` rounds after one warm-up call. */
@@ -50,7 +55,9 @@ async function measure(name: string, classifyOne: (bytes: Uint8Array, path: stri
 
 const descry = await Descry.load(modelDir);
 const classifier = await descry.compile({ labels, templates: [template] });
-const descryRate = await measure('Descry, compiled classifier', (bytes) => descry.classify(bytes, classifier));
+const descryRate = await measure('Descry, compiled classifier', (bytes) =>
+  descry.classify(bytes, classifier),
+);
 
 const { pipeline, env } = await import('@xenova/transformers');
 env.allowRemoteModels = false;
@@ -60,5 +67,7 @@ const pipelineRate = await measure('transformers.js zero-shot pipeline', (_bytes
   classify(path, labels, { hypothesis_template: template }),
 );
 
-console.log(`\n${labels.length} labels, ${images.length} images, best of ${rounds} rounds, Node ${process.version}`);
+console.log(
+  `\n${labels.length} labels, ${images.length} images, best of ${rounds} rounds, Node ${process.version}`,
+);
 console.log(`ratio: Descry is ${(descryRate / pipelineRate).toFixed(1)}x the throughput of the pipeline`);

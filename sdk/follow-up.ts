@@ -22,6 +22,7 @@ import {
   ambiguousSet,
   collectClassTexts,
   fuddScores,
+  orderedPair,
   type PairDescriptions,
   pairKey,
 } from './predictors/fudd.js';
@@ -46,6 +47,29 @@ export interface FuddRequestOptions {
 
 /** Embeds texts (the prompt cache of the loaded model). */
 export type { EmbedTexts };
+
+/**
+ * The class pairs FuDD would ask about for these images: all pairs within each image's ambiguous
+ * top-k, deduplicated, in canonical order. Precomputing exactly these is the production path.
+ */
+export function confusedPairs(
+  images: Matrix,
+  classifier: CompiledClassifier,
+  scoring: Scoring,
+  k = 10,
+): Array<[string, string]> {
+  const pairs = new Map<string, [string, string]>();
+  for (let i = 0; i < images.rows; i++) {
+    const set = ambiguousSet(zeroShot(matrixRow(images, i), classifier.weights, scoring).cosine, k);
+    for (let x = 0; x < set.length; x++) {
+      for (let y = x + 1; y < set.length; y++) {
+        const pair = orderedPair(classifier.labels[set[x]!]!, classifier.labels[set[y]!]!);
+        pairs.set(pairKey(pair[0], pair[1]), pair);
+      }
+    }
+  }
+  return [...pairs.values()];
+}
 
 /** Classify a batch of image embeddings with FuDD. */
 export async function classifyWithFudd(

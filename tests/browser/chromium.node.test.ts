@@ -50,7 +50,9 @@ beforeAll(async () => {
     }
     try {
       const body = await readFile(join(mounts[mount]!, relative));
-      res.writeHead(200, { 'content-type': types[extname(relative)] ?? 'application/octet-stream' }).end(body);
+      res
+        .writeHead(200, { 'content-type': types[extname(relative)] ?? 'application/octet-stream' })
+        .end(body);
     } catch {
       res.writeHead(404).end();
     }
@@ -79,10 +81,9 @@ afterAll(async () => {
 
 describe('browser build in Chromium', () => {
   it('loads the model by URL and classifies an image', async () => {
-    const labels = JSON.parse(await readFile(join(root, 'tests', 'fixtures', 'openmoji-eval', 'labels.json'), 'utf8')) as Record<
-      string,
-      { name: string }
-    >;
+    const labels = JSON.parse(
+      await readFile(join(root, 'tests', 'fixtures', 'openmoji-eval', 'labels.json'), 'utf8'),
+    ) as Record<string, { name: string }>;
     const [file, entry] = Object.entries(labels)[0]!;
     const candidates = [...new Set(Object.values(labels).map((l) => l.name))].slice(0, 30);
     if (!candidates.includes(entry.name)) candidates.push(entry.name);

@@ -57,7 +57,9 @@ describe('Descry on the embedded model', () => {
     const dim = texts.cols;
     const mean = Array.from({ length: dim }, (_, i) => texts.data[i]! + texts.data[dim + i]!);
     const norm = Math.hypot(...mean);
-    mean.forEach((v, i) => expect(classifier.weights.data[i]!).toBeCloseTo(v / norm, 5));
+    mean.forEach((v, i) => {
+      expect(classifier.weights.data[i]!).toBeCloseTo(v / norm, 5);
+    });
   });
 
   it('classifies with a serialised classifier without touching the text encoder', async () => {
@@ -74,7 +76,10 @@ describe('Descry on the embedded model', () => {
   it('accepts decoded RGBA pixels and Blobs', async () => {
     const rgba = { width: 2, height: 2, data: new Uint8Array(16).fill(200) };
     const [fromPixels] = await descry.classify(rgba, labels);
-    const [fromPng] = await descry.classify(new Blob([encode({ ...rgba, channels: 4 })]), labels);
+    const [fromPng] = await descry.classify(
+      new Blob([encode({ ...rgba, channels: 4 }) as Uint8Array<ArrayBuffer>]),
+      labels,
+    );
     expect(fromPng!.predictions.map((p) => p.label)).toEqual(fromPixels!.predictions.map((p) => p.label));
   });
 
@@ -98,8 +103,16 @@ describe('bad input gives typed errors', () => {
   it.each([
     ['zero bytes', new Uint8Array(), 'image_empty'],
     ['a truncated PNG', png.subarray(0, png.length - 20), 'image_corrupt'],
-    ['garbage', new TextEncoder().encode('definitely not an image, just some words'), 'image_unsupported_format'],
-    ['a GIF', new TextEncoder().encode('GIF89a\u0001\u0000\u0001\u0000\u0000\u0000\u0000;'), 'image_unsupported_format'],
+    [
+      'garbage',
+      new TextEncoder().encode('definitely not an image, just some words'),
+      'image_unsupported_format',
+    ],
+    [
+      'a GIF',
+      new TextEncoder().encode('GIF89a\u0001\u0000\u0001\u0000\u0000\u0000\u0000;'),
+      'image_unsupported_format',
+    ],
   ])('%s', async (_, bytes, code) => {
     await expect(descry.classify(bytes, labels)).rejects.toMatchObject({ code });
   });
@@ -112,12 +125,18 @@ describe('bad input gives typed errors', () => {
     const other = new CompiledClassifier({
       labels: ['a', 'b'],
       templates: ['{}'],
-      weights: { rows: 2, cols: descry.info.projectionDim ?? 2, data: new Float32Array(2 * (descry.info.projectionDim ?? 2)).fill(0.1) },
+      weights: {
+        rows: 2,
+        cols: descry.info.projectionDim ?? 2,
+        data: new Float32Array(2 * (descry.info.projectionDim ?? 2)).fill(0.1),
+      },
       fingerprint: '0'.repeat(64),
       model: 'some-other-model',
     });
     await expect(descry.classify(images[0]!.bytes, other)).rejects.toMatchObject({ code: 'model_mismatch' });
-    expect(() => descry.loadClassifier(other.toBytes())).toThrow(expect.objectContaining({ code: 'model_mismatch' }));
+    expect(() => descry.loadClassifier(other.toBytes())).toThrow(
+      expect.objectContaining({ code: 'model_mismatch' }),
+    );
   });
 
   it('RGBA pixels of the wrong length', async () => {

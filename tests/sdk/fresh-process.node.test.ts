@@ -30,21 +30,31 @@ console.log(JSON.stringify({ reads, loaded: descry.loaded, top: result.predictio
 
 describe('compiled classifier in a fresh process', () => {
   it('classifies without reading the tokenizer or the text model', async () => {
-    const labels = JSON.parse(await readFile(join(fixtures, 'labels.json'), 'utf8')) as Record<string, { name: string }>;
+    const labels = JSON.parse(await readFile(join(fixtures, 'labels.json'), 'utf8')) as Record<
+      string,
+      { name: string }
+    >;
     const [file, entry] = Object.entries(labels)[0]!;
     const candidates = [...new Set(Object.values(labels).map((l) => l.name))].slice(0, 40);
     if (!candidates.includes(entry.name)) candidates.push(entry.name);
     const parent = await Descry.load(modelDir);
     const classifier = await parent.compile({ labels: candidates, templates: ['an emoji of {}'] });
-    const [expected] = await parent.classify(new Uint8Array(await readFile(join(fixtures, file))), classifier);
+    const [expected] = await parent.classify(
+      new Uint8Array(await readFile(join(fixtures, file))),
+      classifier,
+    );
 
     const dir = await mkdtemp(join(tmpdir(), 'descry-fresh-'));
     await writeFile(join(dir, 'classifier.bin'), classifier.toBytes());
     await writeFile(join(dir, 'child.mts'), child);
     const tsx = join(root, 'node_modules', '.bin', 'tsx');
-    const { stdout } = await promisify(execFile)(tsx, [join(dir, 'child.mts'), modelDir, join(dir, 'classifier.bin'), join(fixtures, file)], {
-      cwd: root,
-    });
+    const { stdout } = await promisify(execFile)(
+      tsx,
+      [join(dir, 'child.mts'), modelDir, join(dir, 'classifier.bin'), join(fixtures, file)],
+      {
+        cwd: root,
+      },
+    );
     const report = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(report.loaded).toEqual({ text: false, vision: true });
     expect(report.reads).toContain('onnx/vision_model.onnx');

@@ -17,8 +17,14 @@ const template = 'This is a photo of {}';
 
 describe('parity with the transformers.js pipeline', () => {
   it('gives the same probabilities within 1e-4', async () => {
-    const labelsJson = JSON.parse(await readFile(join(fixtures, 'labels.json'), 'utf8')) as Record<string, { name: string }>;
-    const files = (await readdir(fixtures)).filter((f) => f.endsWith('.png')).sort().slice(0, 6);
+    const labelsJson = JSON.parse(await readFile(join(fixtures, 'labels.json'), 'utf8')) as Record<
+      string,
+      { name: string }
+    >;
+    const files = (await readdir(fixtures))
+      .filter((f) => f.endsWith('.png'))
+      .sort()
+      .slice(0, 6);
     const labels = [...new Set(Object.values(labelsJson).map((l) => l.name))].slice(0, 12);
 
     env.allowRemoteModels = false;
@@ -28,7 +34,9 @@ describe('parity with the transformers.js pipeline', () => {
 
     let compared = 0;
     for (const file of files) {
-      const theirs = (await classify(join(fixtures, file), labels, { hypothesis_template: template })) as Array<{
+      const theirs = (await classify(join(fixtures, file), labels, {
+        hypothesis_template: template,
+      })) as Array<{
         label: string;
         score: number;
       }>;

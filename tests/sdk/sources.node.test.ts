@@ -52,7 +52,9 @@ describe('model sources', () => {
     });
     const descry = await Descry.load(files);
     const bytes = new Uint8Array(await readFile(join(root, 'tests', 'fixtures', 'openmoji-eval', file)));
-    const [result] = await descry.classify(bytes, [entry.name, 'zzz unrelated words'], { templates: ['an emoji of {}'] });
+    const [result] = await descry.classify(bytes, [entry.name, 'zzz unrelated words'], {
+      templates: ['an emoji of {}'],
+    });
     expect(result!.predictions[0]!.label).toBe(entry.name);
     expect(progress.some((p) => p.startsWith('onnx/vision_model.onnx:'))).toBe(true);
     expect(requests.filter((r) => r.includes('/resolve/v1/')).length).toBeGreaterThanOrEqual(5);
@@ -72,6 +74,8 @@ describe('model sources', () => {
   it('reports a missing file as model_load_failed', async () => {
     const files = urlSource(`${base}/nowhere/`);
     await expect(Descry.load(files)).rejects.toMatchObject({ code: 'model_load_failed' });
-    await expect(Descry.load('/definitely/not/a/model/folder')).rejects.toMatchObject({ code: 'model_load_failed' });
+    await expect(Descry.load('/definitely/not/a/model/folder')).rejects.toMatchObject({
+      code: 'model_load_failed',
+    });
   });
 });
