@@ -70,8 +70,8 @@ export function adaptRoutes(deps: ServiceDeps, classifiers: StoredClassifiers, r
     images.forEach((bytes, i) => {
       assertPixelLimit(bytes, limits.maxImagePixels, `images[${i}]`);
     });
+    const { classifier } = await classifiers.get(id, deps.engine);
     const engine = await deps.engine();
-    const { classifier } = await classifiers.get(engine, id);
     const features = await engine.embedImages(images);
     const outcome = await resources.adapt(id, classifier, features);
     return c.json({ id, added: images.length, size: outcome.size, attempts: outcome.attempts }, 200);

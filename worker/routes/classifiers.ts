@@ -121,8 +121,7 @@ export function classifierRoutes(
     })
     .openapi(getRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const engine = await deps.engine();
-      const { classifier } = await classifiers.get(engine, id);
+      const { classifier } = await classifiers.get(id, deps.engine);
       return c.json(classifierInfo(id, classifier), 200);
     })
     .openapi(deleteRoute, async (c) => {

@@ -24,7 +24,9 @@ export const ClassifyResponseSchema = z
       z.object({ predictions: z.array(PredictionSchema), degraded: DegradationSchema.optional() }),
     ),
     degraded: DegradationSchema.optional(),
-    timings_ms: z.object({ model: z.number(), classify: z.number(), total: z.number() }),
+    timings_ms: z
+      .object({ model: z.number(), classify: z.number(), total: z.number() })
+      .openapi({ description: 'Model load and classifier lookup, inference, total (coarse in Workers)' }),
   })
   .openapi('ClassifyResponse');
 
@@ -83,14 +85,12 @@ export function classifyRoutes(
       bodyEncoding(c) === 'json'
         ? classifyCommandFromJson(c.req.valid('json') as z.infer<typeof ClassifyJsonSchema>, limits)
         : await classifyCommandFromForm(c.req.valid('form') as z.infer<typeof ClassifyFormSchema>, limits);
+    const target: readonly string[] | CompiledClassifier =
+      command.classifier === undefined
+        ? (command.labels ?? [])
+        : (await classifiers.get(command.classifier, deps.engine)).classifier;
     const engine = await deps.engine();
     const loaded = performance.now();
-    let target: readonly string[] | CompiledClassifier;
-    if (command.classifier !== undefined) {
-      target = (await classifiers.get(engine, command.classifier)).classifier;
-    } else {
-      target = command.labels ?? [];
-    }
     const extra = await resources.optionsFor(command.method, command.classifier, c.req.raw.signal);
     const results = await engine.classify(command.images, target, {
       method: command.method,

@@ -52,8 +52,8 @@ export function describeRoutes(
   return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const { refresh } = c.req.valid('json') as { refresh?: boolean };
+    const { classifier } = await classifiers.get(id, deps.engine);
     const engine = await deps.engine();
-    const { classifier } = await classifiers.get(engine, id);
     const described = await resources.describe(classifier, {
       refresh: refresh === true,
       signal: c.req.raw.signal,
