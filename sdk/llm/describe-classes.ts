@@ -4,10 +4,10 @@
  * that the caller can fall back to the class-name prompt for them.
  */
 
-import { type DescryError, isDescryError, StoreError } from '../errors.js';
+import type { DescryError } from '../errors.js';
 import type { DescriptorMap } from '../types.js';
 import { settleAll } from './bounded-pool.js';
-import type { DescriptorCache } from './description-cache.js';
+import { cacheFailure, type DescriptorCache } from './description-cache.js';
 import type { DescriptionSource } from './description-source.js';
 
 /** What {@link describeClasses} obtained. */
@@ -18,7 +18,7 @@ export interface DescribedClasses {
   failed: Array<{ label: string; error: DescryError }>;
   /** How many labels were served from the cache. */
   fromCache: number;
-  /** Cache writes that failed; the descriptors concerned are still returned. */
+  /** Cache reads and writes that failed; the source was asked instead, and its answers are returned. */
   cacheErrors: DescryError[];
 }
 
@@ -46,7 +46,11 @@ export async function describeClasses(
   const outcomes = await settleAll(
     unique,
     async (label, signal) => {
-      const cached = await cache?.get(label, context);
+      // A cache that cannot be read is no reason to fail: the source can still answer.
+      const cached = await cache?.get(label, context).catch((error: unknown) => {
+        cacheErrors.push(cacheFailure(error));
+        return null;
+      });
       if (cached) {
         fromCache += 1;
         return cached;
@@ -57,7 +61,7 @@ export async function describeClasses(
       });
       if (cache) {
         await cache.put(label, descriptors, context).catch((error: unknown) => {
-          cacheErrors.push(isDescryError(error) ? error : new StoreError('store_failed', String(error)));
+          cacheErrors.push(cacheFailure(error));
         });
       }
       return descriptors;

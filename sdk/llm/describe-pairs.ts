@@ -4,9 +4,9 @@
  * not, and falls back for those ("a photo of a {class}.") instead of failing the request.
  */
 
-import { type DescryError, InvalidInputError, isDescryError, StoreError } from '../errors.js';
+import { type DescryError, InvalidInputError } from '../errors.js';
 import { settleAll } from './bounded-pool.js';
-import type { PairDescriptionCache } from './description-cache.js';
+import { cacheFailure, type PairDescriptionCache } from './description-cache.js';
 import type { DescriptionSource, PairDescription } from './description-source.js';
 import { orderedPair, pairKey } from './pair-order.js';
 
@@ -25,7 +25,7 @@ export interface DescribedPairs {
   failed: PairFailure[];
   /** How many descriptions came from the cache rather than the source. */
   fromCache: number;
-  /** Cache writes that failed; the descriptions concerned are still returned. */
+  /** Cache reads and writes that failed; the source was asked instead, and its answers are returned. */
   cacheErrors: DescryError[];
 }
 
@@ -83,7 +83,11 @@ export async function describePairs(
   const outcomes = await settleAll(
     unique,
     async ([a, b], signal) => {
-      const cached = await cache?.get(a, b);
+      // A cache that cannot be read is no reason to fail: the source can still answer.
+      const cached = await cache?.get(a, b).catch((error: unknown) => {
+        cacheErrors.push(cacheFailure(error));
+        return null;
+      });
       if (cached) {
         fromCache += 1;
         return cached;
@@ -91,7 +95,7 @@ export async function describePairs(
       const description = await source.pairDescriptions(a, b, { signal });
       if (cache) {
         await cache.put(description).catch((error: unknown) => {
-          cacheErrors.push(isDescryError(error) ? error : new StoreError('store_failed', String(error)));
+          cacheErrors.push(cacheFailure(error));
         });
       }
       return description;

@@ -12,6 +12,7 @@
  */
 
 import { z } from 'zod';
+import { type DescryError, isDescryError, StoreError } from '../errors.js';
 import { decodeJson, type KeyValueStore, putJson } from '../store/index.js';
 import type { PairDescription } from './description-source.js';
 import { orderedPair, pairKey } from './pair-order.js';
@@ -32,6 +33,11 @@ const pairDescriptionSchema = z.object({
 });
 
 const descriptorsSchema = z.array(z.string().min(1)).min(1);
+
+/** A failed cache read or write as a typed error, for callers that carry on without the cache. */
+export function cacheFailure(error: unknown): DescryError {
+  return isDescryError(error) ? error : new StoreError('store_failed', String(error), { cause: error });
+}
 
 /** The entry under `key` if it has `schema`'s shape; `null` when missing or unreadable. I/O errors propagate. */
 async function readOrMiss<T>(store: KeyValueStore, key: string, schema: z.ZodType<T>): Promise<T | null> {

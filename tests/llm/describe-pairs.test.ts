@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { StoreError } from '../../sdk/errors.js';
 import {
   type DescriptionSource,
   describeClasses,
@@ -8,7 +9,17 @@ import {
   precomputePairs,
   staticSource,
 } from '../../sdk/llm/index.js';
-import { MemoryStore } from '../../sdk/store/index.js';
+import { type KeyValueStore, MemoryStore } from '../../sdk/store/index.js';
+
+/** A store whose backend is down. */
+class BrokenStore extends MemoryStore implements KeyValueStore {
+  override async get(): Promise<never> {
+    throw new StoreError('store_failed', 'backend unavailable');
+  }
+  override async put(): Promise<never> {
+    throw new StoreError('store_failed', 'backend unavailable');
+  }
+}
 
 const data = {
   descriptors: { cat: ['whiskers'], dog: ['wet nose'] },
@@ -102,6 +113,16 @@ describe('describePairs', () => {
     expect(first.fromCache).toBe(0);
     expect(second.fromCache).toBe(1);
     expect(second.descriptions).toEqual(first.descriptions);
+  });
+});
+
+describe('describePairs with a broken cache', () => {
+  it('asks the source anyway and reports the cache errors', async () => {
+    const cache = new PairDescriptionCache(new BrokenStore(), 'static');
+    const result = await describePairs(staticSource(data), [['dog', 'cat']], { cache });
+    expect(result.descriptions.map((d) => d.classes)).toEqual([['cat', 'dog']]);
+    expect(result.failed).toEqual([]);
+    expect(result.cacheErrors.map((e) => e.code)).toEqual(['store_failed', 'store_failed']);
   });
 });
 

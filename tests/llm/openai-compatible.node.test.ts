@@ -115,6 +115,16 @@ describe('openAICompatibleSource over HTTP', () => {
     ]);
   });
 
+  it('sends the JSON schema when the endpoint supports structured outputs', async () => {
+    const source = await sourceFor((request) => ({ content: pairJson(...classesIn(request.prompt)) }), {
+      supportsStructuredOutputs: true,
+    });
+    await source.pairDescriptions('pug', 'beagle');
+    const format = server!.requests[0]!.body.response_format;
+    expect(format?.type).toBe('json_schema');
+    expect(JSON.stringify(format?.json_schema)).toContain('"beagle"');
+  });
+
   it('falls back to parsing the text when JSON was asked but prose came back', async () => {
     const source = await sourceFor(() => ({
       content:
