@@ -24,17 +24,21 @@ export class StoredClassifiers {
     this.#store = store;
   }
 
-  /** The classifier `id`, or DescryError `not_found`. */
+  /**
+   * The classifier `id`, or DescryError `not_found`. The store is read before `engine` is
+   * awaited, so an unknown id is answered without loading the model.
+   */
   async get(
-    engine: ClassificationEngine,
     id: string,
+    engine: () => Promise<ClassificationEngine>,
   ): Promise<{ classifier: CompiledClassifier; version: string }> {
     const entry = await this.#store.get(classifierKey(id));
-    if (entry === null)
+    if (entry === null) {
       throw new DescryError('not_found', `no classifier with id "${id}"`, { details: { id } });
+    }
     const cached = this.#decoded.get(id);
     if (cached?.version === entry.version) return cached;
-    const classifier = engine.loadClassifier(entry.value);
+    const classifier = (await engine()).loadClassifier(entry.value);
     this.#remember(id, { version: entry.version, classifier });
     return { classifier, version: entry.version };
   }
