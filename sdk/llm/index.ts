@@ -51,7 +51,7 @@ export {
   type PrecomputeReport,
   precomputePairs,
 } from './precompute.js';
-export { type ChatPrompt, descriptorMessages, pairJsonMessages, pairTextMessages } from './prompts.js';
+export { type ChatPrompt, descriptorPrompt, pairJsonPrompt, pairTextPrompt } from './prompts.js';
 export {
   type StaticDescriptions,
   type StaticSourceOptions,

@@ -19,7 +19,7 @@ import {
   pairAnswerSchema,
   parsePairDescriptionText,
 } from './pair-description-parser.js';
-import { type ChatPrompt, descriptorMessages, pairJsonMessages, pairTextMessages } from './prompts.js';
+import { type ChatPrompt, descriptorPrompt, pairJsonPrompt, pairTextPrompt } from './prompts.js';
 import { limitSignal, untilAborted } from './time-limit.js';
 
 /**
@@ -108,7 +108,7 @@ export function languageModelSource(
     try {
       const result = await generateText({
         model,
-        ...pairJsonMessages(a, b, maxAttributes),
+        ...pairJsonPrompt(a, b, maxAttributes),
         output: Output.object({ schema: pairAnswerSchema(a, b), name: 'pair_descriptions' }),
         abortSignal: signal,
         ...settings,
@@ -124,7 +124,7 @@ export function languageModelSource(
   }
 
   async function askPairText(a: string, b: string, signal: AbortSignal): Promise<PairDescription> {
-    return parsePairDescriptionText(await askText(pairTextMessages(a, b, maxAttributes), signal), a, b);
+    return parsePairDescriptionText(await askText(pairTextPrompt(a, b, maxAttributes), signal), a, b);
   }
 
   return {
@@ -133,7 +133,7 @@ export function languageModelSource(
     async descriptors(label: string, call: DescriptorRequestOptions = {}): Promise<string[]> {
       requireLabel(label, 'The label');
       return bounded(`descriptors of "${label}"`, call.signal, async (signal) => {
-        const text = await askText(descriptorMessages(label, call.context), signal);
+        const text = await askText(descriptorPrompt(label, call.context), signal);
         const descriptors = parseDescriptorList(text, { maxItems: maxDescriptors });
         if (descriptors.length === 0) {
           throw new LlmError(

@@ -100,7 +100,7 @@ function findJson(text: string): unknown {
 
 const LINE_MARKER = /^(?:[-*+•]|\d{1,3}[.)])\s+/;
 
-/** Reads the line format of {@link pairTextMessages} and the markdown variants models produce. */
+/** Reads the line format of {@link pairTextPrompt} and the markdown variants models produce. */
 function parseLines(text: string, a: string, b: string): PairAnswer {
   const labels = [a, b].sort((x, y) => y.length - x.length);
   const attributes: PairAnswer['attributes'] = [];

@@ -55,7 +55,7 @@ const DESCRIPTOR_SYSTEM =
   'visual feature per line, each starting with "- ", no introduction, no closing remarks.';
 
 /** Chat messages asking for visual descriptors of `label`. */
-export function descriptorMessages(label: string, context?: string): ChatPrompt {
+export function descriptorPrompt(label: string, context?: string): ChatPrompt {
   const messages: ModelMessage[] = [];
   for (const example of DESCRIPTOR_EXAMPLES) {
     messages.push({ role: 'user', content: descriptorQuestion(example.label) });
@@ -84,7 +84,7 @@ function pairTask(a: string, b: string, maxAttributes: number): string {
 }
 
 /** Messages asking for pair descriptions as JSON (structured output). */
-export function pairJsonMessages(a: string, b: string, maxAttributes: number): ChatPrompt {
+export function pairJsonPrompt(a: string, b: string, maxAttributes: number): ChatPrompt {
   const shape = JSON.stringify({
     attributes: [{ attr_type: 'attribute name', descriptions: { [a]: 'sentence', [b]: 'sentence' } }],
   });
@@ -100,7 +100,7 @@ export function pairJsonMessages(a: string, b: string, maxAttributes: number): C
 }
 
 /** Messages asking for pair descriptions as plain text, for endpoints without JSON mode. */
-export function pairTextMessages(a: string, b: string, maxAttributes: number): ChatPrompt {
+export function pairTextPrompt(a: string, b: string, maxAttributes: number): ChatPrompt {
   return {
     instructions: PAIR_SYSTEM,
     messages: [

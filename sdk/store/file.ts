@@ -11,7 +11,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StoreError } from '../errors.js';
+import { InvalidInputError, StoreError } from '../errors.js';
 import {
   type KeyValueStore,
   type PutOptions,
@@ -49,10 +49,19 @@ function isMissing(error: unknown): boolean {
  * a temporary file), or `#` + hash with a `.key` file beside it when the encoding is too long.
  */
 function entryName(key: string): { name: string; hashed: boolean } {
-  const encoded = encodeURIComponent(key).replace(
-    /[!'()*.~]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+  let uri: string;
+  try {
+    uri = encodeURIComponent(key);
+  } catch (cause) {
+    throw new InvalidInputError(
+      'invalid_input',
+      'A store key must be well-formed Unicode (no lone surrogates)',
+      {
+        cause,
+      },
+    );
+  }
+  const encoded = uri.replace(/[!'()*.~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   if (encoded.length <= MAX_ENCODED_NAME) return { name: encoded, hashed: false };
   return { name: `#${hash(key)}`, hashed: true };
 }

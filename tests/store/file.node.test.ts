@@ -50,6 +50,12 @@ describe('FileStore', () => {
     expect(new TextDecoder().decode((await store.get('k'))?.value)).toBe('after');
   });
 
+  it('rejects a key that is not well-formed Unicode with invalid_input', async () => {
+    const store = new FileStore(freshFolder());
+    await expect(store.put('bad\uD800key', 'x')).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(store.get('bad\uD800key')).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
   it('lists nothing for a folder that does not exist yet', async () => {
     expect(await new FileStore(freshFolder()).list('')).toEqual([]);
   });
