@@ -6,21 +6,34 @@
 import { type DecodedPng, decode } from 'fast-png';
 import type { RgbaImage } from '../types.js';
 import { assertPixelBudget, corruptImage, type DecodeOptions } from './limits.js';
+import { assertPngInflatesWithin, type PngLayout } from './png-inflate-limit.js';
 
-/** Reads width and height from the IHDR chunk without decoding anything. */
-export function readPngSize(bytes: Uint8Array): { width: number; height: number } {
-  // Signature (8) + chunk length (4) + 'IHDR' (4) + width (4) + height (4).
-  if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') {
+/** Reads the IHDR chunk (size, depth, colour type, interlacing) without decoding anything. */
+export function readPngHeader(bytes: Uint8Array): PngLayout {
+  // Signature (8), chunk length (4), 'IHDR' (4), width (4), height (4), depth, colour type,
+  // compression, filter, interlace (1 each).
+  if (bytes.length < 29 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') {
     throw corruptImage('PNG', new Error('missing or truncated IHDR header'));
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { width: view.getUint32(16), height: view.getUint32(20) };
+  return {
+    width: view.getUint32(16),
+    height: view.getUint32(20),
+    bitDepth: view.getUint8(24),
+    colorType: view.getUint8(25),
+    interlaced: view.getUint8(28) === 1,
+  };
 }
 
-/** Decodes PNG bytes to 8-bit RGBA after checking the declared size against the pixel budget. */
+/**
+ * Decodes PNG bytes to 8-bit RGBA after checking the declared size against the pixel budget and
+ * that the compressed data cannot inflate past it.
+ */
 export function decodePng(bytes: Uint8Array, options?: DecodeOptions): RgbaImage {
-  const { width, height } = readPngSize(bytes);
+  const layout = readPngHeader(bytes);
+  const { width, height } = layout;
   assertPixelBudget('PNG', width, height, options);
+  assertPngInflatesWithin(bytes, layout);
   let png: DecodedPng;
   try {
     png = decode(bytes, { checkCrc: true });

@@ -180,6 +180,26 @@ describe('bad input fails with a typed error', () => {
     await expectDescryError(() => decodeImage(broken), ImageDecodeError, 'image_corrupt');
   });
 
+  it('PNG whose data inflates far past its declared size (decompression bomb): image_corrupt', async () => {
+    const zeros = new Blob([new Uint8Array(4 * 2 ** 20)])
+      .stream()
+      .pipeThrough(new CompressionStream('deflate'));
+    const idat = new Uint8Array(await new Response(zeros).arrayBuffer());
+    const bomb = pngWithSize(10, 10);
+    const ihdrEnd = 8 + 25;
+    const chunk = new Uint8Array(12 + idat.length);
+    const view = new DataView(chunk.buffer);
+    view.setUint32(0, idat.length);
+    chunk.set(new TextEncoder().encode('IDAT'), 4);
+    chunk.set(idat, 8);
+    view.setUint32(8 + idat.length, crc32(chunk.subarray(4, 8 + idat.length)));
+    const iend = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
+    const file = new Uint8Array([...bomb.subarray(0, ihdrEnd), ...chunk, ...iend]);
+    expect(idat.length).toBeLessThan(10_000);
+    const error = await expectDescryError(() => decodeImage(file), ImageDecodeError, 'image_corrupt');
+    expect(error.message).toMatch(/inflates past/);
+  });
+
   it('PNG header claiming 100000x100000: image_too_large with the dimensions, before decoding', async () => {
     const error = await expectDescryError(
       () => decodeImage(pngWithSize(100_000, 100_000)),
