@@ -61,7 +61,18 @@ export default defineConfig({
             miniflare: { bindings: workerdTestBindings },
           }),
         ],
-        resolve: { alias: { '#descry': sdkEntry('workerd') } },
+        resolve: {
+          alias: [
+            { find: '#descry', replacement: sdkEntry('workerd') },
+            // As the [alias] in wrangler.toml, which the plugin does not apply: ORT's plain wasm build.
+            {
+              find: /^onnxruntime-web$/,
+              replacement: fileURLToPath(
+                new URL('./node_modules/onnxruntime-web/dist/ort.wasm.bundle.min.mjs', import.meta.url),
+              ),
+            },
+          ],
+        },
         test: {
           name: 'workerd',
           globalSetup: ['tests/worker/support/provide-fixtures.ts'],

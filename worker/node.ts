@@ -4,11 +4,13 @@
  *
  *   node --import tsx worker/node.ts        # PORT, DESCRY_MODEL_DIR, DESCRY_DATA_DIR, DESCRY_* vars
  */
+
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { Descry } from '../sdk/node.js';
+import { Descry, folderSource } from '../sdk/node.js';
 import { FileStore } from '../sdk/store/file.js';
 import type { KeyValueStore } from '../sdk/store/key-value-store.js';
 import { MemoryStore } from '../sdk/store/memory.js';
@@ -47,11 +49,13 @@ export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps {
   const vars = options.vars ?? process.env;
   const config = readServiceConfig(vars);
   const model = options.model ?? vars.DESCRY_MODEL_DIR ?? DEFAULT_MODEL_DIR;
+  // A folder is reported by its name: the absolute path says nothing to clients and leaks the host layout.
+  const source = existsSync(model) ? { id: basename(model), read: folderSource(model).read } : model;
   const store = (name: string): KeyValueStore =>
     options.dataDir ? new FileStore(join(options.dataDir, name)) : new MemoryStore();
   return {
     config,
-    ...engineLoader(() => Descry.load(model, { maxImagePixels: config.limits.maxImagePixels })),
+    ...engineLoader(() => Descry.load(source, { maxImagePixels: config.limits.maxImagePixels })),
     classifiers: store('classifiers'),
     adaptations: store('adaptations'),
     descriptions: configuredDescriptionSource(vars),

@@ -10,11 +10,12 @@ import type { StoredClassifiers } from '../stored-classifiers.js';
 import { rejectInvalid } from '../validation-problem.js';
 import { ClassifierInfoSchema, classifierInfo } from './classifiers.js';
 
-const DescribeRequestSchema = z
-  .object({
-    refresh: z.boolean().default(false).openapi({ description: 'Ignore cached descriptions and ask again' }),
-  })
-  .openapi('DescribeRequest');
+const DescribeQuerySchema = z.object({
+  refresh: z
+    .enum(['0', '1'])
+    .optional()
+    .openapi({ description: '1: ignore cached descriptions and ask the LLM again' }),
+});
 
 export const DescribeResponseSchema = z
   .object({
@@ -32,7 +33,7 @@ const route = createRoute({
   security: [{ bearerAuth: [] }],
   request: {
     params: z.object({ id: ClassifierIdSchema }),
-    body: { required: false, content: { 'application/json': { schema: DescribeRequestSchema } } },
+    query: DescribeQuerySchema,
   },
   responses: {
     200: {
@@ -51,7 +52,7 @@ export function describeRoutes(
 ) {
   return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
     const { id } = c.req.valid('param');
-    const { refresh } = c.req.valid('json') as { refresh?: boolean };
+    const { refresh } = c.req.valid('query');
     const { classifier } = await classifiers.get(id, deps.engine);
     const engine = await deps.engine();
     const described = await resources.describe(classifier, {
