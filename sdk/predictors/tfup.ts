@@ -116,8 +116,9 @@ export function buildTfupCache(
 ): TfupCache {
   assertMatrix(weights, 'class weights');
   if (weights.rows === 0) throw new InvalidInputError('labels_empty', 'TFUP needs at least one class');
-  const merged = { ...TFUP_DEFAULTS, ...options };
-  assertCacheOptions(merged);
+  // An option given as undefined means the default, not "unset".
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const merged: TfupCacheOptions = { ...TFUP_DEFAULTS, ...given };
   const empty: TfupCache = {
     dim: weights.cols,
     classCount: weights.rows,
@@ -142,6 +143,7 @@ export function buildTfupCache(
 export function extendTfupCache(cache: TfupCache, features: Matrix, weights: Matrix): TfupCache {
   assertMatrix(features, 'image features');
   assertSameWeights(cache, weights);
+  assertCacheOptions(cache.options);
   const { dim, classCount, options } = cache;
   if (features.rows > 0 && features.cols !== dim) {
     throw new InvalidInputError(

@@ -170,3 +170,10 @@ describe('growing and storing the cache', () => {
     );
   });
 });
+
+describe('options', () => {
+  it('treats an option given as undefined as the default', () => {
+    const cache = buildTfupCache(matrixFromRows([f32(1, 0)]), weights, { minShots: undefined });
+    expect(cache.options.minShots).toBe(9);
+  });
+});
