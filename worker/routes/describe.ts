@@ -56,7 +56,7 @@ export function describeRoutes(
     const { classifier } = await classifiers.get(id, deps.engine);
     const engine = await deps.engine();
     const described = await resources.describe(classifier, {
-      refresh: refresh === true,
+      refresh: refresh === '1',
       signal: c.req.raw.signal,
     });
     const recompiled = await engine.compile({
