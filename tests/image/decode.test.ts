@@ -4,7 +4,15 @@ import { ImageDecodeError } from '../../sdk/errors.js';
 import { decodeImage } from '../../sdk/image/decode.js';
 import { sniffFormat } from '../../sdk/image/format.js';
 import { expectDescryError, fromBase64 } from './expect-error.js';
-import { BMP_8X6, GIF_8X6, JPEG_8X6, JPEG_GREY_8X6, TIFF_8X6, WEBP_LOSSY_8X6 } from './samples.js';
+import {
+  BMP_8X6,
+  GIF_8X6,
+  JPEG_8X6,
+  JPEG_CMYK_8X8,
+  JPEG_GREY_8X6,
+  TIFF_8X6,
+  WEBP_LOSSY_8X6,
+} from './samples.js';
 
 /** A deterministic pseudo-random byte sequence (LCG), so images have no accidental structure. */
 function noise(length: number, seed: number, max = 256): Uint8Array {
@@ -129,6 +137,20 @@ describe('JPEG decoding to RGBA', () => {
       const [r, g, b, a] = grey.data.subarray(p * 4, p * 4 + 4);
       expect([g, b, a]).toEqual([r, r, 255]);
     }
+  });
+});
+
+describe('CMYK JPEG decoding', () => {
+  it('converts Adobe CMYK to the RGB Pillow reports', async () => {
+    const image = await decodeImage(fromBase64(JPEG_CMYK_8X8));
+    expect(image).toMatchObject({ width: 8, height: 8 });
+    const near = (offset: number, rgb: number[]) => {
+      for (const [c, value] of rgb.entries()) {
+        expect(Math.abs((image.data[offset + c] ?? -99) - value)).toBeLessThanOrEqual(3);
+      }
+    };
+    near(0, [200, 30, 40]);
+    near(7 * 4, [20, 180, 220]);
   });
 });
 
