@@ -42,18 +42,16 @@ export function normalizeRows(m: Matrix): Matrix {
 }
 
 /** `m · v`: one entry per row of `m`. */
-export function matVec(
-  m: Matrix,
-  v: Float32Array,
-  out: Float32Array = new Float32Array(m.rows),
-): Float32Array {
-  if (v.length !== m.cols) {
+export function matVec(m: Matrix, v: Float32Array, out?: Float32Array): Float32Array {
+  assertMatrix(m, 'matrix');
+  if (!(v instanceof Float32Array) || v.length !== m.cols) {
     throw new InvalidInputError(
       'invalid_input',
-      `vector length ${v.length} does not match ${m.cols} columns`,
+      `vector length ${v?.length} does not match ${m.cols} columns`,
     );
   }
   const { rows, cols, data } = m;
+  const result = out ?? new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let s0 = 0;
@@ -64,13 +62,15 @@ export function matVec(
       s1 += data[base + c + 1]! * v[c + 1]!;
     }
     if (c < cols) s0 += data[base + c]! * v[c]!;
-    out[r] = s0 + s1;
+    result[r] = s0 + s1;
   }
-  return out;
+  return result;
 }
 
 /** `a · bᵀ`: entry (i, j) is the dot product of row i of `a` with row j of `b`. */
 export function matMulTransposed(a: Matrix, b: Matrix): Matrix {
+  assertMatrix(a, 'left matrix');
+  assertMatrix(b, 'right matrix');
   if (a.cols !== b.cols) {
     throw new InvalidInputError('invalid_input', `inner dimensions differ: ${a.cols} vs ${b.cols}`);
   }

@@ -9,6 +9,9 @@ import { l2Normalize } from './vector.js';
 
 /** Throws unless `m` is a consistent rows × cols matrix. */
 export function assertMatrix(m: Matrix, name: string): void {
+  if (typeof m !== 'object' || m === null) {
+    throw new InvalidInputError('invalid_input', `${name} must be a matrix { rows, cols, data }`);
+  }
   if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.rows < 0 || m.cols < 0) {
     throw new InvalidInputError('invalid_input', `${name} must have non-negative integer rows and cols`, {
       details: { rows: m.rows, cols: m.cols },

@@ -9,6 +9,7 @@ import {
   normalizeRows,
 } from '../../sdk/predictors/matrix.js';
 import { topKIndices } from '../../sdk/predictors/ranking.js';
+import type { Matrix } from '../../sdk/types.js';
 
 const f32 = (...xs: number[]) => Float32Array.from(xs);
 
@@ -47,6 +48,11 @@ describe('matrix', () => {
 
   it('rejects inconsistent shapes with InvalidInputError', () => {
     expect(() => createMatrix(2, 2, new Float32Array(3))).toThrow(InvalidInputError);
+    // untyped callers: a missing matrix or plain-array data is a typed error, not a TypeError
+    expect(() => matVec(undefined as unknown as Matrix, f32(1))).toThrow(InvalidInputError);
+    expect(() => matVec({ rows: 1, cols: 1, data: [1] } as unknown as Matrix, f32(1))).toThrow(
+      InvalidInputError,
+    );
     expect(() => matVec(m, f32(1, 2))).toThrow(InvalidInputError);
     expect(() => matrixFromRows([f32(1, 2), f32(1)])).toThrow(InvalidInputError);
     expect(() => matMulTransposed(m, matrixFromRows([f32(1, 2)]))).toThrow(InvalidInputError);
