@@ -13,6 +13,9 @@ export function requestBodyLimit(maxBytes: number): MiddlewareHandler {
     onError: () => {
       throw new ProblemError(413, 'payload_too_large', `The request body is larger than ${maxBytes} bytes.`, {
         extensions: { limit: maxBytes },
+        // The rest of the body is still on the wire: a reused connection would read it as the
+        // next request. Self-hosted servers honour this; Workers manage connections themselves.
+        headers: { Connection: 'close' },
       });
     },
   });
