@@ -71,23 +71,29 @@ async function readCapped(response: Response, url: string, maxBytes: number): Pr
   return out;
 }
 
+/** The URL without query, fragment or credentials: signed URLs must not leak into errors and logs. */
+function redacted(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
 async function download(url: URL, options: ToRgbaOptions | undefined): Promise<Uint8Array> {
+  const shown = redacted(url);
   const fetcher = options?.fetch ?? globalThis.fetch;
   let response: Response;
   try {
     response = await fetcher(url, options?.signal ? { signal: options.signal } : undefined);
   } catch (cause) {
-    throw fetchFailed(url.href, cause instanceof Error ? cause.message : String(cause), {}, cause);
+    throw fetchFailed(shown, cause instanceof Error ? cause.message : String(cause), {}, cause);
   }
   if (!response.ok) {
     await response.body?.cancel();
-    throw fetchFailed(url.href, `HTTP ${response.status}`, { status: response.status });
+    throw fetchFailed(shown, `HTTP ${response.status}`, { status: response.status });
   }
   try {
-    return await readCapped(response, url.href, options?.maxBytes ?? DEFAULT_MAX_BYTES);
+    return await readCapped(response, shown, options?.maxBytes ?? DEFAULT_MAX_BYTES);
   } catch (cause) {
     if (cause instanceof ImageDecodeError) throw cause;
-    throw fetchFailed(url.href, cause instanceof Error ? cause.message : String(cause), {}, cause);
+    throw fetchFailed(shown, cause instanceof Error ? cause.message : String(cause), {}, cause);
   }
 }
 
