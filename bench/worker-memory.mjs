@@ -12,7 +12,7 @@
  * idle → ready step is reported separately as the baseline of serving any request. The peak
  * (VmHWM) is reported too: Workers enforce 128 MB per isolate on peak use.
  *
- *   node bench/worker-memory.mjs
+ *   node bench/worker-memory.mjs [image.png]
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -23,7 +23,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = process.env.PORT ?? '8799';
 const base = `http://127.0.0.1:${port}`;
-const image = readFileSync(join(root, 'tests/fixtures/openmoji-eval/1F355.png')).toString('base64');
+const image = readFileSync(process.argv[2] ?? join(root, 'tests/fixtures/openmoji-eval/1F355.png')).toString(
+  'base64',
+);
 
 const wrangler = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
 const child = spawn(
@@ -59,17 +61,19 @@ function children(pid) {
   return result;
 }
 
-function workerdPid() {
+/** Every workerd below wrangler: its dev proxy and the runtime that runs the Worker. */
+function workerdPids() {
+  const found = [];
   const queue = [child.pid];
   while (queue.length) {
     const pid = queue.shift();
     for (const kid of children(pid)) {
       const cmd = readFileSync(`/proc/${kid}/cmdline`, 'utf8');
-      if (cmd.includes('workerd') && cmd.includes('serve')) return kid;
+      if (cmd.includes('workerd') && cmd.includes('serve')) found.push(kid);
       queue.push(kid);
     }
   }
-  return undefined;
+  return found;
 }
 
 function memory(pid) {
@@ -92,34 +96,38 @@ async function until(check) {
 
 try {
   await until(async () => (await fetch(`${base}/healthz`)).ok);
-  const pid = workerdPid();
-  if (!pid) throw new Error('workerd process not found');
-  const idle = memory(pid);
+  const pids = workerdPids();
+  if (pids.length === 0) throw new Error('workerd process not found');
+  const snapshot = () => new Map(pids.map((pid) => [pid, memory(pid)]));
+  const idle = snapshot();
   await fetch(`${base}/healthz?ready=1`);
-  const ready = memory(pid);
+  const ready = snapshot();
   const response = await fetch(`${base}/v1/classify`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ images: [image], labels: ['pizza', 'cat face', 'rocket', 'red apple'] }),
   });
   if (!response.ok) throw new Error(`classify answered ${response.status}: ${await response.text()}`);
-  const loaded = memory(pid);
+  const loaded = snapshot();
   await fetch(`${base}/v1/classify`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ images: [image, image, image, image], labels: ['pizza', 'sun'] }),
   });
-  const after = memory(pid);
-  const f = (n) => `${n.toFixed(1)} MB`;
-  console.log(`workerd pid ${pid} (RSS of the whole process; one isolate serves the Worker)`);
-  console.log(`idle after start:            ${f(idle.rss)}`);
-  console.log(`after /healthz?ready=1:      ${f(ready.rss)}  (+${f(ready.rss - idle.rss)})`);
-  console.log(
-    `after first classify:        ${f(loaded.rss)}  (+${f(loaded.rss - ready.rss)}: both encoders + ORT heap)`,
+  const after = snapshot();
+  // wrangler dev runs two workerd processes (a dev proxy and the runtime); the runtime is the one that grows.
+  const pid = pids.reduce((best, p) =>
+    after.get(p).rss - idle.get(p).rss > after.get(best).rss - idle.get(best).rss ? p : best,
   );
-  console.log(`after a 4-image classify:    ${f(after.rss)}  (+${f(after.rss - loaded.rss)})`);
-  console.log(`peak RSS (VmHWM):            ${f(after.peak)}`);
-  console.log(`model cost in the isolate:   ~${f(after.rss - idle.rss)} (Workers limit: 128 MB per isolate)`);
+  const f = (n) => `${n.toFixed(1)} MB`;
+  const [i, r, l, a] = [idle, ready, loaded, after].map((m) => m.get(pid));
+  console.log(`workerd runtime pid ${pid} of ${pids.length} workerd processes (RSS of the process)`);
+  console.log(`idle after start:            ${f(i.rss)}`);
+  console.log(`after /healthz?ready=1:      ${f(r.rss)}  (+${f(r.rss - i.rss)}: config files read)`);
+  console.log(`after first classify:        ${f(l.rss)}  (+${f(l.rss - r.rss)}: both encoders + ORT heap)`);
+  console.log(`after a 4-image classify:    ${f(a.rss)}  (+${f(a.rss - l.rss)})`);
+  console.log(`peak RSS (VmHWM):            ${f(a.peak)}`);
+  console.log(`model cost in the isolate:   ~${f(a.rss - i.rss)} (Workers limit: 128 MB per isolate)`);
 } finally {
   child.kill('SIGTERM');
 }
