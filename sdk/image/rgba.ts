@@ -40,9 +40,9 @@ export function rgbaToRgb(image: RgbaImage): Raster {
   const { width, height, data } = image;
   const out = new Uint8Array(width * height * 3);
   for (let p = 0, o = 0; o < out.length; p += 4, o += 3) {
-    out[o] = data[p] ?? 0;
-    out[o + 1] = data[p + 1] ?? 0;
-    out[o + 2] = data[p + 2] ?? 0;
+    out[o] = data[p]!;
+    out[o + 1] = data[p + 1]!;
+    out[o + 2] = data[p + 2]!;
   }
   return { width, height, channels: 3, data: out };
 }
