@@ -13,6 +13,7 @@ import { engineLoader } from './engine-loader.js';
 import { configuredDescriptionSource } from './llm/configured-description-source.js';
 import { embeddedModel } from './model/embedded-model.js';
 import { r2ModelFiles } from './model/r2-model-files.js';
+import { problemType } from './problem.js';
 import type { ServiceDeps } from './service-deps.js';
 
 /** The model source DESCRY_MODEL selects. */
@@ -44,9 +45,30 @@ export function workerDeps(env: WorkerBindings): ServiceDeps {
 
 let app: AppType | undefined;
 
+/** What every request gets while the configuration cannot be read: an operator's problem, said once per request. */
+function misconfigured(error: unknown): Response {
+  console.error('[descry] invalid Worker configuration', error);
+  const body = {
+    type: problemType('configuration_invalid'),
+    title: 'Internal Server Error',
+    status: 500,
+    detail: 'The service is misconfigured; the operator can find the reason in the Worker logs.',
+    code: 'configuration_invalid',
+    instance: '/',
+  };
+  return new Response(JSON.stringify(body), {
+    status: 500,
+    headers: { 'Content-Type': 'application/problem+json' },
+  });
+}
+
 export default {
   fetch(request, env, ctx) {
-    app ??= createApp(workerDeps(env));
+    try {
+      app ??= createApp(workerDeps(env));
+    } catch (error) {
+      return misconfigured(error);
+    }
     return app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<WorkerBindings>;
