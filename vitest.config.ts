@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig, type Plugin } from 'vitest/config';
+import { TEST_VARS } from './tests/worker/support/test-vars.js';
 
 const sdkEntry = (name: string) => fileURLToPath(new URL(`./sdk/${name}.ts`, import.meta.url));
 
@@ -24,19 +25,6 @@ function bytesModules(): Plugin {
   };
 }
 
-/** Bindings the workerd tests run with: a known key and limits small enough to hit. */
-const workerdTestBindings = {
-  DESCRY_API_KEYS: 'test-key-1,test-key-2',
-  DESCRY_DEV: 'false',
-  DESCRY_CORS_ORIGINS: 'https://app.example',
-  DESCRY_MAX_BODY_BYTES: '262144',
-  DESCRY_MAX_IMAGE_PIXELS: '262144',
-  DESCRY_MAX_LABELS: '64',
-  DESCRY_MAX_IMAGES: '8',
-  DESCRY_MAX_TEXTS: '32',
-  DESCRY_LLM: 'static',
-};
-
 export default defineConfig({
   test: {
     projects: [
@@ -58,7 +46,8 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: workerdTestBindings },
+            // The worker tests' configuration: one key set, limits small enough to hit, static LLM.
+            miniflare: { bindings: TEST_VARS },
           }),
         ],
         resolve: {

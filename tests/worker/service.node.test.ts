@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startNodeServer } from '../../worker/node.js';
 import { type OpenAIServer, startOpenAIServer } from '../support/openai-server.js';
 import { emojiFixtures } from './support/fixture-images.js';
+import { nodeReferenceEngine } from './support/reference-engine.node.js';
 import { serviceContract } from './support/service-contract.js';
 import { TEST_KEYS, TEST_VARS } from './support/test-vars.js';
 
@@ -62,7 +63,11 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-serviceContract({ fetch: (path, init) => fetch(`${server.url}${path}`, init), fixtures: emojiFixtures });
+serviceContract({
+  fetch: (path, init) => fetch(`${server.url}${path}`, init),
+  fixtures: emojiFixtures,
+  reference: nodeReferenceEngine,
+});
 
 const AUTH = { Authorization: `Bearer ${TEST_KEYS[0]}`, 'Content-Type': 'application/json' };
 

@@ -6,6 +6,7 @@ import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { CompiledClassifier } from '../../sdk/classifier/compiled.js';
 import { emojiFixtures } from './support/fixture-images.js';
+import { workerdReferenceEngine } from './support/reference-engine.workerd.js';
 import { serviceContract } from './support/service-contract.js';
 import { STATIC_DESCRIPTIONS, TEST_KEYS } from './support/test-vars.js';
 
@@ -16,7 +17,7 @@ function call(path: string, init?: RequestInit): Promise<Response> {
   return worker.fetch(new Request(`https://descry.test${path}`, init));
 }
 
-serviceContract({ fetch: call, fixtures: emojiFixtures });
+serviceContract({ fetch: call, fixtures: emojiFixtures, reference: workerdReferenceEngine });
 
 const AUTH = { Authorization: `Bearer ${TEST_KEYS[1]}`, 'Content-Type': 'application/json' };
 

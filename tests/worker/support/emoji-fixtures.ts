@@ -5,4 +5,4 @@
  */
 export const FIXTURE_DIR = 'tests/fixtures/openmoji-eval';
 
-export const FIXTURE_FILES: readonly string[] = [];
+export const FIXTURE_FILES: readonly string[] = ['1F363.png', '1F453.png', '1F32D.png', '1F3A4.png'];

@@ -3,6 +3,7 @@
  * workerd and against the Node server: same app, same config (support/test-vars.ts), real model.
  */
 import { describe, expect, it } from 'vitest';
+import type { ClassificationEngine } from '../../../worker/service-deps.js';
 import { base64, GIF_BYTES, solidPng, truncatedPng } from './synthetic-images.js';
 import { TEST_CORS_ORIGIN, TEST_KEYS, TEST_LIMITS } from './test-vars.js';
 
@@ -19,6 +20,8 @@ export interface ServiceUnderTest {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Images with their labels, and a label set that contains every one of them. */
   fixtures: () => Promise<{ images: LabelledImage[]; labels: string[] }>;
+  /** The SDK with the same model, in this process: what the service must agree with. */
+  reference: () => Promise<ClassificationEngine>;
 }
 
 const AUTH = { Authorization: `Bearer ${TEST_KEYS[0]}` };
@@ -292,6 +295,19 @@ export function serviceContract(service: ServiceUnderTest): void {
       const result = (await response.json()) as ClassifyBody;
       expect(result.method).toBe('zeroshot');
       expect(result.results).toHaveLength(images.length);
+      // The same ranking and scores as the SDK in process: nothing lost or reordered on the way.
+      const expected = await (await service.reference()).classify(
+        images.map((image) => image.bytes),
+        labels,
+      );
+      result.results.forEach((entry, i) => {
+        const reference = expected[i]!.predictions;
+        expect(entry.predictions.map((p) => p.label)).toEqual(reference.map((p) => p.label));
+        entry.predictions.forEach((p, j) => {
+          expect(p.score).toBeCloseTo(reference[j]!.score, 5);
+          expect(p.cosine).toBeCloseTo(reference[j]!.cosine, 5);
+        });
+      });
       result.results.forEach((entry, i) => {
         expect(entry.predictions).toHaveLength(labels.length);
         expectSortedByScore(entry.predictions);

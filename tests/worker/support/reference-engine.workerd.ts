@@ -1,0 +1,11 @@
+/** The SDK inside workerd with the embedded model the Worker serves, loaded once per test file. */
+import { Descry } from '../../../sdk/workerd.js';
+import { embeddedModel } from '../../../worker/model/embedded-model.js';
+import type { ClassificationEngine } from '../../../worker/service-deps.js';
+
+let engine: Promise<ClassificationEngine> | undefined;
+
+export function workerdReferenceEngine(): Promise<ClassificationEngine> {
+  engine ??= Descry.load(embeddedModel);
+  return engine;
+}
