@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = process.env.PORT ?? '8799';
 const base = `http://127.0.0.1:${port}`;
-const image = readFileSync(process.argv[2] ?? join(root, 'tests/fixtures/openmoji-eval/1F355.png')).toString(
+const image = readFileSync(process.argv[2] ?? join(root, 'tests/fixtures/openmoji-eval/1F453.png')).toString(
   'base64',
 );
 
@@ -105,14 +105,14 @@ try {
   const response = await fetch(`${base}/v1/classify`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ images: [image], labels: ['pizza', 'cat face', 'rocket', 'red apple'] }),
+    body: JSON.stringify({ images: [image], labels: ['eyeglasses', 'sushi', 'hot dog', 'microphone'] }),
   });
   if (!response.ok) throw new Error(`classify answered ${response.status}: ${await response.text()}`);
   const loaded = snapshot();
   await fetch(`${base}/v1/classify`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ images: [image, image, image, image], labels: ['pizza', 'sun'] }),
+    body: JSON.stringify({ images: [image, image, image, image], labels: ['eyeglasses', 'sushi'] }),
   });
   const after = snapshot();
   // wrangler dev runs two workerd processes (a dev proxy and the runtime); the runtime is the one that grows.

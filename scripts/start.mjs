@@ -16,8 +16,8 @@ const port = process.env.PORT ?? '8787';
 const base = `http://127.0.0.1:${port}`;
 // A held-out OpenMoji image the embedded model ranks first among these labels.
 const DEMO = {
-  image: 'tests/fixtures/openmoji-eval/1F355.png',
-  labels: ['pizza', 'cat face', 'rocket', 'red apple', 'soccer ball', 'sun'],
+  image: 'tests/fixtures/openmoji-eval/1F453.png',
+  labels: ['eyeglasses', 'sushi', 'hot dog', 'microphone'],
 };
 
 for (const file of ['models/emoji-clip/onnx/vision_model.onnx', 'models/emoji-clip/onnx/text_model.onnx']) {
