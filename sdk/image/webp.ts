@@ -47,15 +47,26 @@ async function readWasmFromNodeModules(): Promise<Uint8Array> {
   return new Uint8Array(await readFile(path));
 }
 
+/** A 1x1 lossless WebP: decoding it proves the instance works (init() itself never fails). */
+const PROBE = new Uint8Array([
+  82, 73, 70, 70, 32, 0, 0, 0, 87, 69, 66, 80, 86, 80, 56, 76, 20, 0, 0, 0, 47, 0, 0, 0, 0, 7, 80, 129, 84, 8,
+  32, 0, 10, 154, 254, 199, 136, 136, 254, 7,
+]);
+
 async function instantiate(): Promise<void> {
   const source = configuredSource ?? (isNode() ? readWasmFromNodeModules : undefined);
-  if (source === undefined) return await initWithModule();
-  const supplied = await source();
-  const module =
-    supplied instanceof WebAssembly.Module
-      ? supplied
-      : await WebAssembly.compile(supplied instanceof Uint8Array ? new Uint8Array(supplied) : supplied);
-  await initWithModule(module);
+  if (source === undefined) {
+    await initWithModule();
+  } else {
+    const supplied = await source();
+    const module =
+      supplied instanceof WebAssembly.Module
+        ? supplied
+        : await WebAssembly.compile(supplied instanceof Uint8Array ? new Uint8Array(supplied) : supplied);
+    await initWithModule(module);
+  }
+  // @jsquash's init() only starts instantiation; a bad module or a failed fetch shows up here.
+  await decodeWebpWasm(PROBE.slice().buffer);
 }
 
 function ensureReady(): Promise<void> {

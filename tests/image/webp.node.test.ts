@@ -52,4 +52,10 @@ describe('configureWebpWasm', () => {
     configureWebpWasm(undefined);
     await decodesSample();
   });
+
+  it('a valid wasm module that is not the decoder: backend_failed', async () => {
+    const empty = await WebAssembly.compile(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    configureWebpWasm(async () => empty);
+    await expectDescryError(() => decodeWebp(fromBase64(WEBP_LOSSLESS_8X6)), BackendError, 'backend_failed');
+  });
 });
