@@ -19,6 +19,7 @@ export interface WorkerBindings {
   LLM_BASE_URL?: string;
   /** Secret. */
   LLM_API_KEY?: string;
+  LLM_TIMEOUT_MS?: string;
   /** JSON of descriptors/pairs for DESCRY_LLM = "static". */
   LLM_STATIC_DESCRIPTIONS?: string;
   /** Secret: comma-separated bearer keys. */

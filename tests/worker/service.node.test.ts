@@ -202,3 +202,85 @@ describe('open access', () => {
     }
   });
 });
+
+describe('failures of what the service depends on', () => {
+  const request = { method: 'POST', headers: AUTH, body: JSON.stringify({ texts: ['a cat'] }) };
+
+  it('answers 503 model_load_failed without the path when the model cannot load', async () => {
+    const broken = await startNodeServer({ port: 0, model: '/nonexistent/descry-model', vars: TEST_VARS });
+    try {
+      const response = await fetch(`${broken.url}/v1/embeddings`, request);
+      expect(response.status).toBe(503);
+      const problem = (await response.json()) as { code: string; detail: string };
+      expect(problem.code).toBe('model_load_failed');
+      expect(problem.detail).not.toContain('/nonexistent');
+      const health = await fetch(`${broken.url}/healthz?ready=1`);
+      expect(health.status).toBe(503);
+      expect(((await health.json()) as { status: string }).status).toBe('failed');
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('answers 503 llm_not_configured for describe without an LLM', async () => {
+    const plain = await startNodeServer({ port: 0, vars: { ...TEST_VARS, DESCRY_LLM: 'none' } });
+    try {
+      await fetch(`${plain.url}/v1/classifiers/c`, {
+        method: 'PUT',
+        headers: AUTH,
+        body: '{"labels":["cat","dog"]}',
+      });
+      const response = await fetch(`${plain.url}/v1/classifiers/c/describe`, {
+        method: 'POST',
+        headers: AUTH,
+      });
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { code: string }).code).toBe('llm_not_configured');
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('answers 504 llm_timeout on describe, but FuDD classification degrades instead', async () => {
+    const hanging = await startOpenAIServer(() => ({ hang: true }));
+    const slow = await startNodeServer({
+      port: 0,
+      vars: {
+        ...TEST_VARS,
+        DESCRY_LLM: 'openai-compatible',
+        LLM_BASE_URL: hanging.baseURL,
+        LLM_MODEL: 'm',
+        LLM_TIMEOUT_MS: '300',
+      },
+    });
+    try {
+      const { images, labels } = await emojiFixtures();
+      await fetch(`${slow.url}/v1/classifiers/slow`, {
+        method: 'PUT',
+        headers: AUTH,
+        body: JSON.stringify({ labels }),
+      });
+      const describe = await fetch(`${slow.url}/v1/classifiers/slow/describe`, {
+        method: 'POST',
+        headers: AUTH,
+      });
+      expect(describe.status).toBe(504);
+      expect(((await describe.json()) as { code: string }).code).toBe('llm_timeout');
+      const classify = await fetch(`${slow.url}/v1/classify`, {
+        method: 'POST',
+        headers: AUTH,
+        body: JSON.stringify({
+          images: [Buffer.from(images[0]!.bytes).toString('base64')],
+          classifier: 'slow',
+          method: 'fudd',
+        }),
+      });
+      expect(classify.status, await classify.clone().text()).toBe(200);
+      const body = (await classify.json()) as { degraded?: { requested: string } };
+      expect(body.degraded?.requested).toBe('fudd');
+    } finally {
+      await slow.close();
+      await hanging.close();
+    }
+  });
+});

@@ -14,6 +14,8 @@ export interface LlmVars {
   LLM_BASE_URL?: string | undefined;
   LLM_API_KEY?: string | undefined;
   LLM_STATIC_DESCRIPTIONS?: string | undefined;
+  /** Time limit of one LLM call in milliseconds (default: the SDK's 20 s). */
+  LLM_TIMEOUT_MS?: string | undefined;
 }
 
 const DEFAULT_WORKERS_AI_MODEL = '@cf/meta/llama-3.1-8b-instruct';
@@ -27,12 +29,21 @@ export function configuredDescriptionSource(
   bindings: { ai?: Ai | undefined; fetch?: typeof fetch } = {},
 ): DescriptionSource | undefined {
   const choice = vars.DESCRY_LLM?.trim() || 'none';
+  const timeoutMs = vars.LLM_TIMEOUT_MS ? Number(vars.LLM_TIMEOUT_MS) : undefined;
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
+    throw new Error(`LLM_TIMEOUT_MS must be a positive integer, not ${JSON.stringify(vars.LLM_TIMEOUT_MS)}`);
+  }
+  const limits = timeoutMs === undefined ? {} : { timeoutMs };
   switch (choice) {
     case 'none':
       return undefined;
     case 'workers-ai':
       if (!bindings.ai) throw new Error('DESCRY_LLM is "workers-ai" but there is no AI binding');
-      return workersAISource({ binding: bindings.ai, model: vars.LLM_MODEL || DEFAULT_WORKERS_AI_MODEL });
+      return workersAISource({
+        binding: bindings.ai,
+        model: vars.LLM_MODEL || DEFAULT_WORKERS_AI_MODEL,
+        ...limits,
+      });
     case 'openai-compatible':
       if (!vars.LLM_BASE_URL || !vars.LLM_MODEL) {
         throw new Error(
@@ -44,6 +55,7 @@ export function configuredDescriptionSource(
         model: vars.LLM_MODEL,
         ...(vars.LLM_API_KEY ? { apiKey: vars.LLM_API_KEY } : {}),
         ...(bindings.fetch ? { fetch: bindings.fetch } : {}),
+        ...limits,
       });
     case 'static':
       return staticSource(JSON.parse(vars.LLM_STATIC_DESCRIPTIONS || '{}'));

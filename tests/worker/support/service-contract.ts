@@ -333,6 +333,40 @@ export function serviceContract(service: ServiceUnderTest): void {
       expect(result.results[1]?.predictions[0]?.label).toBe(second!.label);
     });
 
+    it('degrades to zero-shot, and says so, when a method lacks what it needs', async () => {
+      const { images, labels } = await service.fixtures();
+      for (const method of ['tfup', 'descriptions']) {
+        const response = await post('/v1/classify', { images: [base64(images[0]!.bytes)], labels, method });
+        expect(response.status, await response.clone().text()).toBe(200);
+        const body = (await response.json()) as ClassifyBody & {
+          degraded?: { requested: string; used: string };
+        };
+        expect(body.method).toBe(method);
+        expect(body.degraded).toMatchObject({ requested: method, used: 'zeroshot' });
+      }
+    });
+
+    it('classifies by inline descriptors with evidence', async () => {
+      const { images, labels } = await service.fixtures();
+      const descriptors = Object.fromEntries(
+        labels.map((label) => [label, [`the shape of ${label}`, 'bright colours']]),
+      );
+      const response = await post('/v1/classify', {
+        images: [base64(images[0]!.bytes)],
+        labels,
+        descriptors,
+        method: 'descriptions',
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      const body = (await response.json()) as {
+        degraded?: unknown;
+        results: Array<{ predictions: Array<{ label: string; evidence?: Array<{ descriptor: string }> }> }>;
+      };
+      expect(body.degraded).toBeUndefined();
+      const top = body.results[0]!.predictions[0]!;
+      expect(top.evidence?.map((e) => e.descriptor).join(' ')).toContain(top.label);
+    });
+
     it('answers the Hugging Face zero-shot-image-classification task', async () => {
       const { images, labels } = await service.fixtures();
       const health = (await (await service.fetch('/healthz?ready=1')).json()) as { model: { id: string } };
@@ -346,6 +380,13 @@ export function serviceContract(service: ServiceUnderTest): void {
       expect(Object.keys(ranked[0]!).sort()).toEqual(['label', 'score']);
       expect(ranked[0]?.label).toBe(images[0]!.label);
       expectSortedByScore(ranked);
+      const commaSeparated = await post(`/models/${encodeURIComponent(health.model.id)}`, {
+        inputs: `data:image/png;base64,${base64(images[0]!.bytes)}`,
+        parameters: { candidate_labels: labels.join(', ') },
+      });
+      expect(((await commaSeparated.json()) as Array<{ label: string }>).map((r) => r.label).sort()).toEqual(
+        [...labels].sort(),
+      );
       const other = await post('/models/some-other-model', {
         inputs: base64(images[0]!.bytes),
         parameters: { candidate_labels: labels },
@@ -442,6 +483,23 @@ export function serviceContract(service: ServiceUnderTest): void {
         expect(Math.hypot(...vector)).toBeCloseTo(1, 3);
       }
       await expectProblem(await post('/v1/embeddings', {}), 422, 'invalid_input');
+    });
+
+    it('embeds uploaded images and text fields from multipart', async () => {
+      const { images } = await service.fixtures();
+      const response = await service.fetch('/v1/embeddings', {
+        method: 'POST',
+        headers: AUTH,
+        body: form([
+          ['image', png(images[0]!.bytes)],
+          ['image', png(images[1]!.bytes)],
+          ['text', 'a cat'],
+        ]),
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      const body = (await response.json()) as { images: number[][]; texts: number[][] };
+      expect(body.images).toHaveLength(2);
+      expect(body.texts).toHaveLength(1);
     });
   });
 
