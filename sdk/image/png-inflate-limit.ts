@@ -1,10 +1,11 @@
 /**
- * Decompression-bomb guard for PNG. fast-png inflates every IDAT byte it is given, so a small file
- * declaring a tiny image can still inflate to gigabytes. Before fast-png runs, the IDAT stream is
- * inflated once with fflate's streaming inflater (the library fast-png itself uses), fed in small
- * slices so that no single step can produce much, counting bytes and discarding them; it is
- * refused as soon as it exceeds what the header's dimensions can need. Memory then stays bounded
- * by the pixel budget. (The platform DecompressionStream is avoided: workerd reports spurious
+ * Decompression-bomb and truncation guard for PNG. fast-png inflates every IDAT byte it is given,
+ * so a small file declaring a tiny image can still inflate to gigabytes; and it fills missing rows
+ * with zeros. Before fast-png runs, the IDAT stream is inflated once with fflate's streaming
+ * inflater (the library fast-png itself uses), fed in small slices so that no single step can
+ * produce much, counting bytes and discarding them; it is refused as soon as it exceeds what the
+ * header's dimensions need, or when it ends short of that. Memory then stays bounded by the pixel
+ * budget. (The platform DecompressionStream is avoided: workerd reports spurious
  * unhandled rejections for corrupt input, cloudflare/workerd#6061.)
  */
 import { Unzlib } from 'fflate';
@@ -69,27 +70,40 @@ const SLICE = 1024;
 class LimitExceeded extends Error {}
 
 /**
- * Throws 'image_corrupt' when the IDAT data inflates to more bytes than `layout` needs. Other
- * inflate errors are left for fast-png to report.
+ * Throws 'image_corrupt' when the IDAT data inflates to more bytes than `layout` needs (a bomb), or
+ * ends before it has produced them (truncated: fast-png would silently return black rows).
+ * Junk after a complete stream is tolerated, as libpng does.
  */
 export function assertPngInflatesWithin(bytes: Uint8Array, layout: PngLayout): void {
   const limit = filteredSize(layout);
+  const size = `${layout.width}x${layout.height}`;
   let total = 0;
   const inflater = new Unzlib((chunk) => {
     total += chunk.length;
     if (total > limit) throw new LimitExceeded();
   });
+  let failure: unknown;
   try {
     for (const payload of idatPayloads(bytes)) {
       for (let offset = 0; offset < payload.length; offset += SLICE) {
         inflater.push(payload.subarray(offset, offset + SLICE));
       }
     }
+    inflater.push(new Uint8Array(0), true);
   } catch (error) {
-    if (!(error instanceof LimitExceeded)) return;
+    if (error instanceof LimitExceeded) {
+      throw corruptImage(
+        'PNG',
+        new Error(`image data inflates past the ${limit} bytes a ${size} image needs`),
+      );
+    }
+    failure = error;
+  }
+  if (total < limit) {
+    const reason = failure instanceof Error ? ` (${failure.message})` : '';
     throw corruptImage(
       'PNG',
-      new Error(`image data inflates past the ${limit} bytes a ${layout.width}x${layout.height} image needs`),
+      new Error(`image data ends after ${total} of the ${limit} bytes a ${size} image needs${reason}`),
     );
   }
 }

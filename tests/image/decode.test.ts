@@ -45,6 +45,24 @@ function pngWithSize(width: number, height: number): Uint8Array {
   return png;
 }
 
+async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes.slice()]).stream().pipeThrough(new CompressionStream('deflate'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** An 8-bit RGBA PNG of the given size whose only IDAT chunk is `idat`, with valid CRCs. */
+function pngWithIdat(width: number, height: number, idat: Uint8Array): Uint8Array {
+  const ihdr = pngWithSize(width, height).subarray(0, 8 + 25);
+  const chunk = new Uint8Array(12 + idat.length);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, idat.length);
+  chunk.set(new TextEncoder().encode('IDAT'), 4);
+  chunk.set(idat, 8);
+  view.setUint32(8 + idat.length, crc32(chunk.subarray(4, 8 + idat.length)));
+  const iend = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
+  return new Uint8Array([...ihdr, ...chunk, ...iend]);
+}
+
 describe('format sniffing', () => {
   it('recognises PNG, JPEG and WebP from their bytes', () => {
     expect(sniffFormat(encode({ width: 1, height: 1, data: new Uint8Array(4), channels: 4 }))).toEqual({
@@ -211,23 +229,30 @@ describe('bad input fails with a typed error', () => {
   });
 
   it('PNG whose data inflates far past its declared size (decompression bomb): image_corrupt', async () => {
-    const zeros = new Blob([new Uint8Array(4 * 2 ** 20)])
-      .stream()
-      .pipeThrough(new CompressionStream('deflate'));
-    const idat = new Uint8Array(await new Response(zeros).arrayBuffer());
-    const bomb = pngWithSize(10, 10);
-    const ihdrEnd = 8 + 25;
-    const chunk = new Uint8Array(12 + idat.length);
-    const view = new DataView(chunk.buffer);
-    view.setUint32(0, idat.length);
-    chunk.set(new TextEncoder().encode('IDAT'), 4);
-    chunk.set(idat, 8);
-    view.setUint32(8 + idat.length, crc32(chunk.subarray(4, 8 + idat.length)));
-    const iend = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
-    const file = new Uint8Array([...bomb.subarray(0, ihdrEnd), ...chunk, ...iend]);
+    const idat = await deflate(new Uint8Array(4 * 2 ** 20));
     expect(idat.length).toBeLessThan(10_000);
-    const error = await expectDescryError(() => decodeImage(file), ImageDecodeError, 'image_corrupt');
+    const error = await expectDescryError(
+      () => decodeImage(pngWithIdat(10, 10, idat)),
+      ImageDecodeError,
+      'image_corrupt',
+    );
     expect(error.message).toMatch(/inflates past/);
+  });
+
+  it('PNG whose valid data stream ends before the last row: image_corrupt', async () => {
+    // 10x10 RGBA needs 10 rows of 1 filter byte + 40 bytes.
+    const idat = await deflate(new Uint8Array(10 * 41 - 41));
+    const error = await expectDescryError(
+      () => decodeImage(pngWithIdat(10, 10, idat)),
+      ImageDecodeError,
+      'image_corrupt',
+    );
+    expect(error.message).toMatch(/ends after 369 of the 410 bytes/);
+    await expect(decodeImage(pngWithIdat(10, 10, await deflate(new Uint8Array(410))))).resolves.toMatchObject(
+      {
+        width: 10,
+      },
+    );
   });
 
   it('PNG header claiming 100000x100000: image_too_large with the dimensions, before decoding', async () => {
