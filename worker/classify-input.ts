@@ -39,6 +39,12 @@ function exactlyOneTarget(value: Fields, ctx: z.RefinementCtx): void {
   if ((value.labels === undefined) === (value.classifier === undefined)) {
     ctx.addIssue({ code: 'custom', path: ['labels'], message: 'give either labels or classifier, not both' });
   }
+  for (const label of Object.keys(value.descriptors ?? {})) {
+    // Descriptors of labels not asked about would be encoded for nothing.
+    if (value.labels && !value.labels.includes(label)) {
+      ctx.addIssue({ code: 'custom', path: ['descriptors', label], message: 'not one of the labels' });
+    }
+  }
   if (value.classifier !== undefined && (value.templates !== undefined || value.descriptors !== undefined)) {
     ctx.addIssue({
       code: 'custom',

@@ -24,6 +24,13 @@ export const ClassifierSpecSchema = z
     templates: z.array(TemplateSchema).min(1).max(32).optional(),
     descriptors: DescriptorsSchema.optional(),
   })
+  .superRefine((spec, ctx) => {
+    for (const label of Object.keys(spec.descriptors ?? {})) {
+      if (!spec.labels.includes(label)) {
+        ctx.addIssue({ code: 'custom', path: ['descriptors', label], message: 'not one of the labels' });
+      }
+    }
+  })
   .openapi('ClassifierSpec');
 
 export const ClassifierInfoSchema = z

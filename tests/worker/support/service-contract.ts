@@ -243,6 +243,7 @@ export function serviceContract(service: ServiceUnderTest): void {
         [{ images: [image], labels: ['cat'], method: 'magic' }, 'method'],
         [{ images: [image], labels: ['cat'], top_k: 0 }, 'top_k'],
         [{ images: [image], labels: ['cat'], templates: ['no placeholder'] }, 'templates'],
+        [{ images: [image], labels: ['cat'], descriptors: { dog: ['floppy ears'] } }, 'descriptors'],
       ];
       for (const [body, field] of cases) {
         const problem = await expectProblem(await post('/v1/classify', body), 422, 'invalid_input');
