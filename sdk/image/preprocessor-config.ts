@@ -102,13 +102,12 @@ function resolveCrop(raw: RawConfig, processor: 'clip' | 'siglip'): Preprocessor
     : { height: crop.height, width: crop.width };
 }
 
+const FILTERS: readonly number[] = Object.values(Resample);
+
 function resolveResample(raw: RawConfig): ResampleFilter {
   const resample = raw.resample ?? Resample.BICUBIC;
-  if (resample === Resample.NEAREST || resample === Resample.BILINEAR || resample === Resample.BICUBIC)
-    return resample;
-  throw invalid(`resample ${resample} is not supported (0 nearest, 2 bilinear and 3 bicubic are).`, {
-    resample,
-  });
+  if (FILTERS.includes(resample)) return resample as ResampleFilter;
+  throw invalid(`resample ${resample} is not a Pillow filter (0 to 5).`, { resample });
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Pillow-exact image resizing (Image.resize with NEAREST, BILINEAR or BICUBIC, no reducing_gap).
+ * Pillow-exact image resizing (Image.resize with any of Pillow's filters, no reducing_gap).
  *
  * Written by hand because no JavaScript library reproduces Pillow's ImagingResample, and CLIP-style
  * models were trained on Pillow's output: a resize that is "almost" bicubic shifts pixel values by
@@ -23,7 +23,7 @@ export interface Raster {
 }
 
 /** Pillow's resampling filters, numbered as in `PIL.Image.Resampling` and `preprocessor_config.json`. */
-export const Resample = { NEAREST: 0, BILINEAR: 2, BICUBIC: 3 } as const;
+export const Resample = { NEAREST: 0, LANCZOS: 1, BILINEAR: 2, BICUBIC: 3, BOX: 4, HAMMING: 5 } as const;
 export type ResampleFilter = (typeof Resample)[keyof typeof Resample];
 
 interface Kernel {
@@ -33,15 +33,33 @@ interface Kernel {
 
 const BICUBIC_A = -0.5;
 
+function sinc(x: number): number {
+  if (x === 0) return 1;
+  const px = x * Math.PI;
+  return Math.sin(px) / px;
+}
+
+/** Resample.c's filters, each with its support radius in source pixels (before downscaling). */
 const KERNELS: Record<Exclude<ResampleFilter, 0>, Kernel> = {
-  2: {
+  [Resample.BOX]: { support: 0.5, weight: (x) => (x > -0.5 && x <= 0.5 ? 1 : 0) },
+  [Resample.BILINEAR]: {
     support: 1,
     weight: (x) => {
       const ax = x < 0 ? -x : x;
       return ax < 1 ? 1 - ax : 0;
     },
   },
-  3: {
+  [Resample.HAMMING]: {
+    support: 1,
+    weight: (x) => {
+      const ax = x < 0 ? -x : x;
+      if (ax === 0) return 1;
+      if (ax >= 1) return 0;
+      const px = ax * Math.PI;
+      return (Math.sin(px) / px) * (0.54 + 0.46 * Math.cos(px));
+    },
+  },
+  [Resample.BICUBIC]: {
     support: 2,
     weight: (x) => {
       const ax = x < 0 ? -x : x;
@@ -50,6 +68,7 @@ const KERNELS: Record<Exclude<ResampleFilter, 0>, Kernel> = {
       return 0;
     },
   },
+  [Resample.LANCZOS]: { support: 3, weight: (x) => (x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0) },
 };
 
 const PRECISION_BITS = 32 - 8 - 2;

@@ -91,7 +91,7 @@ describe('parsePreprocessorConfig', () => {
       { crop_size: 'big' },
       { image_mean: [0.5, 0.5] },
       { image_std: [0, 1, 1] },
-      { resample: 1 },
+      { resample: 6 },
       { do_resize: 'yes' },
     ]) {
       await expectDescryError(() => parsePreprocessorConfig(bad), ModelLoadError, 'model_config_invalid');

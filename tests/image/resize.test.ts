@@ -17,7 +17,7 @@ describe('resize reproduces Pillow bit for bit', () => {
 describe('resize invariants', () => {
   it('keeps a flat image flat under every filter, up and down', () => {
     const flat: Raster = { width: 9, height: 4, channels: 3, data: new Uint8Array(9 * 4 * 3).fill(173) };
-    for (const filter of [Resample.NEAREST, Resample.BILINEAR, Resample.BICUBIC]) {
+    for (const filter of Object.values(Resample)) {
       for (const [w, h] of [
         [3, 2],
         [20, 11],
