@@ -114,18 +114,29 @@ try {
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ images: [image, image, image, image], labels: ['eyeglasses', 'sushi'] }),
   });
+  const batch4 = snapshot();
+  // The default DESCRY_MAX_IMAGES: the largest batch one request can make the isolate run.
+  await fetch(`${base}/v1/classify`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      images: Array.from({ length: 16 }, () => image),
+      labels: ['eyeglasses', 'sushi'],
+    }),
+  });
   const after = snapshot();
   // wrangler dev runs two workerd processes (a dev proxy and the runtime); the runtime is the one that grows.
   const pid = pids.reduce((best, p) =>
     after.get(p).rss - idle.get(p).rss > after.get(best).rss - idle.get(best).rss ? p : best,
   );
   const f = (n) => `${n.toFixed(1)} MB`;
-  const [i, r, l, a] = [idle, ready, loaded, after].map((m) => m.get(pid));
+  const [i, r, l, b, a] = [idle, ready, loaded, batch4, after].map((m) => m.get(pid));
   console.log(`workerd runtime pid ${pid} of ${pids.length} workerd processes (RSS of the process)`);
   console.log(`idle after start:            ${f(i.rss)}`);
   console.log(`after /healthz?ready=1:      ${f(r.rss)}  (+${f(r.rss - i.rss)}: config files read)`);
   console.log(`after first classify:        ${f(l.rss)}  (+${f(l.rss - r.rss)}: both encoders + ORT heap)`);
-  console.log(`after a 4-image classify:    ${f(a.rss)}  (+${f(a.rss - l.rss)})`);
+  console.log(`after a 4-image classify:    ${f(b.rss)}  (+${f(b.rss - l.rss)})`);
+  console.log(`after a 16-image classify:   ${f(a.rss)}  (+${f(a.rss - b.rss)})`);
   console.log(`peak RSS (VmHWM):            ${f(a.peak)}`);
   console.log(`model cost in the isolate:   ~${f(a.rss - i.rss)} (Workers limit: 128 MB per isolate)`);
 } finally {

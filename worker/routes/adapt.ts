@@ -3,6 +3,7 @@
  * cache is updated by compare-and-swap with retries, so concurrent calls never lose images.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { embedInBatches } from '../batches.js';
 import { assertRequestLimits } from '../classify-input.js';
 import type { MethodResources } from '../method-resources.js';
 import { assertPixelLimit, bytesOfEncodedImage, bytesOfUpload } from '../request-images.js';
@@ -72,7 +73,7 @@ export function adaptRoutes(deps: ServiceDeps, classifiers: StoredClassifiers, r
     });
     const { classifier } = await classifiers.get(id, deps.engine);
     const engine = await deps.engine();
-    const features = await engine.embedImages(images);
+    const features = await embedInBatches(images, (batch) => engine.embedImages(batch));
     const outcome = await resources.adapt(id, classifier, features);
     return c.json({ id, added: images.length, size: outcome.size, attempts: outcome.attempts }, 200);
   });

@@ -1,7 +1,8 @@
 /** POST /v1/classify: rank labels (or a stored classifier's classes) for each image. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { CompiledClassifier } from '../../sdk/classifier/compiled.js';
+import { CompiledClassifier } from '../../sdk/classifier/compiled.js';
 import type { ClassificationResult } from '../../sdk/types.js';
+import { inBatches } from '../batches.js';
 import {
   type ClassifyCommand,
   ClassifyFormSchema,
@@ -90,16 +91,27 @@ export function classifyRoutes(
         ? (command.labels ?? [])
         : (await classifiers.get(command.classifier, deps.engine)).classifier;
     const engine = await deps.engine();
+    // Compile plain labels once, not once per batch (the text embeddings are cached either way).
+    const classifier =
+      target instanceof CompiledClassifier
+        ? target
+        : await engine.compile({
+            labels: target,
+            ...(command.templates ? { templates: command.templates } : {}),
+            ...(command.descriptors ? { descriptors: command.descriptors } : {}),
+          });
     const loaded = performance.now();
     const extra = await resources.optionsFor(command.method, command.classifier, c.req.raw.signal);
-    const results = await engine.classify(command.images, target, {
-      method: command.method,
-      ...(command.topK ? { topK: command.topK } : {}),
-      ...(command.templates ? { templates: command.templates } : {}),
-      ...(command.descriptors ? { descriptors: command.descriptors } : {}),
-      signal: c.req.raw.signal,
-      ...extra,
-    });
+    const results = await inBatches(command.images, (batch) =>
+      engine.classify(batch, classifier, {
+        method: command.method,
+        ...(command.topK ? { topK: command.topK } : {}),
+        ...(command.templates ? { templates: command.templates } : {}),
+        ...(command.descriptors ? { descriptors: command.descriptors } : {}),
+        signal: c.req.raw.signal,
+        ...extra,
+      }),
+    );
     const done = performance.now();
     const wire = wireResults(results);
     const degraded = wire.find((result) => result.degraded)?.degraded;

@@ -1,6 +1,7 @@
 /** POST /v1/embeddings: L2-normalised image and/or text vectors in the model's joint space. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Matrix } from '../../sdk/types.js';
+import { embedInBatches } from '../batches.js';
 import { assertRequestLimits } from '../classify-input.js';
 import { ProblemError } from '../problem.js';
 import { assertPixelLimit, bytesOfEncodedImage, bytesOfUpload } from '../request-images.js';
@@ -101,7 +102,7 @@ export function embeddingsRoutes(deps: ServiceDeps) {
     });
     const engine = await deps.engine();
     const [imageVectors, textVectors] = await Promise.all([
-      images.length ? engine.embedImages(images) : undefined,
+      images.length ? embedInBatches(images, (batch) => engine.embedImages(batch)) : undefined,
       texts.length ? engine.embedTexts(texts) : undefined,
     ]);
     const dim = imageVectors?.cols ?? textVectors?.cols ?? 0;

@@ -287,8 +287,11 @@ export function serviceContract(service: ServiceUnderTest): void {
   });
 
   describe('classification', () => {
-    it('classifies uploaded images by labels, one result per image, sorted by score', async () => {
-      const { images, labels } = await service.fixtures();
+    it('classifies uploaded images by labels, one result per image in order, sorted by score', async () => {
+      const fixtures = await service.fixtures();
+      const labels = fixtures.labels;
+      // Twice over, reversed the second time: more images than one inference batch, order kept.
+      const images = [...fixtures.images, ...[...fixtures.images].reverse()];
       const body = form([['labels', labels.join(',')]]);
       for (const image of images) body.append('image', png(image.bytes), image.name);
       const response = await service.fetch('/v1/classify', { method: 'POST', headers: AUTH, body });
