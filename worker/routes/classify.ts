@@ -26,8 +26,12 @@ export const ClassifyResponseSchema = z
     ),
     degraded: DegradationSchema.optional(),
     timings_ms: z
-      .object({ model: z.number(), classify: z.number(), total: z.number() })
-      .openapi({ description: 'Model load and classifier lookup, inference, total (coarse in Workers)' }),
+      .object({
+        prepare: z.number().openapi({ description: 'Model load, classifier lookup, label encoding' }),
+        inference: z.number().openapi({ description: 'Image decoding, vision encoder, scoring' }),
+        total: z.number(),
+      })
+      .openapi({ description: 'Milliseconds; coarse in Workers, whose clock advances only on I/O' }),
   })
   .openapi('ClassifyResponse');
 
@@ -100,14 +104,12 @@ export function classifyRoutes(
             ...(command.templates ? { templates: command.templates } : {}),
             ...(command.descriptors ? { descriptors: command.descriptors } : {}),
           });
-    const loaded = performance.now();
+    const prepared = performance.now();
     const extra = await resources.optionsFor(command.method, command.classifier, c.req.raw.signal);
     const results = await inBatches(command.images, (batch) =>
       engine.classify(batch, classifier, {
         method: command.method,
         ...(command.topK ? { topK: command.topK } : {}),
-        ...(command.templates ? { templates: command.templates } : {}),
-        ...(command.descriptors ? { descriptors: command.descriptors } : {}),
         signal: c.req.raw.signal,
         ...extra,
       }),
@@ -122,8 +124,8 @@ export function classifyRoutes(
         results: wire,
         ...(degraded ? { degraded } : {}),
         timings_ms: {
-          model: round(loaded - started),
-          classify: round(done - loaded),
+          prepare: round(prepared - started),
+          inference: round(done - prepared),
           total: round(done - started),
         },
       },
