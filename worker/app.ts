@@ -60,6 +60,13 @@ export function createApp(deps: ServiceDeps) {
       }),
     );
   }
+  if (config.apiKeys.length === 0) {
+    console.warn(
+      config.dev
+        ? '[descry] DESCRY_DEV is set and no API keys are configured: the API is open to anyone'
+        : '[descry] no API keys are configured (DESCRY_API_KEYS): every /v1 and /models request will get 401',
+    );
+  }
   for (const path of PROTECTED) {
     // Authenticate first: an anonymous caller must not be able to make us read a large body.
     app.use(path, apiKeyAuth({ keys: config.apiKeys, dev: config.dev }));
