@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Descry } from '../../sdk/node.js';
+import { fixtureChoice } from '../support/fixture-choice.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const modelDir = join(root, 'models', 'emoji-clip');
@@ -30,13 +31,7 @@ console.log(JSON.stringify({ reads, loaded: descry.loaded, top: result.predictio
 
 describe('compiled classifier in a fresh process', () => {
   it('classifies without reading the tokenizer or the text model', async () => {
-    const labels = JSON.parse(await readFile(join(fixtures, 'labels.json'), 'utf8')) as Record<
-      string,
-      { name: string }
-    >;
-    const [file, entry] = Object.entries(labels)[0]!;
-    const candidates = [...new Set(Object.values(labels).map((l) => l.name))].slice(0, 40);
-    if (!candidates.includes(entry.name)) candidates.push(entry.name);
+    const { file, entry, candidates } = await fixtureChoice();
     const parent = await Descry.load(modelDir);
     const classifier = await parent.compile({ labels: candidates, templates: ['an emoji of {}'] });
     const [expected] = await parent.classify(
