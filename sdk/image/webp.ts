@@ -1,51 +1,15 @@
 /**
- * WebP decoding with @jsquash/webp (libwebp compiled to wasm), normalised to 8-bit RGBA.
- *
- * The wasm is instantiated lazily, on the first WebP, from a source chosen per runtime:
- * - Node: the default reads `webp_dec.wasm` from node_modules (node: modules are imported only
- *   inside that default, so this file still bundles for browsers and workerd);
- * - workerd: compiling wasm from bytes is forbidden, so the runtime entry point passes the module
- *   it imported (`import wasm from '.../webp_dec.wasm'`) through {@link configureWebpWasm};
- * - browsers: without a configured source, @jsquash's own loader fetches the .wasm next to its
- *   script, which is what bundlers expect.
+ * WebP decoding with @jsquash/webp (libwebp compiled to wasm), normalised to 8-bit RGBA. The wasm
+ * loads lazily, per runtime, as ./wasm-codec.ts describes.
  */
 import decodeWebpWasm, { init as initWebpWasm } from '@jsquash/webp/decode.js';
-import { BackendError, ImageDecodeError } from '../errors.js';
+import { ImageDecodeError } from '../errors.js';
 import type { RgbaImage } from '../types.js';
 import { assertPixelBudget, corruptImage, type DecodeOptions } from './limits.js';
+import { type WasmSource, wasmCodec } from './wasm-codec.js';
 
 /** Supplies the libwebp decoder: a compiled module (required on workerd) or the .wasm bytes. */
-export type WebpWasmSource = () => Promise<WebAssembly.Module | ArrayBuffer | Uint8Array>;
-
-// @jsquash's typings only declare init(options); at runtime init(module) skips its own loader.
-const initWithModule = initWebpWasm as unknown as (module?: WebAssembly.Module) => Promise<void>;
-
-let configuredSource: WebpWasmSource | undefined;
-let ready: Promise<void> | undefined;
-
-/**
- * Chooses where the WebP decoder's wasm comes from. Call it before the first WebP decode (a later
- * call re-instantiates on the next decode). Pass `undefined` to restore the per-runtime default.
- */
-export function configureWebpWasm(source: WebpWasmSource | undefined): void {
-  configuredSource = source;
-  ready = undefined;
-}
-
-function isNode(): boolean {
-  const versions = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions;
-  return typeof versions?.node === 'string';
-}
-
-async function readWasmFromNodeModules(): Promise<Uint8Array> {
-  // Specifiers in variables keep bundlers from trying to resolve node: modules for the browser.
-  const fsModule = 'node:fs/promises';
-  const moduleModule = 'node:module';
-  const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
-  const { createRequire } = (await import(/* @vite-ignore */ moduleModule)) as typeof import('node:module');
-  const path = createRequire(import.meta.url).resolve('@jsquash/webp/codec/dec/webp_dec.wasm');
-  return new Uint8Array(await readFile(path));
-}
+export type WebpWasmSource = WasmSource;
 
 /** A 1x1 lossless WebP: decoding it proves the instance works (init() itself never fails). */
 const PROBE = new Uint8Array([
@@ -53,32 +17,21 @@ const PROBE = new Uint8Array([
   32, 0, 10, 154, 254, 199, 136, 136, 254, 7,
 ]);
 
-async function instantiate(): Promise<void> {
-  const source = configuredSource ?? (isNode() ? readWasmFromNodeModules : undefined);
-  if (source === undefined) {
-    await initWithModule();
-  } else {
-    const supplied = await source();
-    const module =
-      supplied instanceof WebAssembly.Module
-        ? supplied
-        : await WebAssembly.compile(supplied instanceof Uint8Array ? new Uint8Array(supplied) : supplied);
-    await initWithModule(module);
-  }
-  // @jsquash's init() only starts instantiation; a bad module or a failed fetch shows up here.
-  await decodeWebpWasm(PROBE.slice().buffer);
-}
+const codec = wasmCodec({
+  format: 'WebP',
+  configureName: 'configureWebpWasm',
+  wasmPath: '@jsquash/webp/codec/dec/webp_dec.wasm',
+  // @jsquash's typings only declare init(options); at runtime init(module, options) skips its own loader.
+  init: initWebpWasm as unknown as (module: WebAssembly.Module | undefined, options: object) => Promise<void>,
+  probe: () => decodeWebpWasm(PROBE.slice().buffer),
+});
 
-function ensureReady(): Promise<void> {
-  ready ??= instantiate().catch((cause: unknown) => {
-    ready = undefined;
-    throw new BackendError(
-      'backend_failed',
-      'The WebP decoder (wasm) failed to load; on workerd pass the imported module to configureWebpWasm().',
-      { cause },
-    );
-  });
-  return ready;
+/**
+ * Chooses where the WebP decoder's wasm comes from. Call it before the first WebP decode (a later
+ * call re-instantiates on the next decode). Pass `undefined` to restore the per-runtime default.
+ */
+export function configureWebpWasm(source: WebpWasmSource | undefined): void {
+  codec.configure(source);
 }
 
 /** Reads the canvas size from the first chunk (VP8, VP8L or VP8X) and flags animations. */
@@ -124,15 +77,13 @@ export async function decodeWebp(bytes: Uint8Array, options?: DecodeOptions): Pr
     );
   }
   assertPixelBudget('WebP', width, height, options);
-  await ensureReady();
-  let decoded: ImageData;
-  try {
-    decoded = await decodeWebpWasm(new Uint8Array(bytes).buffer);
-  } catch (error) {
-    // An emscripten abort leaves the instance unusable: start from a fresh one next time.
-    if (!(error instanceof Error && error.message === 'Decoding error')) ready = undefined;
-    throw corruptImage('WebP', error);
-  }
+  const decoded = await codec.run(async () => {
+    try {
+      return await decodeWebpWasm(new Uint8Array(bytes).buffer);
+    } catch (error) {
+      throw corruptImage('WebP', error);
+    }
+  });
   if (decoded.data.length !== decoded.width * decoded.height * 4) {
     throw corruptImage('WebP', new Error('decoder returned a wrong-sized buffer'));
   }
