@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the SDK's browser bundle: dist/browser/descry.js (ESM) with the wasm files that
-// onnxruntime-web and the WebP decoder fetch next to it.
+// onnxruntime-web and the JPEG and WebP decoders fetch next to it.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -31,6 +31,7 @@ export async function buildBrowser(outdir = join(root, 'dist', 'browser')) {
   });
   const wasm = [
     require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'),
+    require.resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
     require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm'),
   ];
   for (const file of wasm) await copyFile(file, join(outdir, file.split('/').at(-1)));

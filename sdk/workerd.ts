@@ -1,16 +1,20 @@
 /**
  * Descry for Cloudflare Workers (workerd). WebAssembly cannot be compiled from bytes at run time
- * there, so the wasm of onnxruntime-web and of the WebP decoder are imported as modules (wrangler
- * precompiles them) and handed to each library. Models come as bytes (bundled or from R2) or URLs.
+ * there, so the wasm of onnxruntime-web and of the JPEG and WebP decoders are imported as modules
+ * (wrangler precompiles them) and handed to each library. Models come as bytes (bundled or from R2)
+ * or URLs.
  */
 
+import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import { configureJpegWasm } from './image/jpeg.js';
 import { configureWebpWasm } from './image/webp.js';
 import { ortWorkerdBackend } from './model/backends/ort-workerd.js';
 import { resolvePortableSource, setRuntime } from './runtime.js';
 
 const backend = ortWorkerdBackend(ortWasm);
+configureJpegWasm(async () => jpegWasm);
 configureWebpWasm(async () => webpWasm);
 setRuntime({ backend: async () => backend, resolveSource: resolvePortableSource });
 

@@ -40,7 +40,7 @@ export async function decodeImage(bytes: Uint8Array, options?: DecodeOptions): P
     case 'png':
       return decodePng(bytes, options);
     case 'jpeg':
-      return decodeJpeg(bytes, options);
+      return await decodeJpeg(bytes, options);
     case 'webp':
       return await decodeWebp(bytes, options);
   }

@@ -1,63 +1,76 @@
 /**
- * JPEG decoding with jpeg-js (baseline and progressive; greyscale, YCbCr, CMYK/YCCK), normalised to
- * 8-bit RGBA. jpeg-js is pure JavaScript, so it runs unchanged in Node, browsers and workerd.
+ * JPEG decoding to 8-bit RGBA with the pixels Pillow produces. Greyscale and YCbCr/RGB JPEGs
+ * (baseline and progressive) go to @jsquash/jpeg: MozJPEG's libjpeg-turbo compiled to wasm, the
+ * same IDCT and "fancy" chroma upsampling as the libjpeg behind Pillow, so pixels match exactly.
+ * Four-component (CMYK/YCCK) JPEGs, which that build cannot convert, go to jpeg-js. The wasm loads
+ * lazily, per runtime, as ./wasm-codec.ts describes.
  */
-import jpeg from 'jpeg-js';
+import decodeMozjpeg, { init as initMozjpeg } from '@jsquash/jpeg/decode.js';
 import type { RgbaImage } from '../types.js';
-import { assertPixelBudget, corruptImage, DEFAULT_MAX_PIXELS, type DecodeOptions } from './limits.js';
+import { decodeCmykJpeg } from './jpeg-cmyk.js';
+import { readJpegStructure } from './jpeg-structure.js';
+import { assertPixelBudget, corruptImage, type DecodeOptions } from './limits.js';
+import { type WasmSource, wasmCodec } from './wasm-codec.js';
 
-/** Start-of-frame markers: every SOFn except DHT (C4), JPG (C8) and DAC (CC). */
-function isStartOfFrame(marker: number): boolean {
-  return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+/** Supplies the MozJPEG decoder: a compiled module (required on workerd) or the .wasm bytes. */
+export type JpegWasmSource = WasmSource;
+
+/** A 1x1 grey baseline JPEG: decoding it proves the instance works (init() itself never fails). */
+const PROBE = new Uint8Array([
+  255, 216, 255, 219, 0, 67, 0, 16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22,
+  22, 24, 49, 35, 37, 29, 40, 58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56, 80, 109,
+  81, 87, 95, 98, 103, 104, 103, 62, 77, 113, 121, 112, 100, 120, 92, 101, 103, 99, 255, 192, 0, 11, 8, 0, 1,
+  0, 1, 1, 1, 17, 0, 255, 196, 0, 20, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 196, 0, 20,
+  16, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 218, 0, 8, 1, 1, 0, 0, 63, 0, 63, 255, 217,
+]);
+
+const codec = wasmCodec({
+  format: 'JPEG',
+  configureName: 'configureJpegWasm',
+  wasmPath: '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm',
+  // @jsquash's typings only declare init(options); at runtime init(module, options) skips its own loader.
+  init: initMozjpeg as unknown as (module: WebAssembly.Module | undefined, options: object) => Promise<void>,
+  probe: () => decodeMozjpeg(PROBE.slice().buffer),
+});
+
+/**
+ * Chooses where the JPEG decoder's wasm comes from. Call it before the first JPEG decode (a later
+ * call re-instantiates on the next decode). Pass `undefined` to restore the per-runtime default.
+ */
+export function configureJpegWasm(source: JpegWasmSource | undefined): void {
+  codec.configure(source);
 }
 
-/** Finds the frame header by walking marker segments, without decoding any scan data. */
+/** Finds the frame size in the marker segments, without decoding any scan data. */
 export function readJpegSize(bytes: Uint8Array): { width: number; height: number } {
-  let offset = 2;
-  while (offset + 4 <= bytes.length) {
-    if (bytes[offset] !== 0xff) throw corruptImage('JPEG', new Error(`expected a marker at byte ${offset}`));
-    const marker = bytes[offset + 1] ?? 0;
-    if (marker === 0xff) {
-      offset += 1; // fill byte
-      continue;
-    }
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      offset += 2;
-      continue;
-    }
-    const length = ((bytes[offset + 2] ?? 0) << 8) | (bytes[offset + 3] ?? 0);
-    if (isStartOfFrame(marker)) {
-      if (offset + 9 > bytes.length) break;
-      const height = ((bytes[offset + 5] ?? 0) << 8) | (bytes[offset + 6] ?? 0);
-      const width = ((bytes[offset + 7] ?? 0) << 8) | (bytes[offset + 8] ?? 0);
-      return { width, height };
-    }
-    if (marker === 0xda || marker === 0xd9 || length < 2) break;
-    offset += 2 + length;
-  }
-  throw corruptImage('JPEG', new Error('no frame header (SOF) before the image data'));
+  const { width, height } = readJpegStructure(bytes);
+  return { width, height };
 }
 
-/** Decodes JPEG bytes to 8-bit RGBA after checking the declared size against the pixel budget. */
-export function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): RgbaImage {
-  const { width, height } = readJpegSize(bytes);
+/**
+ * Decodes JPEG bytes to 8-bit RGBA after checking the declared size against the pixel budget.
+ *
+ * @throws ImageDecodeError 'image_too_large' or 'image_corrupt' (also for a truncated file).
+ * @throws BackendError 'backend_failed' when the decoder's wasm cannot be loaded.
+ */
+export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Promise<RgbaImage> {
+  const { width, height, components, complete } = readJpegStructure(bytes);
   assertPixelBudget('JPEG', width, height, options);
-  const maxPixels = options?.maxPixels ?? DEFAULT_MAX_PIXELS;
-  try {
-    const decoded = jpeg.decode(bytes, {
-      useTArray: true,
-      formatAsRGBA: true,
-      // Partial decodes of truncated files would silently classify half-grey images.
-      tolerantDecoding: false,
-      maxResolutionInMP: maxPixels / 1e6,
-      // Output (4 B/px) plus component planes and coefficient blocks stay well under 16 B/px.
-      maxMemoryUsageInMB: Math.max(64, Math.ceil((maxPixels * 16) / 2 ** 20)),
-    });
-    if (decoded.data.length !== decoded.width * decoded.height * 4) {
-      throw new Error('decoder returned a wrong-sized buffer');
+  if (!complete) throw corruptImage('JPEG', new Error('the data ends before the end-of-image marker'));
+  if (components === 4) return decodeCmykJpeg(bytes, options);
+  const decoded = await codec.run(async (messages) => {
+    try {
+      return await decodeMozjpeg(new Uint8Array(bytes).buffer);
+    } catch (error) {
+      // libjpeg prints why it gave up (e.g. "Bogus Huffman table definition") before exiting.
+      throw corruptImage(
+        'JPEG',
+        messages.length > 0 ? new Error(messages.join('; '), { cause: error }) : error,
+      );
     }
-    return { width: decoded.width, height: decoded.height, data: decoded.data };
-  } catch (error) {
-    throw corruptImage('JPEG', error);
+  });
+  if (decoded.width !== width || decoded.height !== height || decoded.data.length !== width * height * 4) {
+    throw corruptImage('JPEG', new Error('decoder returned a wrong-sized image'));
   }
+  return { width, height, data: decoded.data };
 }
