@@ -1,3 +1,5 @@
+// The runtime's entry point: on workerd it hands the JPEG decoder its precompiled wasm.
+import '#descry';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { ImageDecodeError, InvalidInputError } from '../../sdk/errors.js';
