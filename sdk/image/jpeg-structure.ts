@@ -13,6 +13,8 @@ export interface JpegStructure {
   height: number;
   /** Colour components in the frame: 1 greyscale, 3 YCbCr/RGB, 4 CMYK/YCCK. */
   components: number;
+  /** Start-of-scan markers seen: 1 for baseline, about 10 for a usual progressive JPEG. */
+  scans: number;
   /** Whether the end-of-image marker follows the last scan; false for a truncated file. */
   complete: boolean;
 }
@@ -34,7 +36,8 @@ function isStandalone(marker: number): boolean {
  */
 export function readJpegStructure(bytes: Uint8Array): JpegStructure {
   const byte = (index: number) => bytes[index] ?? 0;
-  let frame: Omit<JpegStructure, 'complete'> | undefined;
+  let frame: Pick<JpegStructure, 'width' | 'height' | 'components'> | undefined;
+  let scans = 0;
   let inScan = false;
   let offset = 2; // after SOI, which sniffing has checked
   while (offset + 1 < bytes.length) {
@@ -54,7 +57,7 @@ export function readJpegStructure(bytes: Uint8Array): JpegStructure {
     inScan = false;
     if (marker === 0xd9) {
       if (frame === undefined) break;
-      return { ...frame, complete: true };
+      return { ...frame, scans, complete: true };
     }
     if (isStandalone(marker)) {
       offset = next + 2;
@@ -74,11 +77,12 @@ export function readJpegStructure(bytes: Uint8Array): JpegStructure {
     }
     if (marker === 0xda) {
       if (frame === undefined) break;
+      scans++;
       inScan = true;
     }
     offset = next + 2 + length;
   }
   if (frame === undefined)
     throw corruptImage('JPEG', new Error('no frame header (SOF) before the image data'));
-  return { ...frame, complete: false };
+  return { ...frame, scans, complete: false };
 }

@@ -41,6 +41,12 @@ export function configureJpegWasm(source: JpegWasmSource | undefined): void {
   codec.configure(source);
 }
 
+/**
+ * Most scans accepted in one JPEG. Progressive files have about ten; thousands of tiny scans make
+ * libjpeg redo its work per scan, a known way to burn CPU (libjpeg-turbo's own tools cap it at 500).
+ */
+export const MAX_JPEG_SCANS = 500;
+
 /** Finds the frame size in the marker segments, without decoding any scan data. */
 export function readJpegSize(bytes: Uint8Array): { width: number; height: number } {
   const { width, height } = readJpegStructure(bytes);
@@ -50,13 +56,17 @@ export function readJpegSize(bytes: Uint8Array): { width: number; height: number
 /**
  * Decodes JPEG bytes to 8-bit RGBA after checking the declared size against the pixel budget.
  *
- * @throws ImageDecodeError 'image_too_large' or 'image_corrupt' (also for a truncated file).
+ * @throws ImageDecodeError 'image_too_large' or 'image_corrupt' (also for a truncated file, or one
+ *   with more than {@link MAX_JPEG_SCANS} scans).
  * @throws BackendError 'backend_failed' when the decoder's wasm cannot be loaded.
  */
 export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Promise<RgbaImage> {
-  const { width, height, components, complete } = readJpegStructure(bytes);
+  const { width, height, components, scans, complete } = readJpegStructure(bytes);
   assertPixelBudget('JPEG', width, height, options);
   if (!complete) throw corruptImage('JPEG', new Error('the data ends before the end-of-image marker'));
+  if (scans > MAX_JPEG_SCANS) {
+    throw corruptImage('JPEG', new Error(`${scans} scans; at most ${MAX_JPEG_SCANS} are accepted`));
+  }
   if (components === 4) return decodeCmykJpeg(bytes, options);
   const decoded = await codec.run(async (messages) => {
     try {

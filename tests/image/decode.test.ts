@@ -317,6 +317,22 @@ describe('bad input fails with a typed error', () => {
     expect(rgbOf((await decodeImage(fromBase64(JPEG_8X6))).data)).toEqual(JPEG_8X6_PILLOW_RGB);
   });
 
+  it('progressive JPEG with thousands of scans: image_corrupt before libjpeg spends time on them', async () => {
+    const jpeg = fromBase64(JPEG_PROGRESSIVE_420_8X6);
+    let lastScan = -1;
+    jpeg.forEach((byte, i) => {
+      if (byte === 0xff && jpeg[i + 1] === 0xda) lastScan = i;
+    });
+    const scan = jpeg.subarray(lastScan, jpeg.length - 2);
+    const repeats = 600;
+    const many = new Uint8Array(lastScan + scan.length * repeats + 2);
+    many.set(jpeg.subarray(0, lastScan));
+    for (let r = 0; r < repeats; r++) many.set(scan, lastScan + r * scan.length);
+    many.set([0xff, 0xd9], many.length - 2);
+    const error = await expectDescryError(() => decodeImage(many), ImageDecodeError, 'image_corrupt');
+    expect(error.message).toMatch(/scans/);
+  });
+
   it('JPEG with garbage after its headers: image_corrupt', async () => {
     const jpeg = fromBase64(JPEG_8X6).slice();
     const sos = jpeg.findIndex((byte, i) => byte === 0xff && jpeg[i + 1] === 0xda);
