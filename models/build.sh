@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 NODE=${NODE:-node}
 export OMP_WAIT_POLICY=PASSIVE  # other jobs share the 2 cores; spinning OpenMP threads slow training
-export IMAGE_SIZE=${IMAGE_SIZE:-64}
+export IMAGE_SIZE=${IMAGE_SIZE:-48}
+rm -rf models/.data/openmoji  # rasterised at the model input size
 echo "== data"; $NODE models/scripts/build-data.mjs
 echo "== tokenizer"; $PY models/scripts/train_tokenizer.py
 $PY -c "import sys,json; sys.path.insert(0,'models/scripts'); from captions import *; json.dump(corpus(load_classes()), open('models/.data/corpus.json','w'))"

@@ -121,7 +121,7 @@ async function main() {
 
   // committed evaluation subset: every k-th class (model-independent choice), <= 2 MB of PNGs
   const FIX = path.join(ROOT, 'tests', 'fixtures', 'openmoji-eval');
-  const stride = 4;
+  const stride = 2;
   const subset = evalSet.filter((_, i) => i % stride === 0);
   const subIdx = new Set(subset.map((c) => c.id));
   const subsetRes = topk(imgEmb.filter((_, i) => subIdx.has(evalSet[i].id)), nameEmb, subset.map((c) => c.id));

@@ -60,15 +60,15 @@ def main():
     px = torch.randn(3, 3, S, S)
     kw = dict(opset_version=OPSET, do_constant_folding=True)
     with torch.no_grad():
-        torch.onnx.export(TextModel(m), (ids, mask), os.path.join(OUT, 'onnx', 'text_model.onnx'),
+        torch.onnx.export(TextModel(m).eval(), (ids, mask), os.path.join(OUT, 'onnx', 'text_model.onnx'),
                           input_names=['input_ids', 'attention_mask'], output_names=['text_embeds'],
                           dynamic_axes={'input_ids': {0: 'batch_size', 1: 'sequence_length'},
                                         'attention_mask': {0: 'batch_size', 1: 'sequence_length'},
                                         'text_embeds': {0: 'batch_size'}}, **kw)
-        torch.onnx.export(VisionModel(m), (px,), os.path.join(OUT, 'onnx', 'vision_model.onnx'),
+        torch.onnx.export(VisionModel(m).eval(), (px,), os.path.join(OUT, 'onnx', 'vision_model.onnx'),
                           input_names=['pixel_values'], output_names=['image_embeds'],
                           dynamic_axes={'pixel_values': {0: 'batch_size'}, 'image_embeds': {0: 'batch_size'}}, **kw)
-        torch.onnx.export(CLIPModel(m, scale), (ids, px, mask), os.path.join(OUT, 'onnx', 'model.onnx'),
+        torch.onnx.export(CLIPModel(m, scale).eval(), (ids, px, mask), os.path.join(OUT, 'onnx', 'model.onnx'),
                           input_names=['input_ids', 'pixel_values', 'attention_mask'],
                           output_names=['logits_per_image', 'logits_per_text', 'text_embeds', 'image_embeds'],
                           dynamic_axes={'input_ids': {0: 'text_batch_size', 1: 'sequence_length'},
@@ -79,6 +79,7 @@ def main():
                                         'text_embeds': {0: 'text_batch_size'}, 'image_embeds': {0: 'image_batch_size'}}, **kw)
         for f in ('text_model', 'vision_model', 'model'):
             onnx.checker.check_model(onnx.load(os.path.join(OUT, 'onnx', f + '.onnx')))
+        m.eval()  # torch.onnx.export restores the wrappers' (train) mode recursively
         # reference outputs for the Node-side parity check
         ref = {'input_ids': ids.tolist(), 'attention_mask': mask.tolist(), 'pixel_values': px.flatten().tolist(),
                'pixel_shape': list(px.shape), 'text_embeds': m.text(ids, mask).tolist(),

