@@ -28,8 +28,8 @@ import {
   tokenizerJson,
 } from './support.js';
 
-/** Top-1 over the full class list, on the committed subset: measured 0.0 at build time (see README). */
-const SUBSET_TOP1_FLOOR = 0.0;
+/** Top-1 over the full class list on the committed subset: measured 26.3% (n=953) at build time (see README). */
+const SUBSET_TOP1_FLOOR = 0.24;
 
 const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
 const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];
