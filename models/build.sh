@@ -12,7 +12,9 @@ echo "== data"; $NODE models/scripts/build-data.mjs
 echo "== tokenizer"; $PY models/scripts/train_tokenizer.py
 $PY -c "import sys,json; sys.path.insert(0,'models/scripts'); from captions import *; json.dump(corpus(load_classes()), open('models/.data/corpus.json','w'))"
 $NODE models/scripts/encode-captions.mjs
-echo "== train (${TRAIN_MINUTES:-20} min)"; $PY models/scripts/train.py
+export TRAIN_MINUTES=${TRAIN_MINUTES:-25}
+echo "== train (${TRAIN_MINUTES} min)"; $PY models/scripts/train.py
 echo "== export"; $PY models/scripts/export.py
 echo "== evaluate"; $NODE models/scripts/evaluate.mjs --fixtures
-du -cb models/emoji-clip/* models/emoji-clip/onnx/* | tail -1
+du -sb models/emoji-clip
+echo "After a retrain: check tests/model (subset floor in files.test.ts; node models/scripts/pick-pipeline-example.mjs for transformers-js.test.ts)."

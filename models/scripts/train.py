@@ -15,7 +15,7 @@ torch.set_num_threads(2)
 SEED = int(os.environ.get('SEED', 0))
 random.seed(SEED); np.random.seed(SEED); torch.manual_seed(SEED)
 
-MINUTES = float(os.environ.get('TRAIN_MINUTES', 20))
+MINUTES = float(os.environ.get('TRAIN_MINUTES', 25))
 BATCH = int(os.environ.get('BATCH', 128))
 LR = float(os.environ.get('LR', 3e-3))
 OUT = os.environ.get('CKPT', os.path.join(DATA, 'emoji-clip.pt'))
