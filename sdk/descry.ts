@@ -19,7 +19,7 @@ import { matrixRow } from './predictors/matrix.js';
 import { buildTfupCache, extendTfupCache, type TfupCache, type TfupCacheOptions } from './predictors/tfup.js';
 import { classWeightsFromTemplates } from './predictors/zero-shot.js';
 import { runtime } from './runtime.js';
-import { descriptorPrompt } from './text/descriptor-prompts.js';
+import { descriptorPromptFromTemplate, PAPER_DESCRIPTOR_TEMPLATE } from './text/descriptor-prompts.js';
 import { PromptEmbeddingCache } from './text/prompt-cache.js';
 import { applyTemplate, TRANSFORMERS_JS_TEMPLATE as DEFAULT_TEMPLATE } from './text/templates.js';
 import { PromptTokenizer } from './text/tokenizer.js';
@@ -72,6 +72,11 @@ export interface ClassifierSpec {
   templates?: readonly string[];
   /** Visual descriptors per label for classification by description. */
   descriptors?: DescriptorMap;
+  /**
+   * How a descriptor becomes a prompt: slots `{class}`, `{clause}` ("which has …", the paper's
+   * rules) and `{descriptor}`. Default the paper's `"{class}, {clause}"`.
+   */
+  descriptorTemplate?: string;
 }
 
 /** Options for {@link Descry.classify}. */
@@ -79,6 +84,7 @@ export type ClassifyOptions = PredictOptions & {
   /** Templates and descriptors used when `target` is a plain label list. */
   templates?: readonly string[];
   descriptors?: DescriptorMap;
+  descriptorTemplate?: string;
   /** Required for method 'fudd': where pair descriptions come from, and its budget. */
   fudd?: FuddRequestOptions;
 };
@@ -209,8 +215,14 @@ export class Descry {
     );
     let descriptors: ClassDescriptors[] | undefined;
     if (spec.descriptors) {
-      const lists = labels.map((label) => [...(spec.descriptors?.[label] ?? [])]);
-      const all = lists.flatMap((list, i) => list.map((d) => descriptorPrompt(labels[i]!, d)));
+      const template = spec.descriptorTemplate ?? PAPER_DESCRIPTOR_TEMPLATE;
+      // Blank lines of LLM output are not descriptors.
+      const lists = labels.map((label) =>
+        (spec.descriptors?.[label] ?? []).map((d) => d.trim()).filter(Boolean),
+      );
+      const all = lists.flatMap((list, i) =>
+        list.map((d) => descriptorPromptFromTemplate(template, labels[i]!, d)),
+      );
       const rows = all.length
         ? await this.#prompts.embed(all)
         : { rows: 0, cols: weights.cols, data: new Float32Array() };
@@ -225,7 +237,9 @@ export class Descry {
       labels,
       templates,
       weights,
-      ...(descriptors ? { descriptors } : {}),
+      ...(descriptors
+        ? { descriptors, descriptorTemplate: spec.descriptorTemplate ?? PAPER_DESCRIPTOR_TEMPLATE }
+        : {}),
       fingerprint: this.info.fingerprint,
       model: this.info.id,
     });
@@ -255,6 +269,7 @@ export class Descry {
         labels: target,
         ...(options.templates ? { templates: options.templates } : {}),
         ...(options.descriptors ? { descriptors: options.descriptors } : {}),
+        ...(options.descriptorTemplate ? { descriptorTemplate: options.descriptorTemplate } : {}),
       });
     }
     const imageEmbeddings = await this.embedImages(list);

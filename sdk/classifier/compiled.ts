@@ -23,6 +23,8 @@ export class CompiledClassifier {
   readonly weights: Matrix;
   /** Descriptor embeddings per label (same order as `labels`); empty when compiled without. */
   readonly descriptors: readonly ClassDescriptors[];
+  /** How descriptors were turned into prompts (see `ClassifierSpec.descriptorTemplate`). */
+  readonly descriptorTemplate: string | undefined;
   /** Fingerprint of the model the embeddings belong to. */
   readonly fingerprint: string;
   /** Id of that model, for messages. */
@@ -34,6 +36,7 @@ export class CompiledClassifier {
     templates: readonly string[];
     weights: Matrix;
     descriptors?: readonly ClassDescriptors[];
+    descriptorTemplate?: string;
     fingerprint: string;
     model: string;
     created?: string;
@@ -42,6 +45,7 @@ export class CompiledClassifier {
     this.templates = init.templates;
     this.weights = init.weights;
     this.descriptors = init.descriptors ?? [];
+    this.descriptorTemplate = init.descriptorTemplate;
     this.fingerprint = init.fingerprint;
     this.model = init.model;
     this.created = init.created ?? new Date().toISOString();
@@ -89,6 +93,7 @@ export class CompiledClassifier {
     };
     const descriptors = this.descriptorMap;
     if (descriptors) header.descriptors = descriptors;
+    if (this.descriptorTemplate) header.descriptorTemplate = this.descriptorTemplate;
     return encodeClassifier({ header, classWeights: this.weights.data, descriptorEmbeddings }, dtype);
   }
 
@@ -120,6 +125,7 @@ export class CompiledClassifier {
       templates: header.templates,
       weights: { rows: header.labels.length, cols: dim, data: classWeights },
       descriptors,
+      ...(header.descriptorTemplate ? { descriptorTemplate: header.descriptorTemplate } : {}),
       fingerprint: header.fingerprint,
       model: header.model,
       created: header.created,

@@ -34,6 +34,8 @@ export interface ClassifierHeader {
   templates: string[];
   /** Descriptors per label, in row order of the descriptor block; absent when none. */
   descriptors?: DescriptorMap;
+  /** Template the descriptor prompts were made with; absent when there are no descriptors. */
+  descriptorTemplate?: string;
   created: string;
 }
 

@@ -41,9 +41,37 @@ export function descriptorClause(descriptor: string): string {
   return `which has ${d}`;
 }
 
+/** The paper's prompt shape. Slots: `{class}`, `{clause}` (the relative clause), `{descriptor}` (as given). */
+export const PAPER_DESCRIPTOR_TEMPLATE = '{class}, {clause}';
+
 /** `"{className}, {clause}{suffix}"`, e.g. ("bee", "antennae") → "bee, which has antennae". */
 export function descriptorPrompt(className: string, descriptor: string, suffix = ''): string {
   return `${className}, ${descriptorClause(descriptor)}${suffix}`;
+}
+
+/**
+ * A descriptor prompt from a template with `{class}`, `{clause}` and `{descriptor}` slots. The
+ * paper's template suits CLIP's web-caption training; a model trained on other captions may need
+ * its own (the embedded emoji model reads "an emoji of {descriptor}" far better, see README).
+ *
+ * @throws InvalidInputError for a blank descriptor or a template without a descriptor slot.
+ */
+export function descriptorPromptFromTemplate(
+  template: string,
+  className: string,
+  descriptor: string,
+): string {
+  if (!template.includes('{clause}') && !template.includes('{descriptor}')) {
+    throw new InvalidInputError(
+      'invalid_input',
+      'a descriptor template needs a {clause} or {descriptor} slot',
+    );
+  }
+  const d = descriptor.trim();
+  const clause = descriptorClause(d);
+  return template.replace(/\{(class|clause|descriptor)\}/g, (_, slot: string) =>
+    slot === 'class' ? className : slot === 'clause' ? clause : d,
+  );
 }
 
 /**

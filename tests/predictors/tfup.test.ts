@@ -89,10 +89,11 @@ describe('Multi-level Similarity prediction', () => {
   });
 
   it('uses the given alpha, beta and logit scale', () => {
-    // same A = (2, 0); beta 2 → cache (e², e⁻²); alpha 1, logit scale 10
+    // same A = (2, 0); beta 2 → cache (e², e⁻²); alpha 1, logit scale 10:
+    // logits = (10/100) · (100 · cos + 1 · cache) = 10 · cos + 0.1 · cache
     const { logit } = tfupScores(f32(1, 0), weights, cache, { alpha: 1, beta: 2, logitScale: 10 });
-    expect(logit[0]).toBeCloseTo(10 + Math.exp(2), 4);
-    expect(logit[1]).toBeCloseTo(Math.exp(-2), 6);
+    expect(logit[0]).toBeCloseTo(10 + 0.1 * Math.exp(2), 4);
+    expect(logit[1]).toBeCloseTo(0.1 * Math.exp(-2), 6);
   });
 
   it('gives every key sim = 1 when the KL row is constant', () => {
