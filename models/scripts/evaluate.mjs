@@ -180,8 +180,29 @@ shipped ONNX files with onnxruntime-node by \`node models/scripts/evaluate.mjs\`
 | subcategories | ${subs.length} | ${pct(subRes.top1)} | ${pct(subRes.top5)} |
 | names, committed subset (tests/fixtures/openmoji-eval) | ${names.length} | ${pct(subsetRes.top1)} (n=${subsetRes.n}) | ${pct(subsetRes.top5)} |
 <!-- metrics:end -->`;
+    const d = cfg.descry;
+    const tc = cfg.text_config;
+    const tokCfg = JSON.parse(fs.readFileSync(path.join(MODEL, 'tokenizer_config.json'), 'utf8'));
+    const size = (dir) => fs.readdirSync(dir).reduce((a, f) => {
+      const p = path.join(dir, f);
+      return a + (fs.statSync(p).isDirectory() ? size(p) : fs.statSync(p).size);
+    }, 0);
+    const facts = `<!-- facts:start -->
+| fact | value |
+| --- | --- |
+| input size | ${S}x${S} RGB |
+| context length | ${tokCfg.model_max_length} tokens |
+| vocabulary | ${tc.vocab_size} (256 bytes + 256 bytes with \`</w>\` + ${tc.vocab_size - 514} merges + 2 special) |
+| special token ids | \`<|startoftext|>\` = ${tc.bos_token_id}, \`<|endoftext|>\` = ${tc.eos_token_id} (also pad and unk) |
+| embedding size | ${cfg.projection_dim} |
+| trained logit scale | ${d.logit_scale} |
+| parameters | ${d.parameters.total.toLocaleString('en-US')} (vision ${d.parameters.vision.toLocaleString('en-US')}, text ${d.parameters.text.toLocaleString('en-US')}), fp32 |
+| training | ${d.train_minutes} min, ${d.train_steps} steps, 2 CPU threads |
+| model selection split (Noto v1, 300 held-out classes, 1,906-way) | top-1 ${pct(d.selection_val_top1_notov1_heldout ?? 0)} |
+| folder size (with combined model.onnx) | ${(size(MODEL) / 1e6).toFixed(2)} MB |
+<!-- facts:end -->`;
     const s = fs.readFileSync(card, 'utf8');
-    fs.writeFileSync(card, s.replace(/<!-- metrics:start -->[\s\S]*<!-- metrics:end -->/, table));
+    fs.writeFileSync(card, s.replace(/<!-- metrics:start -->[\s\S]*<!-- metrics:end -->/, table).replace(/<!-- facts:start -->[\s\S]*<!-- facts:end -->/, facts));
   }
 }
 

@@ -114,6 +114,7 @@ def main():
             'vision_tower': 'residual CNN, global average pooled',
             'parameters': {'text': n_text, 'vision': n_vis, 'total': n_text + n_vis + 1},
             'train_minutes': round(ck.get('train_minutes', 0), 1), 'train_steps': ck.get('steps'),
+            'selection_val_top1_notov1_heldout': round(float(ck.get('val_top1', 0)), 4),
             'prompt': 'an emoji of {}',
         },
     }
