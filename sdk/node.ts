@@ -8,7 +8,7 @@ import { ortNodeBackend } from './model/backends/ort-node.js';
 import { ortWebBackend } from './model/backends/ort-web.js';
 import { diskDownloadCache } from './model/disk-cache.node.js';
 import { folderSource, isFolder } from './model/folder-source.node.js';
-import { hubSource, isHubId, type ModelFiles, urlSource } from './model/source.js';
+import { isHubId, type ModelFiles } from './model/source.js';
 import { resolvePortableSource, setRuntime } from './runtime.js';
 
 let chosen: Promise<OnnxBackend> | undefined;
@@ -18,17 +18,8 @@ async function resolveNodeSource(source: ModelSource, options: LoadOptions): Pro
   const spec = source.toString();
   const path = spec.startsWith('file://') ? new URL(spec).pathname : spec;
   if (await isFolder(path)) return folderSource(path);
-  const common = {
-    cache: diskDownloadCache(),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  };
-  if (/^https?:\/\//.test(spec)) return urlSource(spec, common);
-  if (isHubId(spec)) {
-    return hubSource(spec, {
-      ...common,
-      ...(options.revision ? { revision: options.revision } : {}),
-      ...(options.hubEndpoint ? { endpoint: options.hubEndpoint } : {}),
-    });
+  if (/^https?:\/\//.test(spec) || isHubId(spec)) {
+    return resolvePortableSource(source, options, diskDownloadCache());
   }
   return folderSource(path); // reports the missing folder clearly on first read
 }

@@ -10,6 +10,7 @@ import { ortWebBackend } from './model/backends/ort-web.js';
 import {
   bytesSource,
   cacheApiDownloadCache,
+  type DownloadCache,
   hubSource,
   isHubId,
   type ModelFiles,
@@ -24,12 +25,18 @@ export interface RuntimeDefaults {
   resolveSource(source: ModelSource, options: LoadOptions): Promise<ModelFiles>;
 }
 
-/** Resolution every runtime supports: files in memory, http(s) URLs and hub ids. */
-export async function resolvePortableSource(source: ModelSource, options: LoadOptions): Promise<ModelFiles> {
+/**
+ * Resolution every runtime supports: files in memory, http(s) URLs and hub ids, downloads cached in
+ * `cache` (default: the Cache API where there is one).
+ */
+export async function resolvePortableSource(
+  source: ModelSource,
+  options: LoadOptions,
+  cache: DownloadCache | undefined = cacheApiDownloadCache(),
+): Promise<ModelFiles> {
   if (typeof source === 'object' && 'read' in source) return source;
   if (typeof source === 'object' && 'files' in source) return bytesSource(source.files, source.id);
   const spec = source.toString();
-  const cache = cacheApiDownloadCache();
   const common = {
     ...(cache ? { cache } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

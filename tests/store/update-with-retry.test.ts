@@ -14,7 +14,8 @@ import {
 class ContestedStore extends MemoryStore implements KeyValueStore {
   override async put(key: string, value: Uint8Array | string, options?: PutOptions) {
     if (options?.ifVersion !== undefined) await super.put(key, 'someone else');
-    return super.put(key, value, options);
+    // Awaited, not returned: workerd reports a rejected promise handed on by `return` as unhandled.
+    return await super.put(key, value, options);
   }
 }
 
