@@ -37,7 +37,7 @@ async function time(batch: number, iters: number): Promise<{ median: number; mea
     ms.push((performance.now() - t) / batch);
   }
   ms.sort((a, b) => a - b);
-  return { median: ms[Math.floor(ms.length / 2)], mean: ms.reduce((a, b) => a + b, 0) / ms.length };
+  return { median: ms[Math.floor(ms.length / 2)]!, mean: ms.reduce((a, b) => a + b, 0) / ms.length };
 }
 
 const single = await time(1, 200);

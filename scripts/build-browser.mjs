@@ -26,7 +26,10 @@ export async function buildBrowser(outdir = join(root, 'dist', 'browser')) {
     // ORT's plain wasm build: the package's default browser bundle is the WebGPU (JSEP) build,
     // which fetches a different, larger .wasm.
     alias: {
-      'onnxruntime-web': join(dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')), 'ort.wasm.bundle.min.mjs'),
+      'onnxruntime-web': join(
+        dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')),
+        'ort.wasm.bundle.min.mjs',
+      ),
     },
   });
   const wasm = [

@@ -1,12 +1,11 @@
 // Rebuilds models/.data/ from npm packages only (no network).
 // Training styles: Twemoji (CC-BY 4.0), Noto/google (Apache-2.0), Noto v1 (Apache-2.0, via @iconify-json/noto-v1).
 // Held-out evaluation style: OpenMoji (CC BY-SA 4.0) -- never used for training or model selection.
+
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { spawnSync } from 'node:child_process';
 
-const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const NM = path.join(ROOT, 'node_modules');
 const OUT = path.join(ROOT, 'models', '.data');
@@ -17,8 +16,19 @@ const emoji = JSON.parse(fs.readFileSync(path.join(NM, 'emoji-datasource/emoji.j
 const openmoji = JSON.parse(fs.readFileSync(path.join(NM, 'openmoji/data/openmoji.json'), 'utf8'));
 const noto1 = JSON.parse(fs.readFileSync(path.join(NM, '@iconify-json/noto-v1/icons.json'), 'utf8'));
 
-const stripFE = (h) => h.toUpperCase().split('-').filter((p) => p !== 'FE0F').join('-');
-const slug = (s) => s.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const stripFE = (h) =>
+  h
+    .toUpperCase()
+    .split('-')
+    .filter((p) => p !== 'FE0F')
+    .join('-');
+const slug = (s) =>
+  s
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 const readable = (s) => (s || '').replace(/[-_]+/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase();
 
 const omByHex = new Map();
@@ -51,7 +61,8 @@ const jobs = [];
 
 const seen = new Map();
 const classes = [];
-let nOm = 0, nNoto = 0;
+let nOm = 0,
+  nNoto = 0;
 for (const e of emoji) {
   if (e.category === 'Component') continue; // skin-tone modifiers
   let name = (e.name || e.short_name.replace(/_/g, ' ')).toLowerCase().replace(/\s+/g, ' ').trim();
@@ -67,8 +78,18 @@ for (const e of emoji) {
     subcategory: readable(e.subcategory),
     unified: e.unified,
     annotation: om ? om.annotation : null,
-    tags: om ? om.tags.split(',').map((t) => t.trim()).filter(Boolean) : [],
-    openmoji_tags: om ? om.openmoji_tags.split(',').map((t) => t.trim()).filter(Boolean) : [],
+    tags: om
+      ? om.tags
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : [],
+    openmoji_tags: om
+      ? om.openmoji_tags
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : [],
     images: {},
   };
   const tw = path.join(NM, 'emoji-datasource-twitter/img/twitter/64', e.image);
@@ -98,7 +119,11 @@ fs.writeFileSync(jobsFile, JSON.stringify(jobs));
 let start = 0;
 const skipped = [];
 while (start < jobs.length) {
-  spawnSync(process.execPath, [path.join(ROOT, 'models/scripts/raster-worker.mjs'), jobsFile, progFile, String(start)], { stdio: ['ignore', 'inherit', 'ignore'] });
+  spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'models/scripts/raster-worker.mjs'), jobsFile, progFile, String(start)],
+    { stdio: ['ignore', 'inherit', 'ignore'] },
+  );
   const at = Number(fs.readFileSync(progFile, 'utf8'));
   if (at >= jobs.length) break;
   skipped.push(`${jobs[at].kind}:${jobs[at].cls}`);
@@ -107,11 +132,18 @@ while (start < jobs.length) {
 for (const j of jobs) {
   if (!fs.existsSync(j.out)) continue;
   const c = classes[j.cls];
-  if (j.kind === 'notov1') { c.images.notov1 = path.relative(ROOT, j.out); nNoto++; }
-  else { c.openmoji_image = path.relative(ROOT, j.out); nOm++; }
+  if (j.kind === 'notov1') {
+    c.images.notov1 = path.relative(ROOT, j.out);
+    nNoto++;
+  } else {
+    c.openmoji_image = path.relative(ROOT, j.out);
+    nOm++;
+  }
 }
 fs.rmSync(jobsFile);
 fs.rmSync(progFile);
 if (skipped.length) console.log('skipped (resvg abort):', skipped.join(' '));
 fs.writeFileSync(path.join(OUT, 'classes.json'), JSON.stringify({ image_size: S, classes }, null, 0));
-console.log(`classes=${classes.length} openmoji=${nOm} notov1=${nNoto} twemoji=${classes.filter((c) => c.images.twemoji).length} noto=${classes.filter((c) => c.images.noto).length}`);
+console.log(
+  `classes=${classes.length} openmoji=${nOm} notov1=${nNoto} twemoji=${classes.filter((c) => c.images.twemoji).length} noto=${classes.filter((c) => c.images.noto).length}`,
+);

@@ -12,11 +12,12 @@ const tj = JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8'))
 const tc = JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8'));
 const tok = new Tokenizer(tj, tc);
 env.allowRemoteModels = false;
-env.localModelPath = path.join(ROOT, 'models') + '/';
+env.localModelPath = `${path.join(ROOT, 'models')}/`;
 const xtok = await AutoTokenizer.from_pretrained('emoji-clip');
 const L = tc.model_max_length;
 const ids = [];
-let mismatches = 0, truncated = 0;
+let mismatches = 0,
+  truncated = 0;
 for (let i = 0; i < texts.length; i++) {
   const a = tok.encode(texts[i]).ids;
   if (i % 10 === 0 || i < 2000) {
@@ -26,10 +27,16 @@ for (let i = 0; i < texts.length; i++) {
       mismatches++;
     }
   }
-  if (a.length > L) { truncated++; a.length = L; a[L - 1] = tj.model.vocab['<|endoftext|>']; }
+  if (a.length > L) {
+    truncated++;
+    a.length = L;
+    a[L - 1] = tj.model.vocab['<|endoftext|>'];
+  }
   ids.push(a);
 }
 fs.writeFileSync(path.join(ROOT, 'models/.data/captions.json'), JSON.stringify({ texts, ids }));
-console.log(`encoded ${texts.length} captions; truncated ${truncated}; @xenova/transformers mismatches ${mismatches}`);
+console.log(
+  `encoded ${texts.length} captions; truncated ${truncated}; @xenova/transformers mismatches ${mismatches}`,
+);
 console.log('example', JSON.stringify(texts[0]), tok.encode('an emoji of grinning face').ids);
 if (mismatches) process.exit(1);

@@ -3,9 +3,9 @@
 // table between the metrics markers, and (with --fixtures) the committed evaluation subset.
 import fs from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { decode } from 'fast-png';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { decode } from 'fast-png';
+import * as ort from 'onnxruntime-node';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const MODEL = path.join(ROOT, 'models', 'emoji-clip');
@@ -40,11 +40,18 @@ async function embedTexts(sess, texts) {
   const pad = cfg.text_config.pad_token_id;
   const out = [];
   for (let b = 0; b < texts.length; b += 256) {
-    const enc = texts.slice(b, b + 256).map((t) => tok.encode(t).ids.slice(0, cfg.text_config.max_position_embeddings));
+    const enc = texts
+      .slice(b, b + 256)
+      .map((t) => tok.encode(t).ids.slice(0, cfg.text_config.max_position_embeddings));
     const L = Math.max(...enc.map((e) => e.length));
     const ids = new BigInt64Array(enc.length * L).fill(BigInt(pad));
     const mask = new BigInt64Array(enc.length * L);
-    enc.forEach((e, i) => e.forEach((v, k) => { ids[i * L + k] = BigInt(v); mask[i * L + k] = 1n; }));
+    for (const [i, e] of enc.entries()) {
+      for (const [k, v] of e.entries()) {
+        ids[i * L + k] = BigInt(v);
+        mask[i * L + k] = 1n;
+      }
+    }
     const r = await sess.run({
       input_ids: new ort.Tensor('int64', ids, [enc.length, L]),
       attention_mask: new ort.Tensor('int64', mask, [enc.length, L]),
@@ -60,7 +67,7 @@ async function embedImages(sess, files) {
   for (let b = 0; b < files.length; b += 128) {
     const chunk = files.slice(b, b + 128);
     const px = new Float32Array(chunk.length * 3 * S * S);
-    chunk.forEach((f, i) => px.set(pixels(fs.readFileSync(f)), i * 3 * S * S));
+    for (const [i, f] of chunk.entries()) px.set(pixels(fs.readFileSync(f)), i * 3 * S * S);
     const r = await sess.run({ pixel_values: new ort.Tensor('float32', px, [chunk.length, 3, S, S]) });
     const d = r.image_embeds.dims[1];
     for (let i = 0; i < chunk.length; i++) out.push(normalize(r.image_embeds.data.slice(i * d, (i + 1) * d)));
@@ -76,7 +83,8 @@ function normalize(v) {
 }
 
 function topk(imgs, texts, truth) {
-  let t1 = 0, t5 = 0;
+  let t1 = 0,
+    t5 = 0;
   const ranks = [];
   imgs.forEach((v, i) => {
     const s = texts.map((t) => t.reduce((acc, x, k) => acc + x * v[k], 0));
@@ -104,28 +112,57 @@ async function main() {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ref.input_ids.flat(), BigInt), [B, L]),
       attention_mask: new ort.Tensor('int64', BigInt64Array.from(ref.attention_mask.flat(), BigInt), [B, L]),
     });
-    const v = await visSess.run({ pixel_values: new ort.Tensor('float32', Float32Array.from(ref.pixel_values), ref.pixel_shape) });
+    const v = await visSess.run({
+      pixel_values: new ort.Tensor('float32', Float32Array.from(ref.pixel_values), ref.pixel_shape),
+    });
     const diff = (a, b) => Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i])));
-    console.log(`parity vs torch: text max|d|=${diff(r.text_embeds.data, ref.text_embeds.flat()).toExponential(2)} image max|d|=${diff(v.image_embeds.data, ref.image_embeds.flat()).toExponential(2)}`);
+    console.log(
+      `parity vs torch: text max|d|=${diff(r.text_embeds.data, ref.text_embeds.flat()).toExponential(2)} image max|d|=${diff(v.image_embeds.data, ref.image_embeds.flat()).toExponential(2)}`,
+    );
   }
   const evalSet = classes.filter((c) => c.openmoji_image);
   const names = classes.map((c) => c.name);
   const subs = [...new Set(classes.map((c) => c.subcategory))];
   const t0 = Date.now();
-  const nameEmb = await embedTexts(textSess, names.map((n) => PROMPT.replace('{}', n)));
-  const subEmb = await embedTexts(textSess, subs.map((n) => PROMPT.replace('{}', n)));
-  const imgEmb = await embedImages(visSess, evalSet.map((c) => path.join(ROOT, c.openmoji_image)));
-  const nameRes = topk(imgEmb, nameEmb, evalSet.map((c) => c.id));
-  const subRes = topk(imgEmb, subEmb, evalSet.map((c) => subs.indexOf(c.subcategory)));
-  console.log(`OpenMoji (held out) n=${nameRes.n}: names(${names.length}) top1=${pct(nameRes.top1)} top5=${pct(nameRes.top5)}; subcategories(${subs.length}) top1=${pct(subRes.top1)} top5=${pct(subRes.top5)} [${((Date.now() - t0) / 1000).toFixed(1)} s]`);
+  const nameEmb = await embedTexts(
+    textSess,
+    names.map((n) => PROMPT.replace('{}', n)),
+  );
+  const subEmb = await embedTexts(
+    textSess,
+    subs.map((n) => PROMPT.replace('{}', n)),
+  );
+  const imgEmb = await embedImages(
+    visSess,
+    evalSet.map((c) => path.join(ROOT, c.openmoji_image)),
+  );
+  const nameRes = topk(
+    imgEmb,
+    nameEmb,
+    evalSet.map((c) => c.id),
+  );
+  const subRes = topk(
+    imgEmb,
+    subEmb,
+    evalSet.map((c) => subs.indexOf(c.subcategory)),
+  );
+  console.log(
+    `OpenMoji (held out) n=${nameRes.n}: names(${names.length}) top1=${pct(nameRes.top1)} top5=${pct(nameRes.top5)}; subcategories(${subs.length}) top1=${pct(subRes.top1)} top5=${pct(subRes.top5)} [${((Date.now() - t0) / 1000).toFixed(1)} s]`,
+  );
 
   // committed evaluation subset: every k-th class (model-independent choice), <= 2 MB of PNGs
   const FIX = path.join(ROOT, 'tests', 'fixtures', 'openmoji-eval');
   const stride = 2;
   const subset = evalSet.filter((_, i) => i % stride === 0);
   const subIdx = new Set(subset.map((c) => c.id));
-  const subsetRes = topk(imgEmb.filter((_, i) => subIdx.has(evalSet[i].id)), nameEmb, subset.map((c) => c.id));
-  console.log(`committed subset n=${subsetRes.n}: names top1=${pct(subsetRes.top1)} top5=${pct(subsetRes.top5)}`);
+  const subsetRes = topk(
+    imgEmb.filter((_, i) => subIdx.has(evalSet[i].id)),
+    nameEmb,
+    subset.map((c) => c.id),
+  );
+  console.log(
+    `committed subset n=${subsetRes.n}: names top1=${pct(subsetRes.top1)} top5=${pct(subsetRes.top5)}`,
+  );
   if (process.argv.includes('--fixtures')) {
     fs.rmSync(FIX, { recursive: true, force: true });
     fs.mkdirSync(FIX, { recursive: true });
@@ -139,7 +176,9 @@ async function main() {
     }
     if (bytes > 2 * 1024 * 1024) throw new Error(`fixture PNGs ${bytes} bytes > 2 MB`);
     fs.writeFileSync(path.join(FIX, 'labels.json'), `${JSON.stringify(labels, null, 1)}\n`);
-    fs.writeFileSync(path.join(FIX, 'ATTRIBUTION.md'), `# OpenMoji evaluation images
+    fs.writeFileSync(
+      path.join(FIX, 'ATTRIBUTION.md'),
+      `# OpenMoji evaluation images
 
 The ${subset.length} PNG files in this folder are OpenMoji emoji (https://openmoji.org), by the OpenMoji project
 (HfG Schwäbisch Gmünd) and its contributors, licensed under the Creative Commons Attribution-ShareAlike 4.0
@@ -152,20 +191,34 @@ white background, unmodified apart from rasterisation. They are used only to eva
 
 labels.json maps each file to its emoji name (from emoji-datasource, MIT), subcategory, and OpenMoji
 annotation/tags. Regenerate with \`node models/scripts/evaluate.mjs --fixtures\` after \`npm run build:model\`.
-`);
+`,
+    );
     console.log(`wrote ${subset.length} fixture images (${(bytes / 1024).toFixed(0)} KiB)`);
     // full class list (text metadata) for the SDK tests and the methods engineer
     const full = classes.map((c) => ({
-      name: c.name, subcategory: c.subcategory, category: c.category, short_names: c.short_names,
-      annotation: c.annotation, tags: c.tags, openmoji_tags: c.openmoji_tags,
+      name: c.name,
+      subcategory: c.subcategory,
+      category: c.category,
+      short_names: c.short_names,
+      annotation: c.annotation,
+      tags: c.tags,
+      openmoji_tags: c.openmoji_tags,
     }));
     fs.writeFileSync(path.join(ROOT, 'tests', 'fixtures', 'emoji-classes.json'), `${JSON.stringify(full)}\n`);
   }
 
   const metrics = {
-    prompt: PROMPT, openmoji_images: nameRes.n, name_classes: names.length, subcategory_classes: subs.length,
-    names_top1: nameRes.top1, names_top5: nameRes.top5, subcategories_top1: subRes.top1, subcategories_top5: subRes.top5,
-    subset_images: subsetRes.n, subset_names_top1: subsetRes.top1, subset_names_top5: subsetRes.top5,
+    prompt: PROMPT,
+    openmoji_images: nameRes.n,
+    name_classes: names.length,
+    subcategory_classes: subs.length,
+    names_top1: nameRes.top1,
+    names_top5: nameRes.top5,
+    subcategories_top1: subRes.top1,
+    subcategories_top5: subRes.top5,
+    subset_images: subsetRes.n,
+    subset_names_top1: subsetRes.top1,
+    subset_names_top5: subsetRes.top5,
   };
   fs.writeFileSync(path.join(DATA, 'metrics.json'), JSON.stringify(metrics, null, 2));
   const card = path.join(MODEL, 'README.md');
@@ -183,10 +236,11 @@ shipped ONNX files with onnxruntime-node by \`node models/scripts/evaluate.mjs\`
     const d = cfg.descry;
     const tc = cfg.text_config;
     const tokCfg = JSON.parse(fs.readFileSync(path.join(MODEL, 'tokenizer_config.json'), 'utf8'));
-    const size = (dir) => fs.readdirSync(dir).reduce((a, f) => {
-      const p = path.join(dir, f);
-      return a + (fs.statSync(p).isDirectory() ? size(p) : fs.statSync(p).size);
-    }, 0);
+    const size = (dir) =>
+      fs.readdirSync(dir).reduce((a, f) => {
+        const p = path.join(dir, f);
+        return a + (fs.statSync(p).isDirectory() ? size(p) : fs.statSync(p).size);
+      }, 0);
     const facts = `<!-- facts:start -->
 | fact | value |
 | --- | --- |
@@ -202,7 +256,12 @@ shipped ONNX files with onnxruntime-node by \`node models/scripts/evaluate.mjs\`
 | folder size (with combined model.onnx) | ${(size(MODEL) / 1e6).toFixed(2)} MB |
 <!-- facts:end -->`;
     const s = fs.readFileSync(card, 'utf8');
-    fs.writeFileSync(card, s.replace(/<!-- metrics:start -->[\s\S]*<!-- metrics:end -->/, table).replace(/<!-- facts:start -->[\s\S]*<!-- facts:end -->/, facts));
+    fs.writeFileSync(
+      card,
+      s
+        .replace(/<!-- metrics:start -->[\s\S]*<!-- metrics:end -->/, table)
+        .replace(/<!-- facts:start -->[\s\S]*<!-- facts:end -->/, facts),
+    );
   }
 }
 

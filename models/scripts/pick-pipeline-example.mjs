@@ -11,8 +11,30 @@ env.allowRemoteModels = false;
 env.localModelPath = `${path.join(ROOT, 'models')}/`;
 const clf = await pipeline('zero-shot-image-classification', 'emoji-clip', { quantized: false });
 const files = Object.keys(labels);
-const wanted = ['red apple', 'dog face', 'cat face', 'grinning face', 'rocket', 'pizza', 'red heart', 'sun', 'banana', 'snowman'];
-const pool = ['red apple', 'dog face', 'rocket', 'pizza', 'sun with face', 'banana', 'automobile', 'soccer ball', 'guitar', 'tree'];
+const wanted = [
+  'red apple',
+  'dog face',
+  'cat face',
+  'grinning face',
+  'rocket',
+  'pizza',
+  'red heart',
+  'sun',
+  'banana',
+  'snowman',
+];
+const pool = [
+  'red apple',
+  'dog face',
+  'rocket',
+  'pizza',
+  'sun with face',
+  'banana',
+  'automobile',
+  'soccer ball',
+  'guitar',
+  'tree',
+];
 for (const f of [...files.filter((x) => wanted.includes(labels[x].name)), ...files]) {
   const name = labels[f].name;
   const cands = [name, ...pool.filter((p) => p !== name)].slice(0, 5);

@@ -1,6 +1,7 @@
 // Rasterises a list of SVG jobs; writes its progress so the parent can skip an SVG that makes resvg abort.
 import fs from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
+
 const [jobsFile, progressFile, startStr] = process.argv.slice(2);
 const jobs = JSON.parse(fs.readFileSync(jobsFile, 'utf8'));
 for (let i = Number(startStr); i < jobs.length; i++) {

@@ -23,7 +23,6 @@ import {
   SIZE,
   session,
   textTensors,
-  tokenizer,
   tokenizerConfig,
   tokenizerJson,
 } from './support.js';
@@ -80,7 +79,11 @@ describe('emoji-clip files', () => {
     expect(ids[0]).toBe(bos);
     expect(ids.at(-1)).toBe(eos);
     expect(ids).toEqual(tok.encode('an emoji of grinning face').ids);
-    expect(tok.encode('an emoji of grinning face').tokens.slice(1, 4)).toEqual(['an</w>', 'emoji</w>', 'of</w>']);
+    expect(tok.encode('an emoji of grinning face').tokens.slice(1, 4)).toEqual([
+      'an</w>',
+      'emoji</w>',
+      'of</w>',
+    ]);
   });
 
   it('all files together stay within the 10 MB budget', () => {
@@ -126,13 +129,16 @@ describe('emoji-clip ONNX graphs', () => {
     const m = await model.run({ ...tt, pixel_values: px });
     const mv = rows(m.image_embeds as ort.Tensor);
     const mt = rows(m.text_embeds as ort.Tensor);
-    vEmb.forEach((r, i) => r.forEach((x, k) => expect(mv[i]?.[k]).toBeCloseTo(x, 5)));
-    tEmb.forEach((r, i) => r.forEach((x, k) => expect(mt[i]?.[k]).toBeCloseTo(x, 5)));
+    for (const [i, r] of vEmb.entries())
+      for (const [k, x] of r.entries()) expect(mv[i]?.[k]).toBeCloseTo(x, 5);
+    for (const [i, r] of tEmb.entries())
+      for (const [k, x] of r.entries()) expect(mt[i]?.[k]).toBeCloseTo(x, 5);
     const logits = m.logits_per_image?.data as Float32Array;
     const scale = config.descry.logit_scale;
-    vEmb.forEach((v, i) =>
-      tEmb.forEach((t, j) => expect(logits[i * texts.length + j]).toBeCloseTo(scale * dot(v, t), 2)),
-    );
+    for (const [i, v] of vEmb.entries()) {
+      for (const [j, t] of tEmb.entries())
+        expect(logits[i * texts.length + j]).toBeCloseTo(scale * dot(v, t), 2);
+    }
   });
 
   it('pools at the end token: right padding with any id does not change the text embedding', async () => {
@@ -152,53 +158,52 @@ describe('emoji-clip ONNX graphs', () => {
         attention_mask: new ort.Tensor('int64', mask, [1, n + 3]),
       })
     ).text_embeds?.data as Float32Array;
-    a.forEach((x, k) => expect(b[k]).toBeCloseTo(x, 5));
+    for (const [k, x] of a.entries()) expect(b[k]).toBeCloseTo(x, 5);
   });
 });
 
 describe('emoji-clip accuracy on the committed OpenMoji subset (held out)', () => {
-  it(
-    `zero-shot top-1 over all base emoji names with "${PROMPT}" stays above ${SUBSET_TOP1_FLOOR}`,
-    async () => {
-      const text = await session('text_model.onnx');
-      const vision = await session('vision_model.onnx');
-      const names = classes.map((c) => c.name);
-      expect(names.length).toBeGreaterThan(1800);
-      const tEmb: Float32Array[] = [];
-      for (let i = 0; i < names.length; i += 256) {
-        const batch = names.slice(i, i + 256).map((n) => PROMPT.replace('{}', n));
-        tEmb.push(...rows((await text.run(textTensors(batch))).text_embeds as ort.Tensor));
-      }
-      const files = Object.keys(labels);
-      let correct = 0;
-      for (let i = 0; i < files.length; i += 128) {
-        const chunk = files.slice(i, i + 128);
-        const vEmb = rows((await vision.run({ pixel_values: imageTensor(chunk) })).image_embeds as ort.Tensor);
-        vEmb.forEach((v, k) => {
-          let best = -1;
-          let bestScore = -Infinity;
-          tEmb.forEach((t, j) => {
-            const s = dot(v, t);
-            if (s > bestScore) {
-              bestScore = s;
-              best = j;
-            }
-          });
-          if (names[best] === labels[chunk[k] as string]?.name) correct++;
+  it(`zero-shot top-1 over all base emoji names with "${PROMPT}" stays above ${SUBSET_TOP1_FLOOR}`, async () => {
+    const text = await session('text_model.onnx');
+    const vision = await session('vision_model.onnx');
+    const names = classes.map((c) => c.name);
+    expect(names.length).toBeGreaterThan(1800);
+    const tEmb: Float32Array[] = [];
+    for (let i = 0; i < names.length; i += 256) {
+      const batch = names.slice(i, i + 256).map((n) => PROMPT.replace('{}', n));
+      tEmb.push(...rows((await text.run(textTensors(batch))).text_embeds as ort.Tensor));
+    }
+    const files = Object.keys(labels);
+    let correct = 0;
+    for (let i = 0; i < files.length; i += 128) {
+      const chunk = files.slice(i, i + 128);
+      const vEmb = rows((await vision.run({ pixel_values: imageTensor(chunk) })).image_embeds as ort.Tensor);
+      vEmb.forEach((v, k) => {
+        let best = -1;
+        let bestScore = -Infinity;
+        tEmb.forEach((t, j) => {
+          const s = dot(v, t);
+          if (s > bestScore) {
+            bestScore = s;
+            best = j;
+          }
         });
-      }
-      const top1 = correct / files.length;
-      console.log(`emoji-clip committed subset: top-1 ${(100 * top1).toFixed(1)}% (n=${files.length}, ${names.length} classes)`);
-      expect(top1).toBeGreaterThanOrEqual(SUBSET_TOP1_FLOOR);
-    },
-    300_000,
-  );
+        if (names[best] === labels[chunk[k] as string]?.name) correct++;
+      });
+    }
+    const top1 = correct / files.length;
+    console.log(
+      `emoji-clip committed subset: top-1 ${(100 * top1).toFixed(1)}% (n=${files.length}, ${names.length} classes)`,
+    );
+    expect(top1).toBeGreaterThanOrEqual(SUBSET_TOP1_FLOOR);
+  }, 300_000);
 
   it('the committed subset is within its 2 MB budget and at the model input size', () => {
     const pngs = readdirSync(EVAL_DIR).filter((f) => f.endsWith('.png'));
     expect(pngs.length).toBe(Object.keys(labels).length);
-    expect(pngs.reduce((s, f) => s + statSync(join(EVAL_DIR, f)).size, 0)).toBeLessThanOrEqual(2 * 1024 * 1024);
+    expect(pngs.reduce((s, f) => s + statSync(join(EVAL_DIR, f)).size, 0)).toBeLessThanOrEqual(
+      2 * 1024 * 1024,
+    );
     expect(pixelValues(readFileSync(join(EVAL_DIR, pngs[0] as string))).length).toBe(3 * SIZE * SIZE);
   });
 });
-

@@ -11,6 +11,7 @@ export const MODEL_DIR = join(ROOT, 'models', 'emoji-clip');
 export const EVAL_DIR = join(ROOT, 'tests', 'fixtures', 'openmoji-eval');
 export const PROMPT = 'an emoji of {}';
 
+// biome-ignore lint/suspicious/noExplicitAny: the model's JSON files are read loosely in these tests
 export const readJson = <T = any>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 export const config = readJson(join(MODEL_DIR, 'config.json'));
 export const preprocessor = readJson(join(MODEL_DIR, 'preprocessor_config.json'));
@@ -34,7 +35,8 @@ export const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
 /** RGB(A) PNG at the model input size -> CHW float32, as preprocessor_config says (rescale, normalise). */
 export function pixelValues(png: Uint8Array): Float32Array {
   const img = decode(png);
-  if (img.width !== SIZE || img.height !== SIZE) throw new Error(`expected ${SIZE}x${SIZE}, got ${img.width}x${img.height}`);
+  if (img.width !== SIZE || img.height !== SIZE)
+    throw new Error(`expected ${SIZE}x${SIZE}, got ${img.width}x${img.height}`);
   const ch = img.channels;
   const out = new Float32Array(3 * SIZE * SIZE);
   for (let i = 0; i < SIZE * SIZE; i++) {
@@ -48,7 +50,8 @@ export function pixelValues(png: Uint8Array): Float32Array {
 
 export function imageTensor(files: string[]): ort.Tensor {
   const data = new Float32Array(files.length * 3 * SIZE * SIZE);
-  files.forEach((f, i) => data.set(pixelValues(readFileSync(join(EVAL_DIR, f))), i * 3 * SIZE * SIZE));
+  for (const [i, f] of files.entries())
+    data.set(pixelValues(readFileSync(join(EVAL_DIR, f))), i * 3 * SIZE * SIZE);
   return new ort.Tensor('float32', data, [files.length, 3, SIZE, SIZE]);
 }
 
@@ -59,12 +62,12 @@ export function textTensors(texts: string[]): { input_ids: ort.Tensor; attention
   const L = Math.max(...enc.map((e) => e.length));
   const ids = new BigInt64Array(enc.length * L).fill(BigInt(config.text_config.pad_token_id));
   const mask = new BigInt64Array(enc.length * L);
-  enc.forEach((e, i) =>
-    e.forEach((v, k) => {
+  for (const [i, e] of enc.entries()) {
+    for (const [k, v] of e.entries()) {
       ids[i * L + k] = BigInt(v);
       mask[i * L + k] = 1n;
-    }),
-  );
+    }
+  }
   return {
     input_ids: new ort.Tensor('int64', ids, [enc.length, L]),
     attention_mask: new ort.Tensor('int64', mask, [enc.length, L]),

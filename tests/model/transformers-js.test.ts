@@ -2,8 +2,9 @@
  * The embedded emoji-clip model loads from disk in @xenova/transformers (no network) as a standard
  * zero-shot-image-classification pipeline and ranks the right label first on a committed held-out image.
  */
-import { join } from 'node:path';
+
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AutoProcessor, env, pipeline, RawImage } from '@xenova/transformers';
 import { describe, expect, it } from 'vitest';
 import { EVAL_DIR, labels, pixelValues, ROOT, SIZE } from './support.js';

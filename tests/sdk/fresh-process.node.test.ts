@@ -31,7 +31,7 @@ console.log(JSON.stringify({ reads, loaded: descry.loaded, top: result.predictio
 
 describe('compiled classifier in a fresh process', () => {
   it('classifies without reading the tokenizer or the text model', async () => {
-    const { file, entry, candidates } = await fixtureChoice();
+    const { file, candidates } = await fixtureChoice();
     const parent = await Descry.load(modelDir);
     const classifier = await parent.compile({ labels: candidates, templates: ['an emoji of {}'] });
     const [expected] = await parent.classify(
