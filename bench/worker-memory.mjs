@@ -14,11 +14,10 @@
  *
  *   node bench/worker-memory.mjs [image.png]
  */
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startWranglerDev } from '../scripts/wrangler-dev.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = process.env.PORT ?? '8799';
@@ -27,24 +26,7 @@ const image = readFileSync(process.argv[2] ?? join(root, 'tests/fixtures/openmoj
   'base64',
 );
 
-const wrangler = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
-const child = spawn(
-  process.execPath,
-  [
-    wrangler,
-    'dev',
-    '--local',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    port,
-    '--var',
-    'DESCRY_DEV:true',
-    '--var',
-    'DESCRY_API_KEYS:',
-  ],
-  { cwd: root, stdio: 'ignore', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
-);
+const child = startWranglerDev({ port, stdio: 'ignore' });
 
 function children(pid) {
   const result = [];

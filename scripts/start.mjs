@@ -5,11 +5,10 @@
  *
  *   PORT=8787 npm start
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startWranglerDev } from './wrangler-dev.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = process.env.PORT ?? '8787';
@@ -27,26 +26,7 @@ for (const file of ['models/emoji-clip/onnx/vision_model.onnx', 'models/emoji-cl
   }
 }
 
-const wrangler = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
-const child = spawn(
-  process.execPath,
-  [
-    wrangler,
-    'dev',
-    '--local',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    port,
-    '--var',
-    'DESCRY_DEV:true',
-    '--var',
-    'DESCRY_API_KEYS:',
-    '--var',
-    'DESCRY_CORS_ORIGINS:*',
-  ],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
-);
+const child = startWranglerDev({ port, vars: { DESCRY_CORS_ORIGINS: '*' } });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 

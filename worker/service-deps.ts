@@ -3,6 +3,7 @@
  * per isolate/process and hand them to `createApp`; the app itself never reads env or disk.
  */
 import type { CompiledClassifier } from '../sdk/classifier/compiled.js';
+import type { ModelInfo } from '../sdk/descry.js';
 import type { DescriptionSource } from '../sdk/llm/description-source.js';
 import type { KeyValueStore } from '../sdk/store/key-value-store.js';
 import type {
@@ -14,14 +15,8 @@ import type {
 } from '../sdk/types.js';
 import type { ServiceConfig } from './config.js';
 
-/** Identity of the loaded model, as `Descry.info` reports it. */
-export interface ModelInfo {
-  id: string;
-  fingerprint: string;
-  family: 'clip' | 'siglip';
-  projectionDim: number | undefined;
-  logitScale: number;
-}
+/** Identity of the loaded model: `Descry.info`. */
+export type { ModelInfo };
 
 /** Options the service passes to `classify`. */
 export interface EngineClassifyOptions {

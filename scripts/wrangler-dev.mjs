@@ -1,0 +1,23 @@
+/**
+ * Starts the Worker locally with `wrangler dev --local` on 127.0.0.1 in dev mode (open API, no
+ * keys): what `npm start` serves and what bench/worker-memory.mjs measures.
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The wrangler child process; `vars` are extra `--var NAME:value` settings. */
+export function startWranglerDev({ port, vars = {}, stdio = 'inherit' }) {
+  const wrangler = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
+  const settings = { DESCRY_DEV: 'true', DESCRY_API_KEYS: '', ...vars };
+  const args = [wrangler, 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port)];
+  for (const [name, value] of Object.entries(settings)) args.push('--var', `${name}:${value}`);
+  return spawn(process.execPath, args, {
+    cwd: root,
+    stdio,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  });
+}
