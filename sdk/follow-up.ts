@@ -26,7 +26,8 @@ import {
   type PairDescriptions,
   pairKey,
 } from './predictors/fudd.js';
-import { matrixRow } from './predictors/matrix.js';
+import { matrixFromRows, matrixRow } from './predictors/matrix.js';
+import { dot } from './predictors/vector.js';
 import { classWeightsFromTemplates, zeroShot } from './predictors/zero-shot.js';
 import type { ClassificationResult, Degradation, Matrix } from './types.js';
 
@@ -42,6 +43,12 @@ export interface FuddRequestOptions {
   deadlineMs?: number;
   /** LLM calls in flight at once (default 4). */
   concurrency?: number;
+  /**
+   * How a class's sentences make its score: 'mean' (the paper's: the normalised mean of their
+   * embeddings) or 'max' (the sentence closest to the image; for classes whose sentences are
+   * alternatives, such as member names of a category, rather than attributes of one thing).
+   */
+  pooling?: 'mean' | 'max';
   signal?: AbortSignal;
 }
 
@@ -131,10 +138,18 @@ export async function classifyWithFudd(
       : undefined;
 
   return sets.map((set, i) => {
-    const weights = classWeightsFromTemplates(
-      classTexts[i]!.map((texts) => texts.map((text) => matrixRow(embedded, rowOf.get(text)!))),
+    const image = matrixRow(images, i);
+    const perClass = classTexts[i]!.map((texts) =>
+      texts.map((text) => matrixRow(embedded, rowOf.get(text)!)),
     );
-    const scores = fuddScores(matrixRow(images, i), set, weights, firstPass[i]!.cosine, {
+    const weights =
+      fudd.pooling === 'max'
+        ? // The sentence closest to the image stands for its class: img · E[c] = max over the sentences.
+          matrixFromRows(
+            perClass.map((rows) => rows.reduce((a, b) => (dot(b, image) > dot(a, image) ? b : a))),
+          )
+        : classWeightsFromTemplates(perClass);
+    const scores = fuddScores(image, set, weights, firstPass[i]!.cosine, {
       logitScale: scoring.logitScale,
     });
     const predictions = rank(labels, scores, options.topK);
