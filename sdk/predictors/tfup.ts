@@ -21,8 +21,8 @@
  *   with another learned scale s gets logits (s/100) · (100 · f W + alpha · cache): the paper's
  *   balance between the two terms, hence its ranking, with the model's own calibration. Using s
  *   in place of 100 without rescaling alpha would weigh the cache 100/s times more than the
- *   paper does (measured on the embedded model, s = 24.5, subcategories: 26.5% top-1 that way,
- *   27.0% with the paper's balance, 26.7% zero-shot; `npm run bench:methods`).
+ *   paper does (4× for the embedded model, s = 24.5; `npm run bench:methods` reports TFUP
+ *   against zero-shot with the paper's balance).
  * - The minimum shots (9) is configurable for small pools, and K and 2K are capped at N.
  * - Constant KL row (every key equally far, e.g. a single key): the formula divides 0 by 0;
  *   we set sim = 1 for every key, the midpoint of its [0, 2] range, so the cache then
