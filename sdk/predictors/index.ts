@@ -7,8 +7,6 @@
  * - {@link classifyByDescription}: LLM descriptors per class (Menon & Vondrick, ICLR 2023).
  * - {@link fuddScores}: follow-up differential descriptions for the top-k (Esfandiarpoor & Bach, ICLR 2024).
  * - {@link tfupScores}: training-free unsupervised cache over unlabelled images (Long et al., TFUP).
- * - {@link lokiPredict}: optional geometry-aware decision under a label metric (Shi et al., NeurIPS 2023).
- * - {@link dirichletEm}: optional transductive EM-Dirichlet over a batch (Martin et al., CVPR 2024).
  *
  * @packageDocumentation
  */
