@@ -13,6 +13,7 @@ import { type PreprocessorConfig, parsePreprocessorConfig, preprocessBatch } fro
 import type { OnnxBackend } from './model/backend.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
 import { type ModelDtype, onnxPath, TextEncoder, VisionEncoder } from './model/encoders.js';
+import { lazyValue } from './model/lazy-value.js';
 import type { ModelFiles } from './model/source.js';
 import { descriptorMeans, type PredictOptions, predict } from './predict.js';
 import { matrixRow } from './predictors/matrix.js';
@@ -122,12 +123,13 @@ export class Descry {
     this.#config = config;
     this.#preprocessor = preprocessor;
     this.#maxImagePixels = options.maxImagePixels ?? 40_000_000;
-    const backend = memoize(async () => {
+    const chosenBackend = lazyValue(async () => {
       const chosen = options.backend;
       if (!chosen) return runtime().backend();
       return typeof chosen === 'function' ? chosen() : chosen;
     });
-    const tokenizer = memoize(async () => {
+    const backend = () => chosenBackend.get();
+    const tokenizerValue = lazyValue(async () => {
       const [json, tokenizerConfig] = await Promise.all([
         this.#readJson('tokenizer.json'),
         this.#readJson('tokenizer_config.json').catch(() => ({})),
@@ -139,7 +141,7 @@ export class Descry {
     });
     this.#text = new TextEncoder({
       backend,
-      tokenizer,
+      tokenizer: () => tokenizerValue.get(),
       model: () => files.read(onnxPath('text', options.textDtype ?? options.dtype ?? 'fp32')),
     });
     this.#vision = new VisionEncoder({
@@ -344,17 +346,6 @@ function inputSize(config: PreprocessorConfig): { height: number; width: number 
   if (config.crop) return { ...config.crop };
   if (config.resize?.mode === 'exact') return { height: config.resize.height, width: config.resize.width };
   return undefined;
-}
-
-function memoize<T>(make: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => {
-    value ??= make();
-    value.catch(() => {
-      value = undefined;
-    });
-    return value;
-  };
 }
 
 async function sha256Hex(parts: Uint8Array[]): Promise<string> {

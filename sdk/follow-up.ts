@@ -68,14 +68,16 @@ export function confusedPairs(
   const pairs = new Map<string, [string, string]>();
   for (let i = 0; i < images.rows; i++) {
     const set = ambiguousSet(zeroShot(matrixRow(images, i), classifier.weights, scoring).cosine, k);
-    for (let x = 0; x < set.length; x++) {
-      for (let y = x + 1; y < set.length; y++) {
-        const pair = orderedPair(classifier.labels[set[x]!]!, classifier.labels[set[y]!]!);
-        pairs.set(pairKey(pair[0], pair[1]), pair);
-      }
-    }
+    for (const [a, b] of pairsWithin(set, classifier.labels)) pairs.set(pairKey(a, b), orderedPair(a, b));
   }
   return [...pairs.values()];
+}
+
+/** Every unordered pair of labels within one ambiguous set. */
+function* pairsWithin(set: readonly number[], labels: readonly string[]): Generator<[string, string]> {
+  for (let x = 0; x < set.length; x++) {
+    for (let y = x + 1; y < set.length; y++) yield [labels[set[x]!]!, labels[set[y]!]!];
+  }
 }
 
 /** Classify a batch of image embeddings with FuDD. */
@@ -93,12 +95,7 @@ export async function classifyWithFudd(
   );
   const sets = firstPass.map((scores) => ambiguousSet(scores.cosine, fudd.k ?? 10));
 
-  const pairs: Array<[string, string]> = [];
-  for (const set of sets) {
-    for (let i = 0; i < set.length; i++) {
-      for (let j = i + 1; j < set.length; j++) pairs.push([labels[set[i]!]!, labels[set[j]!]!]);
-    }
-  }
+  const pairs = sets.flatMap((set) => [...pairsWithin(set, labels)]);
   const described = await describePairs(fudd.source, pairs, {
     deadlineMs: fudd.deadlineMs ?? 15_000,
     ...(fudd.cache ? { cache: fudd.cache } : {}),

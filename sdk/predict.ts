@@ -11,6 +11,7 @@ import {
   descriptionWeights,
 } from './predictors/descriptions.js';
 import { matrixRow } from './predictors/matrix.js';
+import { topKIndices } from './predictors/ranking.js';
 import { type TfupCache, tfupScores } from './predictors/tfup.js';
 import { classWeightsFromTemplates, zeroShot } from './predictors/zero-shot.js';
 import type {
@@ -172,9 +173,8 @@ export function rank(
   scores: MethodScores,
   topK: number | undefined,
 ): Prediction[] {
-  const order =
-    scores.order ?? labels.map((_, i) => i).sort((a, b) => scores.score[b]! - scores.score[a]! || a - b);
-  const kept = topK === undefined ? order : order.slice(0, Math.max(1, Math.floor(topK)));
+  const count = topK === undefined ? labels.length : Math.max(1, Math.floor(topK));
+  const kept = scores.order ? scores.order.slice(0, count) : topKIndices(scores.score, count);
   return kept.map((i) => {
     const prediction: Prediction = {
       label: labels[i]!,

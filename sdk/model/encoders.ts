@@ -8,6 +8,7 @@ import { normalizeRows } from '../predictors/matrix.js';
 import type { PromptTokenizer } from '../text/tokenizer.js';
 import type { Matrix } from '../types.js';
 import type { OnnxBackend, OnnxSession, TensorData } from './backend.js';
+import { type LazyValue, lazyValue } from './lazy-value.js';
 
 /** Which ONNX export of a model to load, as hub repositories name them. */
 export type ModelDtype = 'fp32' | 'fp16' | 'quantized' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
@@ -18,25 +19,12 @@ export function onnxPath(part: 'text' | 'vision', dtype: ModelDtype): string {
   return `onnx/${part}_model${suffix}.onnx`;
 }
 
-/** Runs a session once, created lazily and shared by concurrent first callers. */
-class LazySession {
-  #session: Promise<OnnxSession> | undefined;
-  constructor(
-    private readonly backend: () => Promise<OnnxBackend>,
-    private readonly bytes: () => Promise<Uint8Array>,
-  ) {}
-
-  get loaded(): boolean {
-    return this.#session !== undefined;
-  }
-
-  get(): Promise<OnnxSession> {
-    this.#session ??= (async () => (await this.backend()).createSession(await this.bytes()))();
-    this.#session.catch(() => {
-      this.#session = undefined; // let a later call retry a failed load
-    });
-    return this.#session;
-  }
+/** An ONNX session created on first use from the backend and the model bytes. */
+function lazySession(
+  backend: () => Promise<OnnxBackend>,
+  bytes: () => Promise<Uint8Array>,
+): LazyValue<OnnxSession> {
+  return lazyValue(async () => (await backend()).createSession(await bytes()));
 }
 
 /** Picks the embedding output: CLIP exports name it, SigLIP exports call it pooler_output. */
@@ -54,12 +42,13 @@ function embeddingOutput(outputs: Record<string, TensorData>, preferred: string)
 function toMatrix(tensor: TensorData): Matrix {
   const rows = tensor.dims[0] ?? 0;
   const cols = tensor.dims[tensor.dims.length - 1] ?? 0;
-  return normalizeRows({ rows, cols, data: Float32Array.from(tensor.data as Float32Array) });
+  // normalizeRows writes a new matrix, so ORT's output buffer is read once and never kept.
+  return normalizeRows({ rows, cols, data: tensor.data as Float32Array });
 }
 
 /** Text prompts to normalised embeddings. */
 export class TextEncoder {
-  readonly #session: LazySession;
+  readonly #session: LazyValue<OnnxSession>;
   readonly #tokenizer: () => Promise<PromptTokenizer>;
   readonly #batchSize: number;
 
@@ -69,14 +58,14 @@ export class TextEncoder {
     tokenizer: () => Promise<PromptTokenizer>;
     batchSize?: number;
   }) {
-    this.#session = new LazySession(options.backend, options.model);
+    this.#session = lazySession(options.backend, options.model);
     this.#tokenizer = options.tokenizer;
     this.#batchSize = options.batchSize ?? 128;
   }
 
   /** Whether the text model has been loaded. */
   get loaded(): boolean {
-    return this.#session.loaded;
+    return this.#session.started;
   }
 
   /** Embed texts; rows are L2-normalised, in input order. */
@@ -100,15 +89,15 @@ export class TextEncoder {
 
 /** Preprocessed pixel batches to normalised embeddings. */
 export class VisionEncoder {
-  readonly #session: LazySession;
+  readonly #session: LazyValue<OnnxSession>;
 
   constructor(options: { backend: () => Promise<OnnxBackend>; model: () => Promise<Uint8Array> }) {
-    this.#session = new LazySession(options.backend, options.model);
+    this.#session = lazySession(options.backend, options.model);
   }
 
   /** Whether the vision model has been loaded. */
   get loaded(): boolean {
-    return this.#session.loaded;
+    return this.#session.started;
   }
 
   /** Embed an [N, 3, H, W] float32 batch; rows are L2-normalised. */
