@@ -1,9 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig, type Plugin } from 'vitest/config';
+import { entrySources } from './entry-points.js';
 import { TEST_VARS } from './tests/worker/support/test-vars.js';
 
-const sdkEntry = (name: string) => fileURLToPath(new URL(`./sdk/${name}.ts`, import.meta.url));
+/** `descry` and its subpaths as a project that installed the package resolves them in `runtime`. */
+function packageAliases(runtime: 'node' | 'workerd') {
+  return Object.entries(entrySources(runtime)).map(([subpath, source]) => ({
+    find: new RegExp(`^${subpath.replace('/', '\\/')}$`),
+    replacement: fileURLToPath(new URL(`./${source}`, import.meta.url)),
+  }));
+}
 
 /**
  * What wrangler does for the Worker, done for Node: `.onnx` imports become their bytes and `.wasm`
@@ -30,8 +37,8 @@ export default defineConfig({
     projects: [
       {
         plugins: [bytesModules()],
-        // Runtime-neutral tests import '#descry': the entry point of the runtime they run in.
-        resolve: { alias: { '#descry': sdkEntry('node') } },
+        // Tests import the SDK as 'descry': the entry point of the runtime they run in.
+        resolve: { alias: packageAliases('node') },
         test: {
           name: 'node',
           include: ['tests/**/*.test.ts'],
@@ -52,7 +59,7 @@ export default defineConfig({
         ],
         resolve: {
           alias: [
-            { find: '#descry', replacement: sdkEntry('workerd') },
+            ...packageAliases('workerd'),
             // As the [alias] in wrangler.toml, which the plugin does not apply: ORT's plain wasm build.
             {
               find: /^onnxruntime-web$/,

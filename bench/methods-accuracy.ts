@@ -18,12 +18,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { CompiledClassifier } from '../sdk/classifier/compiled.js';
-import { classifyWithFudd, confusedPairs } from '../sdk/follow-up.js';
-import { staticSource } from '../sdk/llm/static.js';
-import { Descry, EMOJI_TEMPLATES } from '../sdk/node.js';
-import { type PredictOptions, predict } from '../sdk/predict.js';
-import type { ClassificationResult, DescriptorMap, Matrix } from '../sdk/types.js';
+import type {
+  ClassificationResult,
+  ClassifyOptions,
+  CompiledClassifier,
+  DescriptorMap,
+  Matrix,
+} from 'descry';
+import { Descry, EMOJI_TEMPLATES } from 'descry';
+import { staticSource } from 'descry/llm';
 
 const root = new URL('..', import.meta.url).pathname;
 const cli = new Command()
@@ -102,11 +105,6 @@ const classes = JSON.parse(
 }>;
 
 const descry = await Descry.load(join(root, 'models', 'emoji-clip'));
-const scoring = {
-  logitScale: descry.info.logitScale,
-  logitBias: descry.info.logitBias,
-  activation: 'softmax' as const,
-};
 const images: Matrix = await (async () => {
   const parts: Matrix[] = [];
   for (let i = 0; i < items.length; i += 64) {
@@ -229,18 +227,22 @@ function accuracy(results: ClassificationResult[], task: Task): { top1: number; 
 
 async function runTask(task: Task) {
   const rows: Array<[string, { top1: number; top5: number }]> = [];
-  const local = (c: CompiledClassifier, options: PredictOptions) => predict(images, c, scoring, options);
+  const local = (c: CompiledClassifier, options: ClassifyOptions) =>
+    descry.classifyEmbeddings(images, c, options);
   const bare = await descry.compile({ labels: task.labels, templates: ['{}'] });
-  rows.push(['bare labels ("{}")', accuracy(local(bare, {}), task)]);
+  rows.push(['bare labels ("{}")', accuracy(await local(bare, {}), task)]);
   const paper = await descry.compile({
     labels: task.labels,
     templates: EMOJI_TEMPLATES,
     descriptors: task.descriptors,
   });
-  rows.push([`template ensemble (${EMOJI_TEMPLATES.length} templates)`, accuracy(local(paper, {}), task)]);
+  rows.push([
+    `template ensemble (${EMOJI_TEMPLATES.length} templates)`,
+    accuracy(await local(paper, {}), task),
+  ]);
   rows.push([
     'descriptions, the paper\'s prompt "{class}, {clause}" and mean',
-    accuracy(local(paper, { method: 'descriptions' }), task),
+    accuracy(await local(paper, { method: 'descriptions' }), task),
   ]);
   const { template, aggregation, why } = task.describedAs;
   const ensemble = await descry.compile({
@@ -252,50 +254,44 @@ async function runTask(task: Task) {
   if (template !== '{class}, {clause}' || aggregation !== 'mean') {
     rows.push([
       `descriptions, prompt "${template}" and ${aggregation} (${why})`,
-      accuracy(local(ensemble, { method: 'descriptions', aggregation }), task),
+      accuracy(await local(ensemble, { method: 'descriptions', aggregation }), task),
     ]);
   }
 
   // FuDD: generate static pair descriptions for the pairs the first pass confuses, then run it.
   const k = Number(cli.k);
-  const pairs = confusedPairs(images, ensemble, scoring, k);
+  const pairs = await descry.confusedPairs(images, ensemble, k);
   const sourceJson = {
     pairs: pairs
       .map((classes) => ({ classes, attributes: task.pair(...classes) }))
       .filter((p) => p.attributes.length > 0),
   };
-  const fudd = await classifyWithFudd(
-    images,
-    ensemble,
-    scoring,
-    { fudd: { source: staticSource(sourceJson), k, deadlineMs: 600_000, concurrency: 64 } },
-    (texts) => descry.embedTexts(texts),
-  );
+  const fudd = await descry.classifyEmbeddings(images, ensemble, {
+    method: 'fudd',
+    fudd: { source: staticSource(sourceJson), k, deadlineMs: 600_000, concurrency: 64 },
+  });
   rows.push([
     `FuDD (k = ${k}, ${sourceJson.pairs.length} confused pairs), mean (the paper's)`,
     accuracy(fudd, task),
   ]);
   if (aggregation === 'max') {
-    const fuddMax = await classifyWithFudd(
-      images,
-      ensemble,
-      scoring,
-      { fudd: { source: staticSource(sourceJson), k, deadlineMs: 600_000, concurrency: 64, pooling: 'max' } },
-      (texts) => descry.embedTexts(texts),
-    );
+    const fuddMax = await descry.classifyEmbeddings(images, ensemble, {
+      method: 'fudd',
+      fudd: { source: staticSource(sourceJson), k, deadlineMs: 600_000, concurrency: 64, pooling: 'max' },
+    });
     rows.push([`FuDD, max over a class's pair sentences (${why})`, accuracy(fuddMax, task)]);
   }
 
   const tfup = await descry.adapt(ensemble, images);
   rows.push([
     'TFUP (on the template ensemble)',
-    accuracy(local(ensemble, { method: 'tfup', tfup: { cache: tfup } }), task),
+    accuracy(await local(ensemble, { method: 'tfup', tfup: { cache: tfup } }), task),
   ]);
   const tfupDescribed = await descry.adapt(ensemble, images, { weights: 'descriptions' });
   rows.push([
     'TFUP with descriptions',
     accuracy(
-      local(ensemble, { method: 'tfup', tfup: { cache: tfupDescribed, weights: 'descriptions' } }),
+      await local(ensemble, { method: 'tfup', tfup: { cache: tfupDescribed, weights: 'descriptions' } }),
       task,
     ),
   ]);

@@ -9,7 +9,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { Descry } from '../sdk/node.js';
+import { Descry } from 'descry';
 
 const root = new URL('..', import.meta.url).pathname;
 const modelDir = join(root, 'models', 'emoji-clip');

@@ -5,7 +5,7 @@
  *   npx tsx examples/classify.ts
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { Descry } from '../sdk/node.js';
+import { Descry } from 'descry';
 
 const descry = await Descry.load('models/emoji-clip');
 const image = await readFile('tests/fixtures/openmoji-eval/1F34F.png');

@@ -10,8 +10,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { staticSource } from '../sdk/llm/static.js';
-import { Descry, EMOJI_TEMPLATES } from '../sdk/node.js';
+import { Descry, EMOJI_TEMPLATES } from 'descry';
+import { staticSource } from 'descry/llm';
 
 const dir = 'tests/fixtures/openmoji-eval';
 const image = (file: string) => readFile(join(dir, file));

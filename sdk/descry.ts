@@ -7,13 +7,13 @@
  */
 import { type ClassDescriptors, CompiledClassifier } from './classifier/compiled.js';
 import { InvalidInputError, ModelLoadError } from './errors.js';
-import { classifyWithFudd, type FuddRequestOptions } from './follow-up.js';
+import { classifyWithFudd, confusedPairs, type FuddRequestOptions } from './follow-up.js';
 import { toRgba } from './image/input.js';
 import { type PreprocessorConfig, parsePreprocessorConfig, preprocessBatch } from './image/preprocess.js';
-import type { OnnxBackend } from './model/backend.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
-import { type ModelDtype, onnxPath, TextEncoder, VisionEncoder } from './model/encoders.js';
+import { onnxPath, TextEncoder, VisionEncoder } from './model/encoders.js';
 import { lazyValue } from './model/lazy-value.js';
+import type { LoadOptions, ModelSource } from './model/load-options.js';
 import type { ModelFiles } from './model/source.js';
 import { descriptorMeans, type PredictOptions, predict } from './predict.js';
 import { matrixRow } from './predictors/matrix.js';
@@ -25,33 +25,6 @@ import { PromptEmbeddingCache } from './text/prompt-cache.js';
 import { applyTemplate, TRANSFORMERS_JS_TEMPLATE as DEFAULT_TEMPLATE } from './text/templates.js';
 import { PromptTokenizer } from './text/tokenizer.js';
 import type { ClassificationResult, DescriptorMap, ImageInput, Matrix } from './types.js';
-
-/** Where a model comes from: a folder (Node), a URL, a hub id, or files in memory. */
-export type ModelSource =
-  | string
-  | URL
-  | ModelFiles
-  | { files: Record<string, Uint8Array | ArrayBuffer | string | object>; id?: string };
-
-/** Options for {@link Descry.load}. */
-export interface LoadOptions {
-  /** ONNX export to load for both encoders (default fp32). */
-  dtype?: ModelDtype;
-  textDtype?: ModelDtype;
-  visionDtype?: ModelDtype;
-  /** Backend override; default chosen per runtime (onnxruntime-node if installed, else web). */
-  backend?: OnnxBackend | (() => Promise<OnnxBackend>);
-  /** Overrides of the trained logit scale and bias. */
-  logitScale?: number;
-  logitBias?: number;
-  /** Largest decoded image, in pixels (default 40 megapixels). */
-  maxImagePixels?: number;
-  /** Download progress for URL and hub sources. */
-  onProgress?: (progress: { file: string; loaded: number; total: number | undefined }) => void;
-  /** Hub revision (default main) and endpoint for hub ids. */
-  revision?: string;
-  hubEndpoint?: string;
-}
 
 /** What a loaded model is. */
 export interface ModelInfo {
@@ -88,6 +61,11 @@ export type ClassifyOptions = PredictOptions & {
   descriptorTemplate?: string;
   /** Required for method 'fudd': where pair descriptions come from, and its budget. */
   fudd?: FuddRequestOptions;
+  /**
+   * Abandons the call (rejecting with the signal's reason) before image decoding and before
+   * scoring, and cuts FuDD's LLM requests short: pass the request's signal in a server.
+   */
+  signal?: AbortSignal;
 };
 
 /** Options for {@link Descry.adapt}. */
@@ -99,6 +77,8 @@ export interface AdaptOptions {
   /** Cache-building parameters (the paper's defaults otherwise). */
   options?: Partial<TfupCacheOptions>;
 }
+
+export type { LoadOptions, ModelSource };
 
 /** A CLIP-family model ready to classify. */
 export class Descry {
@@ -262,38 +242,77 @@ export class Descry {
     options: ClassifyOptions = {},
   ): Promise<ClassificationResult[]> {
     const list = Array.isArray(images) ? (images as readonly ImageInput[]) : [images as ImageInput];
-    let classifier: CompiledClassifier;
+    const classifier = await this.#classifierFor(target, options);
+    options.signal?.throwIfAborted();
+    const embeddings = await this.embedImages(list);
+    return this.#rank(embeddings, classifier, options);
+  }
+
+  /**
+   * Classify image embeddings computed earlier by {@link Descry.embedImages} (kept in a store, or
+   * shared by several label sets): the same answer as {@link Descry.classify} on those images.
+   */
+  async classifyEmbeddings(
+    embeddings: Matrix,
+    target: readonly string[] | CompiledClassifier,
+    options: ClassifyOptions = {},
+  ): Promise<ClassificationResult[]> {
+    return this.#rank(embeddings, await this.#classifierFor(target, options), options);
+  }
+
+  /**
+   * The class pairs FuDD would ask an LLM about for these images: every pair within each image's
+   * ambiguous top-k (default 10), deduplicated, in canonical order. Precomputing the descriptions
+   * of exactly these pairs is the production path for FuDD.
+   */
+  async confusedPairs(
+    images: readonly ImageInput[] | Matrix,
+    classifier: CompiledClassifier,
+    k = 10,
+  ): Promise<Array<[string, string]>> {
+    classifier.assertModel(this.info.fingerprint, this.info.id);
+    const embeddings = 'data' in images && 'rows' in images ? images : await this.embedImages(images);
+    return confusedPairs(embeddings, classifier, this.#scoring(), k);
+  }
+
+  async #classifierFor(
+    target: readonly string[] | CompiledClassifier,
+    options: ClassifyOptions,
+  ): Promise<CompiledClassifier> {
     if (target instanceof CompiledClassifier) {
       target.assertModel(this.info.fingerprint, this.info.id);
-      classifier = target;
-    } else {
-      classifier = await this.compile({
-        labels: target,
-        ...(options.templates ? { templates: options.templates } : {}),
-        ...(options.descriptors ? { descriptors: options.descriptors } : {}),
-        ...(options.descriptorTemplate ? { descriptorTemplate: options.descriptorTemplate } : {}),
-      });
+      return target;
     }
-    const imageEmbeddings = await this.embedImages(list);
+    // Awaited, not returned: workerd reports a returned rejected promise as unhandled.
+    return await this.compile({
+      labels: target,
+      ...(options.templates ? { templates: options.templates } : {}),
+      ...(options.descriptors ? { descriptors: options.descriptors } : {}),
+      ...(options.descriptorTemplate ? { descriptorTemplate: options.descriptorTemplate } : {}),
+    });
+  }
+
+  async #rank(
+    embeddings: Matrix,
+    classifier: CompiledClassifier,
+    options: ClassifyOptions,
+  ): Promise<ClassificationResult[]> {
+    options.signal?.throwIfAborted();
     if (options.method === 'fudd') {
       if (options.fudd) {
-        return classifyWithFudd(
-          imageEmbeddings,
-          classifier,
-          this.#scoring(),
-          { ...options, fudd: options.fudd },
-          (texts) => this.embedTexts(texts),
+        const fudd =
+          options.signal && !options.fudd.signal ? { ...options.fudd, signal: options.signal } : options.fudd;
+        return classifyWithFudd(embeddings, classifier, this.#scoring(), { ...options, fudd }, (texts) =>
+          this.embedTexts(texts),
         );
       }
       const used = classifier.hasDescriptors ? 'descriptions' : 'zeroshot';
-      return predict(imageEmbeddings, classifier, this.#scoring(), { ...options, method: used }).map(
-        (result) => ({
-          ...result,
-          degraded: { requested: 'fudd', used, reason: 'no description source was configured for FuDD' },
-        }),
-      );
+      return predict(embeddings, classifier, this.#scoring(), { ...options, method: used }).map((result) => ({
+        ...result,
+        degraded: { requested: 'fudd', used, reason: 'no description source was configured for FuDD' },
+      }));
     }
-    return predict(imageEmbeddings, classifier, this.#scoring(), options);
+    return predict(embeddings, classifier, this.#scoring(), options);
   }
 
   /**

@@ -2,12 +2,13 @@
  * Descry for Node. Adds local model folders, a disk cache for downloads, and onnxruntime-node
  * when it is installed (falling back to onnxruntime-web's wasm).
  */
-import type { LoadOptions, ModelSource } from './descry.js';
+
 import type { OnnxBackend } from './model/backend.js';
 import { ortNodeBackend } from './model/backends/ort-node.js';
 import { ortWebBackend } from './model/backends/ort-web.js';
 import { diskDownloadCache } from './model/disk-cache.node.js';
 import { folderSource, isFolder } from './model/folder-source.node.js';
+import type { LoadOptions, ModelSource } from './model/load-options.js';
 import { isHubId, type ModelFiles } from './model/source.js';
 import { resolvePortableSource, setRuntime } from './runtime.js';
 

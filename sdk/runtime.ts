@@ -3,10 +3,11 @@
  * The runtime-neutral defaults cover what every runtime can do (onnxruntime-web, URLs, hub ids,
  * bytes); the Node, browser and workerd entry points install richer ones when imported.
  */
-import type { LoadOptions, ModelSource } from './descry.js';
+
 import { ModelLoadError } from './errors.js';
 import type { OnnxBackend } from './model/backend.js';
 import { ortWebBackend } from './model/backends/ort-web.js';
+import type { LoadOptions, ModelSource } from './model/load-options.js';
 import {
   bytesSource,
   cacheApiDownloadCache,

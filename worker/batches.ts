@@ -3,7 +3,7 @@
  * run and never shrinks, so a bounded batch bounds the isolate's memory whatever a request sends
  * (measured with bench/worker-memory.mjs: 16 images at once cost ~54 MB more than 4).
  */
-import type { Matrix } from '../sdk/types.js';
+import type { Matrix } from 'descry';
 
 /** Images per encoder run. */
 export const INFERENCE_BATCH = 4;

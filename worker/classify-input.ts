@@ -3,8 +3,8 @@
  * checked against the configured limits.
  */
 import { z } from '@hono/zod-openapi';
-import { InvalidInputError } from '../sdk/errors.js';
-import type { ClassificationMethod, DescriptorMap } from '../sdk/types.js';
+import type { ClassificationMethod, DescriptorMap } from 'descry';
+import { InvalidInputError } from 'descry';
 import type { ServiceLimits } from './config.js';
 import { assertPixelLimit, bytesOfEncodedImage, bytesOfUpload } from './request-images.js';
 import {

@@ -2,8 +2,9 @@
  * Which HTTP status each SDK error code means. Bad input is always 4xx; only failures of the
  * service or its dependencies are 5xx.
  */
+
+import type { DescryErrorCode } from 'descry';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { DescryErrorCode } from '../sdk/errors.js';
 
 // Partial: a code added to the SDK later falls back to 500 until it is mapped here.
 const STATUS: Partial<Record<DescryErrorCode | 'store_conflict', ContentfulStatusCode>> = {

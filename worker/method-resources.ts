@@ -3,18 +3,25 @@
  * pair descriptions from the configured LLM, cached in KV by the SDK's description caches, and
  * the TFUP cache of unlabelled image features in R2, updated by compare-and-swap.
  */
-import type { CompiledClassifier } from '../sdk/classifier/compiled.js';
-import { isDescryError } from '../sdk/errors.js';
-import { describeClasses } from '../sdk/llm/describe-classes.js';
-import { describePairs } from '../sdk/llm/describe-pairs.js';
-import { DescriptorCache, PairDescriptionCache } from '../sdk/llm/description-cache.js';
-import type { DescriptionSource } from '../sdk/llm/description-source.js';
-import { allPairs } from '../sdk/llm/precompute.js';
-import { buildTfupCache, extendTfupCache, type TfupCache } from '../sdk/predictors/tfup.js';
-import { decodeTfupCache, encodeTfupCache } from '../sdk/predictors/tfup-codec.js';
-import type { KeyValueStore } from '../sdk/store/key-value-store.js';
-import { updateWithRetry } from '../sdk/store/update-with-retry.js';
-import type { ClassificationMethod, DescriptorMap, Matrix } from '../sdk/types.js';
+import type {
+  ClassificationMethod,
+  ClassifyOptions,
+  CompiledClassifier,
+  DescriptorMap,
+  Matrix,
+} from 'descry';
+import { isDescryError } from 'descry';
+import type { DescriptionSource } from 'descry/llm';
+import { allPairs, DescriptorCache, describeClasses, describePairs, PairDescriptionCache } from 'descry/llm';
+import {
+  buildTfupCache,
+  decodeTfupCache,
+  encodeTfupCache,
+  extendTfupCache,
+  type TfupCache,
+} from 'descry/predictors';
+import type { KeyValueStore } from 'descry/store';
+import { updateWithRetry } from 'descry/store';
 import { ProblemError } from './problem.js';
 
 /** Store key of a classifier's TFUP cache. */
@@ -66,7 +73,7 @@ export class MethodResources {
     method: ClassificationMethod,
     id: string | undefined,
     signal?: AbortSignal,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<Pick<ClassifyOptions, 'tfup' | 'fudd'>> {
     if (method === 'tfup' && id !== undefined) {
       const entry = await this.#adaptations.get(adaptationKey(id));
       return entry === null ? {} : { tfup: { cache: decodeTfupCache(entry.value) } };

@@ -3,9 +3,9 @@
  * pixel limit checked from the image header so a decompression bomb is refused before decoding.
  */
 
+import { ImageDecodeError, InvalidInputError } from 'descry';
 import { decodeBase64 } from 'hono/utils/encode';
 import { imageSize } from 'image-size';
-import { ImageDecodeError, InvalidInputError } from '../sdk/errors.js';
 
 const DATA_URL = /^data:([^;,]*)(;[^,]*)?,/;
 

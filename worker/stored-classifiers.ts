@@ -3,9 +3,9 @@
  * is kept per isolate keyed by the stored version, so a hot id costs one store read and no
  * decoding or text encoding.
  */
-import type { CompiledClassifier } from '../sdk/classifier/compiled.js';
-import { DescryError } from '../sdk/errors.js';
-import type { KeyValueStore } from '../sdk/store/key-value-store.js';
+import type { CompiledClassifier } from 'descry';
+import { DescryError } from 'descry';
+import type { KeyValueStore } from 'descry/store';
 import type { ClassificationEngine } from './service-deps.js';
 
 const MAX_DECODED = 64;

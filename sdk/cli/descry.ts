@@ -12,7 +12,6 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
-import { confusedPairs } from '../follow-up.js';
 import { describeClasses } from '../llm/describe-classes.js';
 import { DescriptorCache, PairDescriptionCache } from '../llm/description-cache.js';
 import type { DescriptionSource } from '../llm/description-source.js';
@@ -168,12 +167,7 @@ llmOptions(
     const images = await descry.embedImages(
       await Promise.all(files.map(async (f) => new Uint8Array(await readFile(f)))),
     );
-    const scoring = {
-      logitScale: descry.info.logitScale,
-      logitBias: descry.info.logitBias,
-      activation: 'softmax' as const,
-    };
-    pairs = confusedPairs(images, classifier, scoring, Number(options.k));
+    pairs = await descry.confusedPairs(images, classifier, Number(options.k));
     console.log(`${files.length} sample images confuse ${pairs.length} of ${allPairs(labels).length} pairs`);
   }
   const bar = new SingleBar({ format: 'pairs {bar} {value}/{total} | {status}' });

@@ -5,7 +5,7 @@
  * - {@link MemoryStore}: a Map, everywhere.
  * - {@link KvStore}: a Workers KV namespace (conditions are best-effort: KV has no CAS).
  * - {@link R2Store}: an R2 bucket (real CAS through etag preconditions).
- * - `FileStore` (Node only) lives in `sdk/store/file.ts` and is not re-exported here, so that
+ * - `FileStore` (Node only) is added by the Node entry (sdk/store/node.ts), so that
  *   this entry point stays free of `node:` imports for browsers and Workers.
  *
  * @module

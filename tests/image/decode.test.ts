@@ -1,8 +1,8 @@
 // The runtime's entry point: on workerd it hands the JPEG decoder its precompiled wasm.
-import '#descry';
+import 'descry';
+import { ImageDecodeError } from 'descry';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { ImageDecodeError } from '../../sdk/errors.js';
 import { decodeImage } from '../../sdk/image/decode.js';
 import { sniffFormat } from '../../sdk/image/format.js';
 import { expectDescryError, fromBase64 } from './expect-error.js';

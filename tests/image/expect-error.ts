@@ -1,6 +1,7 @@
 /** Assertion that a call fails with one of Descry's typed errors and a given code. */
+
+import type { DescryError, DescryErrorCode } from 'descry';
 import { expect } from 'vitest';
-import type { DescryError, DescryErrorCode } from '../../sdk/errors.js';
 
 export async function expectDescryError(
   run: () => unknown,

@@ -1,9 +1,9 @@
 /** http(s) inputs against a real HTTP server on 127.0.0.1. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ImageDecodeError } from 'descry';
 import { encode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageDecodeError } from '../../sdk/errors.js';
 import { toRgba } from '../../sdk/image/input.js';
 import { expectDescryError } from './expect-error.js';
 

@@ -1,10 +1,10 @@
 // The runtime's entry point: on workerd it hands the JPEG decoder its precompiled wasm.
-import '#descry';
+import 'descry';
+import type { ImageInput } from 'descry';
+import { ImageDecodeError, InvalidInputError } from 'descry';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { ImageDecodeError, InvalidInputError } from '../../sdk/errors.js';
 import { toRgba } from '../../sdk/image/input.js';
-import type { ImageInput } from '../../sdk/types.js';
 import { expectDescryError, fromBase64 } from './expect-error.js';
 import { JPEG_8X6 } from './samples.js';
 

@@ -1,8 +1,8 @@
 /** The injectable wasm source of the JPEG decoder: every accepted shape, failure and recovery. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { BackendError, ImageDecodeError } from 'descry';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackendError, ImageDecodeError } from '../../sdk/errors.js';
 import { configureJpegWasm, decodeJpeg } from '../../sdk/image/jpeg.js';
 import { expectDescryError, fromBase64 } from './expect-error.js';
 import { JPEG_8X6, JPEG_8X6_PILLOW_RGB, JPEG_CMYK_8X8 } from './samples.js';

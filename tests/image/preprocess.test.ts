@@ -1,5 +1,6 @@
+import type { RgbaImage } from 'descry';
+import { InvalidInputError, ModelLoadError } from 'descry';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, ModelLoadError } from '../../sdk/errors.js';
 import { centerCrop } from '../../sdk/image/crop.js';
 import {
   parsePreprocessorConfig,
@@ -9,7 +10,6 @@ import {
   resizedSize,
 } from '../../sdk/image/preprocess.js';
 import { CLIP_MEAN, CLIP_STD } from '../../sdk/image/preprocessor-config.js';
-import type { RgbaImage } from '../../sdk/types.js';
 import { expectDescryError } from './expect-error.js';
 
 const clipConfig = {

@@ -1,8 +1,8 @@
 /** The injectable wasm source of the WebP decoder: every accepted shape, failure and recovery. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { BackendError } from 'descry';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackendError } from '../../sdk/errors.js';
 import { configureWebpWasm, decodeWebp } from '../../sdk/image/webp.js';
 import { expectDescryError, fromBase64 } from './expect-error.js';
 import { LOSSLESS_RGBA, WEBP_LOSSLESS_8X6 } from './samples.js';

@@ -1,10 +1,10 @@
 /**
- * WebP decoding in whichever runtime runs the tests: importing '#descry' (the runtime's entry
+ * WebP decoding in whichever runtime runs the tests: importing 'descry' (the runtime's entry
  * point) is what hands the precompiled wasm to the decoder on workerd.
  */
-import '#descry';
+import 'descry';
+import { ImageDecodeError } from 'descry';
 import { describe, expect, it } from 'vitest';
-import { ImageDecodeError } from '../../sdk/errors.js';
 import { decodeImage } from '../../sdk/image/decode.js';
 import { expectDescryError, fromBase64 } from './expect-error.js';
 import { LOSSLESS_RGBA, WEBP_LOSSLESS_8X6, WEBP_LOSSY_8X6 } from './samples.js';

@@ -1,5 +1,4 @@
-import { describe, expect, it } from 'vitest';
-import { StoreError } from '../../sdk/errors.js';
+import { StoreError } from 'descry';
 import {
   type DescriptionSource,
   describeClasses,
@@ -8,8 +7,9 @@ import {
   PairDescriptionCache,
   precomputePairs,
   staticSource,
-} from '../../sdk/llm/index.js';
-import { type KeyValueStore, MemoryStore } from '../../sdk/store/index.js';
+} from 'descry/llm';
+import { type KeyValueStore, MemoryStore } from 'descry/store';
+import { describe, expect, it } from 'vitest';
 
 /** A store whose backend is down. */
 class BrokenStore extends MemoryStore implements KeyValueStore {

@@ -1,6 +1,6 @@
+import { DescriptorCache, type PairDescription, PairDescriptionCache } from 'descry/llm';
+import { MemoryStore } from 'descry/store';
 import { describe, expect, it } from 'vitest';
-import { DescriptorCache, type PairDescription, PairDescriptionCache } from '../../sdk/llm/index.js';
-import { MemoryStore } from '../../sdk/store/index.js';
 
 const pugBeagle: PairDescription = {
   classes: ['beagle', 'pug'],

@@ -1,5 +1,5 @@
+import { parseDescriptorList } from 'descry/llm';
 import { describe, expect, it } from 'vitest';
-import { parseDescriptorList } from '../../sdk/llm/index.js';
 
 describe('parseDescriptorList', () => {
   it('reads a Menon & Vondrick style dash list after its introduction line', () => {

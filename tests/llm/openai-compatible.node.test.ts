@@ -1,13 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { isDescryError } from '../../sdk/errors.js';
+import { isDescryError } from 'descry';
 import {
   describePairs,
   type OpenAICompatibleSourceOptions,
   openAICompatibleSource,
   PairDescriptionCache,
   precomputePairs,
-} from '../../sdk/llm/index.js';
-import { MemoryStore } from '../../sdk/store/index.js';
+} from 'descry/llm';
+import { MemoryStore } from 'descry/store';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   type ChatRequest,
   type OpenAIServer,

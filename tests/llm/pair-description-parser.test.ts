@@ -1,11 +1,6 @@
+import { isDescryError } from 'descry';
+import { normalizePairAnswer, type PairAnswer, pairAnswerSchema, parsePairDescriptionText } from 'descry/llm';
 import { describe, expect, it } from 'vitest';
-import { isDescryError } from '../../sdk/errors.js';
-import {
-  normalizePairAnswer,
-  type PairAnswer,
-  pairAnswerSchema,
-  parsePairDescriptionText,
-} from '../../sdk/llm/index.js';
 
 function codeOf(run: () => unknown): string | undefined {
   try {

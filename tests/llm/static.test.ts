@@ -1,6 +1,6 @@
+import { isDescryError } from 'descry';
+import { staticSource } from 'descry/llm';
 import { describe, expect, it } from 'vitest';
-import { isDescryError } from '../../sdk/errors.js';
-import { staticSource } from '../../sdk/llm/index.js';
 
 async function codeOf(run: () => unknown): Promise<string | undefined> {
   try {

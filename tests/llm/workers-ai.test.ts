@@ -3,9 +3,9 @@
  * binding that answers the way the real binding does (`{ response }` for chat models).
  */
 
+import { isDescryError } from 'descry';
+import { workersAISource } from 'descry/llm';
 import { describe, expect, it } from 'vitest';
-import { isDescryError } from '../../sdk/errors.js';
-import { workersAISource } from '../../sdk/llm/index.js';
 
 interface Call {
   model: string;

@@ -1,7 +1,7 @@
+import { InvalidInputError } from 'descry';
+import { createMatrix, matrixFromRows } from 'descry/predictors';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../sdk/errors.js';
 import { classifyByDescription, descriptionWeights } from '../../sdk/predictors/descriptions.js';
-import { createMatrix, matrixFromRows } from '../../sdk/predictors/matrix.js';
 
 const f32 = (...xs: number[]) => Float32Array.from(xs);
 const at = (degrees: number, length = 1) =>

@@ -1,7 +1,6 @@
+import { applyTemplate, EMOJI_TEMPLATES, InvalidInputError, TRANSFORMERS_JS_TEMPLATE } from 'descry';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../sdk/errors.js';
 import { descriptorClause, descriptorPrompt, descriptorPrompts } from '../../sdk/text/descriptor-prompts.js';
-import { applyTemplate, EMOJI_TEMPLATES, TRANSFORMERS_JS_TEMPLATE } from '../../sdk/text/templates.js';
 
 describe('descriptorClause (Menon & Vondrick rules)', () => {
   it.each([

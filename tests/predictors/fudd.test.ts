@@ -1,5 +1,6 @@
+import { InvalidInputError } from 'descry';
+import { matrixFromRows } from 'descry/predictors';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../sdk/errors.js';
 import {
   ambiguousSet,
   collectClassTexts,
@@ -8,7 +9,6 @@ import {
   type PairDescriptions,
   pairKey,
 } from '../../sdk/predictors/fudd.js';
-import { matrixFromRows } from '../../sdk/predictors/matrix.js';
 
 const f32 = (...xs: number[]) => Float32Array.from(xs);
 

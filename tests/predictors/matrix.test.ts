@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../sdk/errors.js';
+import type { Matrix } from 'descry';
+import { InvalidInputError } from 'descry';
 import {
   createMatrix,
   matMulTransposed,
@@ -7,9 +7,9 @@ import {
   matrixRow,
   matVec,
   normalizeRows,
-} from '../../sdk/predictors/matrix.js';
+} from 'descry/predictors';
+import { describe, expect, it } from 'vitest';
 import { topKIndices } from '../../sdk/predictors/ranking.js';
-import type { Matrix } from '../../sdk/types.js';
 
 const f32 = (...xs: number[]) => Float32Array.from(xs);
 

@@ -1,15 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { InvalidInputError, ModelMismatchError } from '../../sdk/errors.js';
-import { matrixFromRows } from '../../sdk/predictors/matrix.js';
+import { InvalidInputError, ModelMismatchError } from 'descry';
 import {
   buildTfupCache,
+  decodeTfupCache,
+  encodeTfupCache,
   extendTfupCache,
+  matrixFromRows,
   TFUP_DEFAULTS,
   type TfupCache,
   tfupScores,
   tfupShots,
-} from '../../sdk/predictors/tfup.js';
-import { decodeTfupCache, encodeTfupCache } from '../../sdk/predictors/tfup-codec.js';
+} from 'descry/predictors';
+import { describe, expect, it } from 'vitest';
 
 const f32 = (...xs: number[]) => Float32Array.from(xs);
 // Two classes along the axes of a 2-D space.

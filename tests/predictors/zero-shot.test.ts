@@ -1,6 +1,6 @@
+import { InvalidInputError } from 'descry';
+import { matrixFromRows, matrixRow } from 'descry/predictors';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../sdk/errors.js';
-import { matrixFromRows, matrixRow } from '../../sdk/predictors/matrix.js';
 import { classWeightsFromTemplates, zeroShot, zeroShotBatch } from '../../sdk/predictors/zero-shot.js';
 
 const f32 = (...xs: number[]) => Float32Array.from(xs);

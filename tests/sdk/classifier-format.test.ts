@@ -1,6 +1,5 @@
+import { CompiledClassifier, ModelMismatchError } from 'descry';
 import { describe, expect, it } from 'vitest';
-import { CompiledClassifier } from '../../sdk/classifier/compiled.js';
-import { ModelMismatchError } from '../../sdk/errors.js';
 
 function unitRows(rows: number, cols: number, seed: number): Float32Array {
   const data = new Float32Array(rows * cols);

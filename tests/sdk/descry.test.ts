@@ -2,9 +2,10 @@
  * The SDK end to end on the embedded model, runtime-neutral: this file runs in Node and inside
  * workerd (`#descry` is the entry point of the runtime the project runs in).
  */
+
+import { CompiledClassifier, Descry } from 'descry';
 import { encode } from 'fast-png';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { CompiledClassifier, Descry } from '#descry';
 import { embeddedModel } from '../../worker/model/embedded-model.js';
 
 const fixtures = inject('emojiFixtures');

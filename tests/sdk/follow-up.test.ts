@@ -3,12 +3,13 @@
  * asks for, how it degrades, and the two poolings. Texts embed by a lookup table, so every
  * expected score is worked out by hand below.
  */
+
+import type { Matrix } from 'descry';
+import { CompiledClassifier } from 'descry';
+import type { DescriptionSource } from 'descry/llm';
+import { staticSource } from 'descry/llm';
 import { describe, expect, it } from 'vitest';
-import { CompiledClassifier } from '../../sdk/classifier/compiled.js';
 import { classifyWithFudd, confusedPairs } from '../../sdk/follow-up.js';
-import type { DescriptionSource } from '../../sdk/llm/description-source.js';
-import { staticSource } from '../../sdk/llm/static.js';
-import type { Matrix } from '../../sdk/types.js';
 
 const unit = (deg: number) => [Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180)];
 const matrix = (rows: number[][]): Matrix => ({

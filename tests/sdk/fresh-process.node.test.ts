@@ -8,8 +8,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Descry } from 'descry';
 import { describe, expect, it } from 'vitest';
-import { Descry } from '../../sdk/node.js';
 import { fixtureChoice } from '../support/fixture-choice.js';
 
 const root = new URL('../..', import.meta.url).pathname;

@@ -8,8 +8,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { env, pipeline } from '@xenova/transformers';
+import { Descry } from 'descry';
 import { describe, expect, it } from 'vitest';
-import { Descry } from '../../sdk/node.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const fixtures = join(root, 'tests', 'fixtures', 'openmoji-eval');

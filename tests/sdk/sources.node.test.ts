@@ -7,8 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Descry, diskDownloadCache, hubSource, urlSource } from 'descry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Descry, diskDownloadCache, hubSource, urlSource } from '../../sdk/node.js';
 import { fixtureChoice } from '../support/fixture-choice.js';
 
 const root = new URL('../..', import.meta.url).pathname;

@@ -6,9 +6,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KvStore, R2Store } from 'descry/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPlatformProxy } from 'wrangler';
-import { KvStore, R2Store } from '../../sdk/store/index.js';
 import { describeStoreContract } from './store-contract.js';
 
 interface Env {

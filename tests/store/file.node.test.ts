@@ -1,9 +1,8 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FileStore, getJson, updateJsonWithRetry } from 'descry/store';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileStore } from '../../sdk/store/file.js';
-import { getJson, updateJsonWithRetry } from '../../sdk/store/index.js';
 import { describeStoreContract } from './store-contract.js';
 
 const root = await mkdtemp(join(tmpdir(), 'descry-file-store-'));

@@ -1,4 +1,4 @@
-import { MemoryStore } from '../../sdk/store/index.js';
+import { MemoryStore } from 'descry/store';
 import { describeStoreContract } from './store-contract.js';
 
 describeStoreContract('memory', () => new MemoryStore());

@@ -3,9 +3,9 @@
  * run it here, and a workerd configuration can run it against KV and R2 bindings.
  */
 
+import { isDescryError } from 'descry';
+import { getJson, type KeyValueStore, putJson, updateJsonWithRetry } from 'descry/store';
 import { describe, expect, it } from 'vitest';
-import { isDescryError } from '../../sdk/errors.js';
-import { getJson, type KeyValueStore, putJson, updateJsonWithRetry } from '../../sdk/store/index.js';
 
 /** How strictly a store honours `ifVersion`: KV can only check before writing. */
 export type ConditionStrength = 'atomic' | 'best-effort';

@@ -1,5 +1,4 @@
-import { describe, expect, it } from 'vitest';
-import { isDescryError } from '../../sdk/errors.js';
+import { isDescryError } from 'descry';
 import {
   getJson,
   type KeyValueStore,
@@ -8,7 +7,8 @@ import {
   putJson,
   updateJsonWithRetry,
   updateWithRetry,
-} from '../../sdk/store/index.js';
+} from 'descry/store';
+import { describe, expect, it } from 'vitest';
 
 /** A store where someone else always writes between our read and our write. */
 class ContestedStore extends MemoryStore implements KeyValueStore {

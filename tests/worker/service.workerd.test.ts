@@ -3,8 +3,8 @@
  * KV and R2 bindings from miniflare, and the static LLM source (bindings in vitest.config.ts).
  */
 import { env, exports } from 'cloudflare:workers';
+import { CompiledClassifier } from 'descry';
 import { describe, expect, it } from 'vitest';
-import { CompiledClassifier } from '../../sdk/classifier/compiled.js';
 import { emojiFixtures } from './support/fixture-images.js';
 import { workerdReferenceEngine } from './support/reference-engine.workerd.js';
 import { serviceContract } from './support/service-contract.js';

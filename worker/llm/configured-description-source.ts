@@ -2,10 +2,8 @@
  * The description source (LLM) that DESCRY_LLM selects, for the Worker and the Node server alike.
  * The API key of an OpenAI-compatible endpoint is a secret (LLM_API_KEY), never a var.
  */
-import type { DescriptionSource } from '../../sdk/llm/description-source.js';
-import { openAICompatibleSource } from '../../sdk/llm/openai-compatible.js';
-import { staticSource } from '../../sdk/llm/static.js';
-import { workersAISource } from '../../sdk/llm/workers-ai.js';
+import type { DescriptionSource } from 'descry/llm';
+import { openAICompatibleSource, staticSource, workersAISource } from 'descry/llm';
 
 /** The variables that configure the LLM. */
 export interface LlmVars {

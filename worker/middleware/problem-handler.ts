@@ -2,10 +2,11 @@
  * The app's `onError` and `notFound`: every failure becomes problem+json with a stable code.
  * SDK errors keep their own code; anything unexpected is logged and answered with a bare 500.
  */
+
+import { isDescryError } from 'descry';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isDescryError } from '../../sdk/errors.js';
 import { statusOfDescryError } from '../error-status.js';
 import { ProblemError, problemResponse } from '../problem.js';
 

@@ -1,6 +1,7 @@
 /** Model files read from an R2 bucket under a prefix, in the Hugging Face layout. */
-import { ModelLoadError } from '../../sdk/errors.js';
-import type { ModelFiles } from '../../sdk/model/source.js';
+
+import type { ModelFiles } from 'descry';
+import { ModelLoadError } from 'descry';
 
 /** A `ModelFiles` over `bucket`, reading `${prefix}${path}`. */
 export function r2ModelFiles(bucket: R2Bucket, prefix: string): ModelFiles {

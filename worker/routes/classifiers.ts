@@ -1,7 +1,7 @@
 /** PUT, GET, DELETE /v1/classifiers/{id}: compiled label sets stored for reuse by id. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { CompiledClassifier } from '../../sdk/classifier/compiled.js';
-import { DescryError } from '../../sdk/errors.js';
+import type { CompiledClassifier } from 'descry';
+import { DescryError } from 'descry';
 import { assertRequestLimits } from '../classify-input.js';
 import type { MethodResources } from '../method-resources.js';
 import {

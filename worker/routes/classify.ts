@@ -1,7 +1,7 @@
 /** POST /v1/classify: rank labels (or a stored classifier's classes) for each image. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { CompiledClassifier } from '../../sdk/classifier/compiled.js';
-import type { ClassificationResult } from '../../sdk/types.js';
+import type { ClassificationResult } from 'descry';
+import { CompiledClassifier } from 'descry';
 import { inBatches } from '../batches.js';
 import {
   type ClassifyCommand,

@@ -1,6 +1,6 @@
 /** POST /v1/embeddings: L2-normalised image and/or text vectors in the model's joint space. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Matrix } from '../../sdk/types.js';
+import type { Matrix } from 'descry';
 import { embedInBatches } from '../batches.js';
 import { assertRequestLimits } from '../classify-input.js';
 import { ProblemError } from '../problem.js';

@@ -3,7 +3,7 @@
  * so clients written for it work unchanged against this service.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { DescryError } from '../../sdk/errors.js';
+import { DescryError } from 'descry';
 import { assertRequestLimits } from '../classify-input.js';
 import { assertPixelLimit, bytesOfEncodedImage } from '../request-images.js';
 import { EncodedImageSchema, LabelSchema, problemResponses } from '../schemas.js';

@@ -1,5 +1,5 @@
 /** The SDK on Node with the model the Node server serves, loaded once per test file. */
-import { Descry } from '../../../sdk/node.js';
+import { Descry } from 'descry';
 import { DEFAULT_MODEL_DIR } from '../../../worker/node.js';
 import type { ClassificationEngine } from '../../../worker/service-deps.js';
 

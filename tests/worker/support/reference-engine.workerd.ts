@@ -1,5 +1,5 @@
 /** The SDK inside workerd with the embedded model the Worker serves, loaded once per test file. */
-import { Descry } from '../../../sdk/workerd.js';
+import { Descry } from 'descry';
 import { embeddedModel } from '../../../worker/model/embedded-model.js';
 import type { ClassificationEngine } from '../../../worker/service-deps.js';
 

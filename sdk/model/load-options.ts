@@ -1,0 +1,35 @@
+/**
+ * What `Descry.load` accepts: where the model comes from and how to run it. These types live next
+ * to the sources (not in descry.ts) so that the runtime defaults, which resolve sources, do not
+ * import the class that uses them.
+ */
+import type { OnnxBackend } from './backend.js';
+import type { ModelDtype } from './encoders.js';
+import type { DownloadProgress, ModelFileMap, ModelFiles } from './source.js';
+
+/** Where a model comes from: a folder (Node), a URL, a hub id, or files in memory. */
+export type ModelSource = string | URL | ModelFiles | { files: ModelFileMap; id?: string };
+
+/** Options for `Descry.load`. */
+export interface LoadOptions {
+  /** ONNX export to load for both encoders (default fp32). */
+  dtype?: ModelDtype;
+  /** ONNX export of the text encoder only; overrides `dtype`. */
+  textDtype?: ModelDtype;
+  /** ONNX export of the vision encoder only; overrides `dtype`. */
+  visionDtype?: ModelDtype;
+  /** Backend override; default chosen per runtime (onnxruntime-node if installed, else web). */
+  backend?: OnnxBackend | (() => Promise<OnnxBackend>);
+  /** Override of the trained logit scale. */
+  logitScale?: number;
+  /** Override of the logit bias (SigLIP). */
+  logitBias?: number;
+  /** Largest decoded image, in pixels (default 40 megapixels). */
+  maxImagePixels?: number;
+  /** Download progress for URL and hub sources. */
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Hub revision (default main). */
+  revision?: string;
+  /** Hub endpoint for hub ids (default https://huggingface.co). */
+  hubEndpoint?: string;
+}

@@ -1,0 +1,8 @@
+/**
+ * `descry/store` in Node: every store of the runtime-neutral entry plus {@link FileStore}, which
+ * needs `node:fs` and so stays out of the browser and Workers entry.
+ *
+ * @module
+ */
+export { FileStore } from './file.js';
+export * from './index.js';
