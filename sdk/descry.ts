@@ -8,6 +8,7 @@
 import { type ClassDescriptors, CompiledClassifier } from './classifier/compiled.js';
 import { InvalidInputError, ModelLoadError } from './errors.js';
 import { classifyWithFudd, confusedPairs, type FuddRequestOptions } from './follow-up.js';
+import { DEFAULT_BACKGROUND, type ImageBackground, resolveBackground } from './image/background.js';
 import { toRgba } from './image/input.js';
 import { type PreprocessorConfig, parsePreprocessorConfig, preprocessBatch } from './image/preprocess.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
@@ -66,7 +67,15 @@ export type ClassifyOptions = PredictOptions & {
    * scoring, and cuts FuDD's LLM requests short: pass the request's signal in a server.
    */
   signal?: AbortSignal;
+  /** What transparent pixels become for these images (default: the instance's `background`). */
+  background?: ImageBackground;
 };
+
+/** Options for {@link Descry.embedImages}. */
+export interface EmbedImagesOptions {
+  /** What transparent pixels become for these images (default: the instance's `background`). */
+  background?: ImageBackground;
+}
 
 /** Options for {@link Descry.adapt}. */
 export interface AdaptOptions {
@@ -76,6 +85,8 @@ export interface AdaptOptions {
   weights?: 'templates' | 'descriptions';
   /** Cache-building parameters (the paper's defaults otherwise). */
   options?: Partial<TfupCacheOptions>;
+  /** What transparent pixels become for these images (default: the instance's `background`). */
+  background?: ImageBackground;
 }
 
 export type { LoadOptions, ModelSource };
@@ -90,6 +101,7 @@ export class Descry {
   readonly #vision: VisionEncoder;
   readonly #prompts: PromptEmbeddingCache;
   readonly #maxImagePixels: number;
+  readonly #background: ImageBackground;
 
   private constructor(init: {
     files: ModelFiles;
@@ -103,6 +115,7 @@ export class Descry {
     this.#config = config;
     this.#preprocessor = preprocessor;
     this.#maxImagePixels = options.maxImagePixels ?? 40_000_000;
+    this.#background = options.background ?? DEFAULT_BACKGROUND;
     const chosenBackend = lazyValue(async () => {
       const chosen = options.backend;
       if (!chosen) return runtime().backend();
@@ -145,6 +158,7 @@ export class Descry {
    * on first use, each separately.
    */
   static async load(source: ModelSource, options: LoadOptions = {}): Promise<Descry> {
+    resolveBackground(options.background); // a bad option fails now, not at the first image
     const files = await runtime().resolveSource(source, options);
     const read = async (path: string) => {
       const bytes = await files.read(path);
@@ -173,10 +187,12 @@ export class Descry {
   }
 
   /** Embed images; rows are L2-normalised, in input order. */
-  async embedImages(images: readonly ImageInput[]): Promise<Matrix> {
+  async embedImages(images: readonly ImageInput[], options: EmbedImagesOptions = {}): Promise<Matrix> {
     if (images.length === 0) throw new InvalidInputError('invalid_input', 'no images given');
+    const background = options.background ?? this.#background;
+    resolveBackground(background); // a bad option fails before any image is fetched or decoded
     const rgba = await Promise.all(images.map((image) => toRgba(image, { maxPixels: this.#maxImagePixels })));
-    const { data, dims } = preprocessBatch(rgba, this.#preprocessor);
+    const { data, dims } = preprocessBatch(rgba, this.#preprocessor, { background });
     return this.#vision.embed(data, dims);
   }
 
@@ -242,9 +258,10 @@ export class Descry {
     options: ClassifyOptions = {},
   ): Promise<ClassificationResult[]> {
     const list = Array.isArray(images) ? (images as readonly ImageInput[]) : [images as ImageInput];
+    if (options.background !== undefined) resolveBackground(options.background);
     const classifier = await this.#classifierFor(target, options);
     options.signal?.throwIfAborted();
-    const embeddings = await this.embedImages(list);
+    const embeddings = await this.embedImages(list, { background: options.background });
     return this.#rank(embeddings, classifier, options);
   }
 
@@ -325,7 +342,8 @@ export class Descry {
     options: AdaptOptions = {},
   ): Promise<TfupCache> {
     classifier.assertModel(this.info.fingerprint, this.info.id);
-    const features = 'data' in images ? images : await this.embedImages(images);
+    const features =
+      'data' in images ? images : await this.embedImages(images, { background: options.background });
     const weights = options.weights === 'descriptions' ? descriptorMeans(classifier) : classifier.weights;
     return options.cache
       ? extendTfupCache(options.cache, features, weights)

@@ -9,11 +9,13 @@ export {
   type ClassifierSpec,
   type ClassifyOptions,
   Descry,
+  type EmbedImagesOptions,
   type LoadOptions,
   type ModelInfo,
   type ModelSource,
 } from './descry.js';
 export * from './errors.js';
+export type { ImageBackground } from './image/background.js';
 export type { OnnxBackend, OnnxSession, TensorData } from './model/backend.js';
 export { fromOrt } from './model/backend.js';
 export { ortWebBackend } from './model/backends/ort-web.js';

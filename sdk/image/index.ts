@@ -12,6 +12,8 @@
  *
  * @module
  */
+/** What transparent pixels become: composited onto a colour (default white) or dropped. */
+export { DEFAULT_BACKGROUND, type ImageBackground } from './background.js';
 /** Decodes PNG, JPEG or WebP bytes to RGBA, after sniffing the format and checking the pixel budget. */
 export { decodeImage } from './decode.js';
 /** Magic-byte format detection. */
@@ -23,6 +25,7 @@ export { DEFAULT_MAX_PIXELS, type DecodeOptions } from './limits.js';
 /** transformers-compatible preprocessing. */
 export {
   type PixelBatch,
+  type PreprocessOptions,
   preprocess,
   preprocessBatch,
   preprocessedSize,

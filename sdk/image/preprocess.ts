@@ -1,16 +1,24 @@
 /**
  * Image preprocessing exactly as transformers' CLIPImageProcessor / SiglipImageProcessor (the
  * PIL-based "slow" processors) do it: RGB conversion, resize, centre crop, rescale, normalise, CHW.
- * Pure math on pixels: no I/O.
+ * The RGB conversion is theirs with background 'drop'; the default composites onto white first, as
+ * their newer processors' convert_to_rgb does (./background.ts). Pure math on pixels: no I/O.
  */
 import { InvalidInputError } from '../errors.js';
 import type { RgbaImage } from '../types.js';
+import { type Backdrop, type ImageBackground, resolveBackground } from './background.js';
 import { centerCrop } from './crop.js';
 import type { PreprocessorConfig } from './preprocessor-config.js';
 import { type Raster, resize } from './resize.js';
 import { assertRgbaImage, rgbaToRgb } from './rgba.js';
 
 export { type PreprocessorConfig, parsePreprocessorConfig } from './preprocessor-config.js';
+
+/** Options for {@link preprocess} and {@link preprocessBatch}. */
+export interface PreprocessOptions {
+  /** What transparent pixels become (default 'white'); 'drop' is CLIPImageProcessor's behaviour. */
+  background?: ImageBackground;
+}
 
 /** A batch of preprocessed images: `data` is [N, 3, height, width] float32, row-major. */
 export interface PixelBatch {
@@ -65,9 +73,9 @@ function levelTables(config: PreprocessorConfig): Float32Array[] {
   });
 }
 
-function pixelsFor(image: RgbaImage, config: PreprocessorConfig): Raster {
+function pixelsFor(image: RgbaImage, config: PreprocessorConfig, backdrop: Backdrop): Raster {
   assertRgbaImage(image);
-  const rgb = rgbaToRgb(image);
+  const rgb = rgbaToRgb(image, backdrop);
   const size = resizedSize(image.width, image.height, config);
   const resized = resize(rgb, size.width, size.height, config.resample);
   return config.crop === undefined ? resized : centerCrop(resized, config.crop.height, config.crop.width);
@@ -86,10 +94,15 @@ function writeChw(pixels: Raster, tables: Float32Array[], out: Float32Array, off
  * Preprocesses one image into a CHW float32 tensor of length 3 × H × W, where H × W is
  * {@link preprocessedSize}.
  *
- * @throws InvalidInputError 'invalid_input' when the RGBA buffer does not match its dimensions.
+ * @throws InvalidInputError 'invalid_input' when the RGBA buffer does not match its dimensions or
+ *   the background is not an {@link ImageBackground}.
  */
-export function preprocess(image: RgbaImage, config: PreprocessorConfig): Float32Array {
-  const pixels = pixelsFor(image, config);
+export function preprocess(
+  image: RgbaImage,
+  config: PreprocessorConfig,
+  options: PreprocessOptions = {},
+): Float32Array {
+  const pixels = pixelsFor(image, config, resolveBackground(options.background));
   const out = new Float32Array(3 * pixels.width * pixels.height);
   writeChw(pixels, levelTables(config), out, 0);
   return out;
@@ -99,15 +112,21 @@ export function preprocess(image: RgbaImage, config: PreprocessorConfig): Float3
  * Preprocesses images into one [N, 3, H, W] buffer, ready to be an ONNX input tensor.
  *
  * @throws InvalidInputError 'invalid_input' for an empty batch, a bad RGBA buffer, or images that
- *   come out at different sizes (shortest_edge resize without a centre crop).
+ *   come out at different sizes (shortest_edge resize without a centre crop), or a background that
+ *   is not an {@link ImageBackground}.
  */
-export function preprocessBatch(images: readonly RgbaImage[], config: PreprocessorConfig): PixelBatch {
+export function preprocessBatch(
+  images: readonly RgbaImage[],
+  config: PreprocessorConfig,
+  options: PreprocessOptions = {},
+): PixelBatch {
   if (images.length === 0) throw new InvalidInputError('invalid_input', 'Cannot preprocess an empty batch.');
+  const backdrop = resolveBackground(options.background);
   const tables = levelTables(config);
   let data: Float32Array | undefined;
   let dims: PixelBatch['dims'] = [images.length, 3, 0, 0];
   images.forEach((image, index) => {
-    const pixels = pixelsFor(image, config);
+    const pixels = pixelsFor(image, config, backdrop);
     if (data === undefined) {
       dims = [images.length, 3, pixels.height, pixels.width];
       data = new Float32Array(images.length * 3 * pixels.height * pixels.width);

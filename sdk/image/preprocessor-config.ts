@@ -112,8 +112,8 @@ function resolveResample(raw: RawConfig): ResampleFilter {
 
 /**
  * Validates a parsed `preprocessor_config.json` and resolves it into explicit steps.
- * `do_convert_rgb` is accepted but has no switch: the models take 3 channels, so alpha is always
- * dropped (what convert_to_rgb does for every non-RGB input).
+ * `do_convert_rgb` is accepted but has no switch: the models take 3 channels, so every image
+ * becomes RGB; what happens to alpha is the caller's `background` option (./background.ts).
  *
  * @throws ModelLoadError 'model_config_invalid' when a field has the wrong shape or an unsupported value.
  */

@@ -3,6 +3,7 @@
  * to the sources (not in descry.ts) so that the runtime defaults, which resolve sources, do not
  * import the class that uses them.
  */
+import type { ImageBackground } from '../image/background.js';
 import type { OnnxBackend } from './backend.js';
 import type { ModelDtype } from './encoders.js';
 import type { DownloadProgress, ModelFileMap, ModelFiles } from './source.js';
@@ -26,6 +27,11 @@ export interface LoadOptions {
   logitBias?: number;
   /** Largest decoded image, in pixels (default 40 megapixels). */
   maxImagePixels?: number;
+  /**
+   * What transparent pixels become, for every image this instance sees unless a call says
+   * otherwise: default `'white'`; `'drop'` ignores alpha as transformers.js does.
+   */
+  background?: ImageBackground;
   /** Download progress for URL and hub sources. */
   onProgress?: (progress: DownloadProgress) => void;
   /** Hub revision (default main). */

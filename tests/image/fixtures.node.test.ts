@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { ImageBackground } from '../../sdk/image/background.js';
 import { toRgba } from '../../sdk/image/input.js';
 import { parsePreprocessorConfig, preprocess, preprocessedSize } from '../../sdk/image/preprocess.js';
 
@@ -12,7 +13,14 @@ const dir = new URL('../fixtures/preprocess/', import.meta.url);
 interface Manifest {
   configs: Record<string, unknown>;
   images: { file: string; width: number; height: number; mode: string }[];
-  cases: { image: string; config: string; expected: string; shape: [number, number, number] }[];
+  cases: {
+    image: string;
+    config: string;
+    background: ImageBackground;
+    expected: string;
+    shape: [number, number, number];
+  }[];
+  composites: { image: string; background: ImageBackground; expected: string }[];
 }
 
 const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')) as Manifest;
@@ -53,19 +61,54 @@ describe('preprocessing matches PIL + transformers on the fixtures', () => {
     });
   }
 
+  it('flattens transparent pixels onto a colour with Pillow-exact arithmetic on every value and alpha', () => {
+    expect(manifest.composites.length).toBeGreaterThanOrEqual(3);
+    expect(manifest.cases.filter((c) => c.background !== 'drop').length).toBeGreaterThanOrEqual(10);
+  });
+
   for (const fixture of manifest.cases) {
-    it(`${fixture.image} with ${fixture.config}`, async () => {
+    it(`${fixture.image} with ${fixture.config}, background ${fixture.background}`, async () => {
       const rgba = await toRgba(readFileSync(new URL(fixture.image, dir)));
       const config = parsePreprocessorConfig(manifest.configs[fixture.config]);
       const [, height, width] = fixture.shape;
       expect(preprocessedSize(rgba.width, rgba.height, config)).toEqual({ width, height });
-      const actual = preprocess(rgba, config);
+      const actual = preprocess(rgba, config, { background: fixture.background });
       const expected = readExpected(fixture.expected);
       expect(actual.length).toBe(expected.length);
       const diff = absDiff(actual, expected);
-      console.info(`|diff| ${fixture.image} ${fixture.config}: max ${diff.max} mean ${diff.mean}`);
+      console.info(
+        `|diff| ${fixture.image} ${fixture.config} ${fixture.background}: max ${diff.max} mean ${diff.mean}`,
+      );
       expect(diff.max).toBeLessThanOrEqual(TOLERANCE.max);
       expect(diff.mean).toBeLessThanOrEqual(TOLERANCE.mean);
+    });
+  }
+
+  // No resize, rescale or normalisation: the tensor holds the flattened 0..255 levels themselves.
+  const identity = parsePreprocessorConfig({
+    do_resize: false,
+    do_center_crop: false,
+    do_rescale: false,
+    do_normalize: false,
+  });
+  for (const composite of manifest.composites) {
+    it(`${composite.image} flattened onto ${composite.background} equals Image.alpha_composite`, async () => {
+      const rgba = await toRgba(readFileSync(new URL(composite.image, dir)));
+      const expected = await toRgba(readFileSync(new URL(`expected/${composite.expected}`, dir)));
+      const plane = rgba.width * rgba.height;
+      const actual = preprocess(rgba, identity, { background: composite.background });
+      let max = 0;
+      let transparentChanged = 0;
+      for (let p = 0; p < plane; p++) {
+        for (let c = 0; c < 3; c++) {
+          const level = actual[c * plane + p] ?? Number.NaN;
+          max = Math.max(max, Math.abs(level - (expected.data[p * 4 + c] ?? 0)));
+          if (rgba.data[p * 4 + 3] === 0 && level !== rgba.data[p * 4 + c]) transparentChanged++;
+        }
+      }
+      expect(max).toBe(0);
+      // The background really was applied: fully transparent pixels no longer show their stored colour.
+      expect(transparentChanged).toBeGreaterThan(0);
     });
   }
 });

@@ -135,12 +135,62 @@ describe('preprocess', () => {
     });
   });
 
-  it('drops alpha like PIL convert("RGB"): transparency does not change the tensor', () => {
+  it("with background 'drop', ignores alpha like PIL convert('RGB')", () => {
     const opaque = image(13, 9, (x, y, c) => (c === 3 ? 255 : (x * 31 + y * 17 + c * 50) % 256));
     const translucent = image(13, 9, (x, y, c) =>
       c === 3 ? (x * 19) % 256 : (x * 31 + y * 17 + c * 50) % 256,
     );
-    expect(Array.from(preprocess(translucent, config))).toEqual(Array.from(preprocess(opaque, config)));
+    const drop = { background: 'drop' } as const;
+    expect(Array.from(preprocess(translucent, config, drop))).toEqual(Array.from(preprocess(opaque, config)));
+    expect(Array.from(preprocess(translucent, config))).not.toEqual(Array.from(preprocess(opaque, config)));
+  });
+
+  it('flattens onto white by default, and onto any colour given by name, hex or triple', () => {
+    const flat = (rgb: readonly number[]) => image(8, 8, (_x, _y, c) => (c === 3 ? 255 : (rgb[c] ?? 0)));
+    // Fully transparent pixels whose stored colour is (10, 20, 30).
+    const clear = image(8, 8, (_x, _y, c) => [10, 20, 30, 0][c] ?? 0);
+    const tensor = (img: RgbaImage, options?: Parameters<typeof preprocess>[2]) =>
+      Array.from(preprocess(img, config, options));
+    expect(tensor(clear)).toEqual(tensor(flat([255, 255, 255])));
+    expect(tensor(clear, { background: 'white' })).toEqual(tensor(flat([255, 255, 255])));
+    expect(tensor(clear, { background: 'black' })).toEqual(tensor(flat([0, 0, 0])));
+    expect(tensor(clear, { background: 'drop' })).toEqual(tensor(flat([10, 20, 30])));
+    expect(tensor(clear, { background: '#3c8' })).toEqual(tensor(flat([0x33, 0xcc, 0x88])));
+    expect(tensor(clear, { background: '#33CC88' })).toEqual(tensor(flat([0x33, 0xcc, 0x88])));
+    expect(tensor(clear, { background: [1, 2, 3] })).toEqual(tensor(flat([1, 2, 3])));
+    // Half transparent: Pillow's rounding of (fg * a + bg * (255 - a)) / 255.
+    const half = image(8, 8, (_x, _y, c) => [200, 0, 101, 128][c] ?? 0);
+    expect(tensor(half, { background: 'white' })).toEqual(
+      tensor(
+        flat([Math.round((200 * 128 + 255 * 127) / 255), 127, Math.round((101 * 128 + 255 * 127) / 255)]),
+      ),
+    );
+  });
+
+  it('refuses a background that is not a colour, a hex colour, a triple or drop', async () => {
+    const opaque = image(8, 8, () => 255);
+    for (const background of [
+      'pink',
+      '#12',
+      '#1234567',
+      'rgb(1,2,3)',
+      '',
+      [1, 2],
+      [0, 0, 256],
+      [0.5, 0, 0],
+      {},
+    ]) {
+      await expectDescryError(
+        () => preprocess(opaque, config, { background: background as never }),
+        InvalidInputError,
+        'invalid_input',
+      );
+      await expectDescryError(
+        () => preprocessBatch([opaque], config, { background: background as never }),
+        InvalidInputError,
+        'invalid_input',
+      );
+    }
   });
 
   it('keeps the channel order R, G, B', () => {

@@ -42,6 +42,8 @@ describe('parity with the transformers.js pipeline', () => {
       }>;
       const [ours] = await descry.classify(new Uint8Array(await readFile(join(fixtures, file))), labels, {
         templates: [template],
+        // transformers.js drops alpha (convert('RGB')); Descry's default composites onto white.
+        background: 'drop',
       });
       const byLabel = new Map(ours!.predictions.map((p) => [p.label, p.score]));
       for (const { label, score } of theirs) {
