@@ -4,6 +4,13 @@
  *
  * The end-of-image check exists because libjpeg "succeeds" on a truncated file, filling the
  * missing rows with grey; Pillow refuses such a file ("image file is truncated"), and so must we.
+ *
+ * The scan-size check catches a header that claims more pixels than the data can hold (a 160x120
+ * file relabelled 4000x4000, which libjpeg would also fill with grey) before anything is decoded:
+ * Huffman coding spends at least one bit on every 8x8 block of every component (the DC code, in a
+ * sequential or a progressive first scan), so the entropy-coded bytes cannot be fewer than the
+ * blocks / 8. Arithmetic coding can go below a bit per block; neither decoder here supports it,
+ * and those files skip this check.
  */
 import { corruptImage } from './limits.js';
 
@@ -17,6 +24,36 @@ export interface JpegStructure {
   scans: number;
   /** Whether the end-of-image marker follows the last scan; false for a truncated file. */
   complete: boolean;
+  /** Bytes of entropy-coded data in all scans (stuffing and restart markers included). */
+  scanBytes: number;
+  /** Fewest entropy-coded bytes that can hold every block of the frame; 0 when unknown. */
+  minScanBytes: number;
+}
+
+/** Arithmetic-coded frames: SOF9-11 and SOF13-15. */
+function isArithmetic(marker: number): boolean {
+  return marker >= 0xc9 && marker <= 0xcf && marker !== 0xcc;
+}
+
+/**
+ * One bit per 8x8 block of each component, with libjpeg's component sizes:
+ * ceil(width * h / hmax) by ceil(height * v / vmax) samples.
+ */
+function minimumScanBytes(bytes: Uint8Array, sof: number, width: number, height: number): number {
+  const components = bytes[sof + 9] ?? 0;
+  const factors: { h: number; v: number }[] = [];
+  for (let c = 0; c < components; c++) {
+    const sampling = bytes[sof + 11 + c * 3] ?? 0;
+    factors.push({ h: sampling >> 4, v: sampling & 15 });
+  }
+  const hmax = Math.max(0, ...factors.map((f) => f.h));
+  const vmax = Math.max(0, ...factors.map((f) => f.v));
+  if (hmax === 0 || vmax === 0) return 0; // libjpeg refuses bogus sampling factors itself
+  let blocks = 0;
+  for (const { h, v } of factors) {
+    blocks += Math.ceil(Math.ceil((width * h) / hmax) / 8) * Math.ceil(Math.ceil((height * v) / vmax) / 8);
+  }
+  return Math.floor(blocks / 8);
 }
 
 /** Start-of-frame markers: every SOFn except DHT (C4), JPG (C8) and DAC (CC). */
@@ -36,8 +73,10 @@ function isStandalone(marker: number): boolean {
  */
 export function readJpegStructure(bytes: Uint8Array): JpegStructure {
   const byte = (index: number) => bytes[index] ?? 0;
-  let frame: Pick<JpegStructure, 'width' | 'height' | 'components'> | undefined;
+  let frame: Pick<JpegStructure, 'width' | 'height' | 'components' | 'minScanBytes'> | undefined;
   let scans = 0;
+  let scanBytes = 0;
+  let scanStart = -1;
   let inScan = false;
   let offset = 2; // after SOI, which sniffing has checked
   while (offset + 1 < bytes.length) {
@@ -54,10 +93,11 @@ export function readJpegStructure(bytes: Uint8Array): JpegStructure {
       continue;
     }
     // Bytes skipped before a marker outside a scan are garbage that libjpeg skips with a warning.
+    if (inScan) scanBytes += next - scanStart;
     inScan = false;
     if (marker === 0xd9) {
       if (frame === undefined) break;
-      return { ...frame, scans, complete: true };
+      return { ...frame, scans, complete: true, scanBytes };
     }
     if (isStandalone(marker)) {
       offset = next + 2;
@@ -69,20 +109,25 @@ export function readJpegStructure(bytes: Uint8Array): JpegStructure {
       throw corruptImage('JPEG', new Error(`marker 0x${marker.toString(16)} has length ${length}`));
     if (isStartOfFrame(marker) && frame === undefined) {
       if (next + 10 > bytes.length) break;
+      const height = (byte(next + 5) << 8) | byte(next + 6);
+      const width = (byte(next + 7) << 8) | byte(next + 8);
       frame = {
-        height: (byte(next + 5) << 8) | byte(next + 6),
-        width: (byte(next + 7) << 8) | byte(next + 8),
+        height,
+        width,
         components: byte(next + 9),
+        minScanBytes: isArithmetic(marker) ? 0 : minimumScanBytes(bytes, next, width, height),
       };
     }
     if (marker === 0xda) {
       if (frame === undefined) break;
       scans++;
       inScan = true;
+      scanStart = next + 2 + length;
     }
     offset = next + 2 + length;
   }
+  if (inScan) scanBytes += Math.max(0, bytes.length - scanStart);
   if (frame === undefined)
     throw corruptImage('JPEG', new Error('no frame header (SOF) before the image data'));
-  return { ...frame, scans, complete: false };
+  return { ...frame, scans, complete: false, scanBytes };
 }

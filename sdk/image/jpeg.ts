@@ -47,6 +47,15 @@ export function configureJpegWasm(source: JpegWasmSource | undefined): void {
  */
 export const MAX_JPEG_SCANS = 500;
 
+/**
+ * libjpeg warnings after which it has filled the rest of a scan with grey instead of image data:
+ * a header larger than its data, or data cut or garbled mid-scan. Pillow shows such files; Descry
+ * refuses them rather than classify a grey rectangle. (libjpeg prints only its first warning, so a
+ * benign one first, such as stray bytes before a marker, hides these; the scan-size check in
+ * ./jpeg-structure.ts still catches a header much larger than its data.)
+ */
+const MISSING_DATA = ['premature end of data segment', 'bad Huffman code', 'instead of RST'];
+
 /** Finds the frame size in the marker segments, without decoding any scan data. */
 export function readJpegSize(bytes: Uint8Array): { width: number; height: number } {
   const { width, height } = readJpegStructure(bytes);
@@ -61,16 +70,26 @@ export function readJpegSize(bytes: Uint8Array): { width: number; height: number
  * @throws BackendError 'backend_failed' when the decoder's wasm cannot be loaded.
  */
 export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Promise<RgbaImage> {
-  const { width, height, components, scans, complete } = readJpegStructure(bytes);
+  const { width, height, components, scans, complete, scanBytes, minScanBytes } = readJpegStructure(bytes);
   assertPixelBudget('JPEG', width, height, options);
   if (!complete) throw corruptImage('JPEG', new Error('the data ends before the end-of-image marker'));
   if (scans > MAX_JPEG_SCANS) {
     throw corruptImage('JPEG', new Error(`${scans} scans; at most ${MAX_JPEG_SCANS} are accepted`));
   }
+  if (scanBytes < minScanBytes) {
+    throw corruptImage(
+      'JPEG',
+      new Error(
+        `the header declares ${width}x${height}, which needs at least ${minScanBytes} bytes of image data; there are ${scanBytes}`,
+      ),
+    );
+  }
   if (components === 4) return decodeCmykJpeg(bytes, options);
-  const decoded = await codec.run(async (messages) => {
+  const { image: decoded, missing } = await codec.run(async (messages) => {
     try {
-      return await decodeMozjpeg(new Uint8Array(bytes).buffer);
+      const image = await decodeMozjpeg(new Uint8Array(bytes).buffer);
+      // Refused below, outside run(): after a warning the instance is still sound, keep it.
+      return { image, missing: messages.find((line) => MISSING_DATA.some((w) => line.includes(w))) };
     } catch (error) {
       // libjpeg prints why it gave up (e.g. "Bogus Huffman table definition") before exiting.
       throw corruptImage(
@@ -79,6 +98,7 @@ export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Pr
       );
     }
   });
+  if (missing !== undefined) throw corruptImage('JPEG', new Error(missing));
   if (decoded.width !== width || decoded.height !== height || decoded.data.length !== width * height * 4) {
     throw corruptImage('JPEG', new Error('decoder returned a wrong-sized image'));
   }

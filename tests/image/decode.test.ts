@@ -301,6 +301,23 @@ describe('bad input fails with a typed error', () => {
     expect(error.details).toMatchObject({ width: 65535, height: 65535 });
   });
 
+  it('JPEG whose header is far larger than its data (8x6 relabelled 4000x4000): image_corrupt before decoding', async () => {
+    const jpeg = fromBase64(JPEG_8X6).slice();
+    const sof = jpeg.findIndex((byte, i) => byte === 0xff && jpeg[i + 1] === 0xc0);
+    jpeg.set([4000 >> 8, 4000 & 255, 4000 >> 8, 4000 & 255], sof + 5);
+    const error = await expectDescryError(() => decodeImage(jpeg), ImageDecodeError, 'image_corrupt');
+    expect(error.message).toMatch(/declares 4000x4000, which needs at least \d+ bytes/);
+  });
+
+  it('JPEG whose header is a little larger than its data (8x6 relabelled 16x12): image_corrupt, not grey rows', async () => {
+    const jpeg = fromBase64(JPEG_8X6).slice();
+    const sof = jpeg.findIndex((byte, i) => byte === 0xff && jpeg[i + 1] === 0xc0);
+    jpeg.set([0, 12, 0, 16], sof + 5);
+    const error = await expectDescryError(() => decodeImage(jpeg), ImageDecodeError, 'image_corrupt');
+    expect(error.message).toMatch(/premature end of data segment/);
+    expect(rgbOf((await decodeImage(fromBase64(JPEG_8X6))).data)).toEqual(JPEG_8X6_PILLOW_RGB);
+  });
+
   it('truncated JPEG, at any length: image_corrupt', async () => {
     const jpeg = fromBase64(JPEG_8X6);
     for (const length of [3, 4, 50, 200, 400, jpeg.length - 100, jpeg.length - 2]) {

@@ -70,3 +70,34 @@ describe('configureJpegWasm', () => {
     await expect(decodeJpeg(fromBase64(JPEG_CMYK_8X8))).resolves.toMatchObject({ width: 8, height: 8 });
   });
 });
+
+describe('a JPEG whose header lies about its size', () => {
+  const photo = readFileSync(new URL('../fixtures/preprocess/photo_444_160x120.jpg', import.meta.url));
+  const relabelled = (width: number, height: number) => {
+    const jpeg = Uint8Array.from(photo);
+    const sof = jpeg.findIndex((byte, i) => byte === 0xff && jpeg[i + 1] === 0xc0);
+    jpeg.set([height >> 8, height & 255, width >> 8, width & 255], sof + 5);
+    return jpeg;
+  };
+
+  it('decodes the honest 160x120 file', async () => {
+    const image = await decodeJpeg(relabelled(160, 120));
+    expect([image.width, image.height]).toEqual([160, 120]);
+  });
+
+  it('refuses 160x120 data declared as 4000x4000 as image_corrupt, in about no time', async () => {
+    const started = performance.now();
+    await expectDescryError(() => decodeJpeg(relabelled(4000, 4000)), ImageDecodeError, 'image_corrupt');
+    // The scan-size check answers before libjpeg would decode (and allocate) 16 megapixels.
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('refuses 160x120 data declared as 320x240 (enough bytes to pass the size check) as image_corrupt', async () => {
+    const error = await expectDescryError(
+      () => decodeJpeg(relabelled(320, 240)),
+      ImageDecodeError,
+      'image_corrupt',
+    );
+    expect(error.message).toMatch(/premature end of data segment/);
+  });
+});
