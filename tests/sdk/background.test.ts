@@ -3,9 +3,10 @@
  * transparent where the original was white, gets exactly the original's embedding when flattened
  * onto white (the default), and another one when its alpha is dropped.
  */
+
+import { Descry, type ImageBackground, InvalidInputError, type RgbaImage } from 'descry';
 import { decode, encode } from 'fast-png';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { Descry, type ImageBackground, InvalidInputError, type RgbaImage } from '#descry';
 import { embeddedModel } from '../../worker/model/embedded-model.js';
 import { expectDescryError } from '../image/expect-error.js';
 
