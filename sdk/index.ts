@@ -3,6 +3,26 @@
  * (`descry/node`, `descry/browser`, `descry/workerd`), which installs that runtime's defaults.
  */
 
+export {
+  type BatchEngine,
+  type ClassifyBatchOptions,
+  classifyBatch,
+  embedImagesSettled,
+  type KeyedImage,
+  type SettledEmbeddings,
+  type SettledOptions,
+} from './batch/classify-batch.js';
+export {
+  errorLine,
+  formatResultLines,
+  type LineError,
+  type LinePrediction,
+  parseResultLines,
+  type ResultLine,
+  type ResultTally,
+  resultLine,
+  tallyResultLines,
+} from './batch/result-line.js';
 export { type ClassDescriptors, CompiledClassifier } from './classifier/compiled.js';
 export type { StoredDtype } from './classifier/format.js';
 export {

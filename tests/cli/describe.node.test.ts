@@ -1,0 +1,75 @@
+/**
+ * `descry describe` as a process against a real HTTP server speaking the chat-completions
+ * protocol: exit 0 when every label is described, 2 when some are, 1 when none is, and "could
+ * not connect" when nothing answered at all.
+ */
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type OpenAIServer, startOpenAIServer } from '../support/openai-server.js';
+import { runCli } from './support/run-cli.js';
+
+let server: OpenAIServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function describeWith(baseURL: string, labels: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'descry-describe-'));
+  const out = join(dir, 'descriptors.json');
+  const run = await runCli([
+    'describe',
+    '--labels',
+    labels,
+    '--llm-url',
+    baseURL,
+    '--llm-model',
+    'test-model',
+    '--cache',
+    join(dir, 'cache'),
+    '--out',
+    out,
+  ]);
+  return { run, out };
+}
+
+describe('descry describe', () => {
+  it('writes the descriptors and exits 0 when every label is described', async () => {
+    server = await startOpenAIServer(() => ({ content: '- pointed ears\n- whiskers' }));
+    const { run, out } = await describeWith(server.baseURL, 'cat,lynx');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual({
+      cat: ['pointed ears', 'whiskers'],
+      lynx: ['pointed ears', 'whiskers'],
+    });
+  });
+
+  it('exits 2 and names the failed labels when only some are described', async () => {
+    server = await startOpenAIServer((request) =>
+      request.prompt.includes('lynx') ? { status: 400 } : { content: '- whiskers' },
+    );
+    const { run, out } = await describeWith(server.baseURL, 'cat,lynx');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/lynx: llm_failed/);
+    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual({ cat: ['whiskers'] });
+  });
+
+  it('exits 1 without writing when every call failed', async () => {
+    server = await startOpenAIServer(() => ({ status: 400 }));
+    const { run, out } = await describeWith(server.baseURL, 'cat,lynx');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/no label described: every call to .* failed/);
+    await expect(stat(out)).rejects.toThrow();
+  });
+
+  it('says "could not connect" when nothing answered', async () => {
+    const probe = await startOpenAIServer(() => ({ content: '' }));
+    const baseURL = probe.baseURL;
+    await probe.close(); // the port is now closed: connections are refused
+    const { run } = await describeWith(baseURL, 'cat,lynx');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`could not connect to ${baseURL}`);
+  });
+});
