@@ -1,37 +1,59 @@
 /**
  * POST /models/{model}: the Hugging Face Inference API's zero-shot-image-classification task,
- * so clients written for it work unchanged against this service.
+ * so clients written for it work unchanged against this service. The image comes in every form
+ * those clients send: `inputs` as a base64 string (huggingface_hub), `inputs: { image: base64 }`
+ * (@huggingface/inference's zeroShotImageClassification), or the raw bytes as the body with an
+ * image Content-Type (a client posting a Blob), whose parameters then travel in the query.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { DescryError } from 'descry';
 import { assertRequestLimits } from '../classify-input.js';
-import { assertPixelLimit, bytesOfEncodedImage } from '../request-images.js';
-import { EncodedImageSchema, LabelSchema, problemResponses } from '../schemas.js';
+import { ProblemError } from '../problem.js';
+import { assertPixelLimit, bytesOfEncodedImage, bytesOfUpload } from '../request-images.js';
+import { EncodedImageSchema, LabelSchema, problemResponses, TemplateSchema } from '../schemas.js';
 import type { ServiceDeps } from '../service-deps.js';
-import { rejectInvalid } from '../validation-problem.js';
+import { rejectInvalid, validationProblem } from '../validation-problem.js';
+
+const LabelsSchema = z.array(LabelSchema).min(1);
+
+const CandidateLabelsSchema = z
+  .union([LabelsSchema, z.string().min(1)])
+  .openapi({ description: 'A list, or one comma-separated string', example: ['cat', 'dog'] });
 
 const HfRequestSchema = z
   .object({
-    inputs: EncodedImageSchema,
+    inputs: z.union([EncodedImageSchema, z.object({ image: EncodedImageSchema })]).openapi({
+      description: 'Base64 image bytes (or a base64 data: URL), bare or as `{ "image": … }`',
+    }),
     parameters: z.object({
-      candidate_labels: z.union([z.array(LabelSchema).min(1), z.string().min(1)]),
-      hypothesis_template: z
-        .string()
-        .min(1)
-        .max(300)
-        .refine((t) => t.includes('{}'), 'the template must contain {}')
-        .optional(),
+      candidate_labels: CandidateLabelsSchema,
+      hypothesis_template: TemplateSchema.optional(),
     }),
   })
   .openapi('HfZeroShotImageClassificationRequest');
+
+const HfQuerySchema = z.object({
+  candidate_labels: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .openapi({ description: 'With a raw image body: comma-separated or repeated labels' }),
+  hypothesis_template: TemplateSchema.optional().openapi({
+    description: 'With a raw image body: the prompt template',
+  }),
+});
 
 const HfResponseSchema = z
   .array(z.object({ label: z.string(), score: z.number() }))
   .openapi('HfZeroShotImageClassificationResponse');
 
+/** Media types of a raw image body. */
+const RAW_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'application/octet-stream'] as const;
+const RawImageSchema = z.string().openapi({ type: 'string', format: 'binary' });
+
 const route = createRoute({
   method: 'post',
   path: '/models/{model}',
+  operationId: 'huggingFaceZeroShotImageClassification',
   tags: ['hugging-face'],
   summary: 'Hugging Face zero-shot-image-classification task',
   security: [{ bearerAuth: [] }],
@@ -42,7 +64,15 @@ const route = createRoute({
         .min(1)
         .openapi({ param: { name: 'model', in: 'path' }, example: 'emoji-clip' }),
     }),
-    body: { required: true, content: { 'application/json': { schema: HfRequestSchema } } },
+    query: HfQuerySchema,
+    body: {
+      required: false,
+      description: 'JSON, or the image bytes themselves (labels then in the query)',
+      content: {
+        'application/json': { schema: HfRequestSchema },
+        ...Object.fromEntries(RAW_IMAGE_TYPES.map((type) => [type, { schema: RawImageSchema }])),
+      },
+    },
   },
   responses: {
     200: {
@@ -53,37 +83,79 @@ const route = createRoute({
   },
 });
 
-/** Whether a model name in a URL names the loaded model (full id or its last path segment). */
+/** Whether a model name in a URL (already percent-decoded by the router) names the loaded model. */
 function namesModel(name: string, id: string): boolean {
-  const decoded = decodeURIComponent(name);
   const last = id.split('/').filter(Boolean).pop() ?? id;
-  return decoded === id || decoded === last;
+  return name === id || name === last;
+}
+
+/** Labels from a list or a comma-separated string, each checked as any label is. */
+function candidateLabels(value: string | string[], field: string): string[] {
+  const list =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((label) => label.trim())
+          .filter(Boolean)
+      : value;
+  const parsed = LabelsSchema.safeParse(list);
+  if (!parsed.success) {
+    throw validationProblem(
+      new z.ZodError(parsed.error.issues.map((issue) => ({ ...issue, path: [field, ...issue.path] }))),
+    );
+  }
+  return parsed.data;
+}
+
+interface HfCommand {
+  image: Uint8Array;
+  labels: string[];
+  template: string | undefined;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return /^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType ?? '');
 }
 
 /** Routes of the Hugging Face compatible endpoint. */
 export function huggingFaceRoutes(deps: ServiceDeps) {
   return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
     const { model } = c.req.valid('param');
-    const { inputs, parameters } = c.req.valid('json');
-    const labels =
-      typeof parameters.candidate_labels === 'string'
-        ? parameters.candidate_labels
-            .split(',')
-            .map((label) => label.trim())
-            .filter(Boolean)
-        : parameters.candidate_labels;
-    assertRequestLimits(deps.config.limits, { images: 1, labels: labels.length });
-    const image = bytesOfEncodedImage(inputs, 'inputs');
-    assertPixelLimit(image, deps.config.limits.maxImagePixels, 'inputs');
+    const query = c.req.valid('query');
+    let command: HfCommand;
+    if (isJson(c.req.header('Content-Type'))) {
+      const { inputs, parameters } = c.req.valid('json');
+      command = {
+        image: bytesOfEncodedImage(typeof inputs === 'string' ? inputs : inputs.image, 'inputs'),
+        labels: candidateLabels(parameters.candidate_labels, 'parameters.candidate_labels'),
+        template: parameters.hypothesis_template,
+      };
+    } else {
+      if (query.candidate_labels === undefined) {
+        throw new ProblemError(
+          422,
+          'invalid_input',
+          'candidate_labels: with a raw image body, give the labels in the query (?candidate_labels=a,b)',
+        );
+      }
+      command = {
+        image: await bytesOfUpload(await c.req.blob(), 'body'),
+        labels: candidateLabels(query.candidate_labels, 'candidate_labels'),
+        template: query.hypothesis_template,
+      };
+    }
+    assertRequestLimits(deps.config.limits, { images: 1, labels: command.labels.length });
+    assertPixelLimit(command.image, deps.config.limits.maxImagePixels, 'inputs');
     const engine = await deps.engine();
     if (!namesModel(model, engine.info.id)) {
       throw new DescryError('not_found', `this service serves ${engine.info.id}, not ${model}`, {
         details: { model },
       });
     }
-    const [result] = await engine.classify([image], labels, {
+    const [result] = await engine.classify([command.image], command.labels, {
       method: 'zeroshot',
-      ...(parameters.hypothesis_template ? { templates: [parameters.hypothesis_template] } : {}),
+      ...(command.template ? { templates: [command.template] } : {}),
+      signal: c.req.raw.signal,
     });
     const predictions = [...(result?.predictions ?? [])].sort((a, b) => b.score - a.score);
     return c.json(

@@ -267,6 +267,42 @@ export function serviceContract(service: ServiceUnderTest): void {
       await expectProblem(response, 405, 'method_not_allowed');
     });
 
+    it('answers 404, not 500, for a model name that is not valid percent-encoding', async () => {
+      const response = await post('/models/%ZZ', {
+        inputs: base64(solidPng(8, 8)),
+        parameters: { candidate_labels: ['cat', 'dog'] },
+      });
+      await expectProblem(response, 404, 'not_found');
+    });
+
+    it('refuses text with a lone surrogate with 422 instead of altering it', async () => {
+      // JSON can carry a lone surrogate (as an escape); UTF-8, and so every store, cannot.
+      const lone = '\ud83d cat';
+      const image = base64(solidPng(8, 8));
+      const cases: Array<[string, unknown, string]> = [
+        ['/v1/classify', { images: [image], labels: [lone, 'dog'] }, 'labels'],
+        ['/v1/classify', { images: [image], labels: ['cat'], templates: [`${lone} {}`] }, 'templates'],
+        ['/v1/embeddings', { texts: [lone] }, 'texts'],
+        ['/models/x', { inputs: image, parameters: { candidate_labels: [lone] } }, 'parameters'],
+      ];
+      for (const [path, body, field] of cases) {
+        const problem = await expectProblem(await post(path, body), 422, 'invalid_input');
+        expect(Object.keys(problem.errors?.fieldErrors ?? {}), JSON.stringify(problem)).toContain(field);
+        expect(problem.detail).toContain('lone surrogate');
+      }
+      const put = await service.fetch('/v1/classifiers/lone-surrogate', {
+        method: 'PUT',
+        headers: JSON_AUTH,
+        body: JSON.stringify({ labels: ['dog', lone] }),
+      });
+      await expectProblem(put, 422, 'invalid_input');
+      // Paired surrogates (any emoji) are ordinary text.
+      const emoji = await post('/v1/classify', { images: [image], labels: ['🐱 cat', 'dog'] });
+      expect(emoji.status, await emoji.clone().text()).toBe(200);
+      const labels = ((await emoji.json()) as ClassifyBody).results[0]!.predictions.map((p) => p.label);
+      expect(labels.sort()).toEqual(['dog', '🐱 cat']);
+    });
+
     it('answers 404 for an unknown classifier and 422 for an invalid id', async () => {
       await expectProblem(
         await service.fetch('/v1/classifiers/no-such-thing', { headers: AUTH }),
@@ -396,6 +432,58 @@ export function serviceContract(service: ServiceUnderTest): void {
         parameters: { candidate_labels: labels },
       });
       await expectProblem(other, 404, 'not_found');
+    });
+
+    it('takes the Hugging Face image as a string, as { image }, or as the raw body', async () => {
+      const { images, labels } = await service.fixtures();
+      const [image] = images;
+      const health = (await (await service.fetch('/healthz?ready=1')).json()) as { model: { id: string } };
+      const path = `/models/${encodeURIComponent(health.model.id)}`;
+      const expected = (await (await service.reference()).classify([image!.bytes], labels))[0]!.predictions;
+      const answers = [
+        await post(path, { inputs: base64(image!.bytes), parameters: { candidate_labels: labels } }),
+        await post(path, {
+          inputs: { image: base64(image!.bytes) },
+          parameters: { candidate_labels: labels },
+        }),
+        await service.fetch(`${path}?candidate_labels=${encodeURIComponent(labels.join(','))}`, {
+          method: 'POST',
+          headers: { ...AUTH, 'Content-Type': 'image/png' },
+          body: image!.bytes as Uint8Array<ArrayBuffer>,
+        }),
+        await service.fetch(
+          `${path}?${labels.map((l) => `candidate_labels=${encodeURIComponent(l)}`).join('&')}`,
+          {
+            method: 'POST',
+            headers: { ...AUTH, 'Content-Type': 'application/octet-stream' },
+            body: image!.bytes as Uint8Array<ArrayBuffer>,
+          },
+        ),
+      ];
+      for (const answer of answers) {
+        expect(answer.status, await answer.clone().text()).toBe(200);
+        const ranked = (await answer.json()) as Array<{ label: string; score: number }>;
+        expect(ranked.map((r) => r.label)).toEqual(expected.map((p) => p.label));
+        for (const [i, r] of ranked.entries()) expect(r.score).toBeCloseTo(expected[i]!.score, 5);
+      }
+      const noLabels = await service.fetch(path, {
+        method: 'POST',
+        headers: { ...AUTH, 'Content-Type': 'image/png' },
+        body: image!.bytes as Uint8Array<ArrayBuffer>,
+      });
+      await expectProblem(noLabels, 422, 'invalid_input');
+      const gif = await service.fetch(`${path}?candidate_labels=a,b`, {
+        method: 'POST',
+        headers: { ...AUTH, 'Content-Type': 'image/png' },
+        body: GIF_BYTES as Uint8Array<ArrayBuffer>,
+      });
+      await expectProblem(gif, 415, 'image_unsupported_format');
+      const text = await service.fetch(`${path}?candidate_labels=a,b`, {
+        method: 'POST',
+        headers: { ...AUTH, 'Content-Type': 'text/plain' },
+        body: 'cat',
+      });
+      await expectProblem(text, 415, 'unsupported_media_type');
     });
   });
 
