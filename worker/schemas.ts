@@ -49,15 +49,32 @@ export const MethodSchema = z
   .enum(['zeroshot', 'descriptions', 'fudd', 'tfup'])
   .openapi({ description: 'Classification method', example: 'zeroshot' });
 
-export const LabelSchema = z.string().trim().min(1).max(200);
-export const TemplateSchema = z
-  .string()
-  .min(1)
-  .max(300)
+/** A lone UTF-16 surrogate: with the `u` flag, paired surrogates match as one code point and are not. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+const wellFormed = (text: string) => !LONE_SURROGATE.test(text);
+const WELL_FORMED = 'must be well-formed Unicode (no lone surrogates)';
+
+/**
+ * Text that reaches the model or a store. A lone surrogate cannot be encoded as UTF-8 (stored
+ * classifiers, multipart and the tokenizer would all turn it into U+FFFD), so it is refused with
+ * 422 rather than silently altered.
+ */
+export function wellFormedText(min: number, max: number) {
+  return z.string().min(min).max(max).refine(wellFormed, WELL_FORMED);
+}
+
+/** {@link wellFormedText}, trimmed first: labels and descriptors. */
+function trimmedText(max: number) {
+  return z.string().trim().min(1).max(max).refine(wellFormed, WELL_FORMED);
+}
+
+export const LabelSchema = trimmedText(200);
+export const TemplateSchema = wellFormedText(1, 300)
   .refine((t) => t.includes('{}'), 'a template must contain {} where the label goes')
   .openapi({ example: 'an emoji of {}.' });
 export const DescriptorsSchema = z
-  .record(LabelSchema, z.array(z.string().trim().min(1).max(300)).min(1).max(64))
+  .record(LabelSchema, z.array(trimmedText(300)).min(1).max(64))
   .openapi({ example: { cat: ['whiskers', 'pointed ears'] } });
 
 export const ClassifierIdSchema = z

@@ -6,11 +6,11 @@ import { assertRequestLimits } from '../classify-input.js';
 import { ProblemError } from '../problem.js';
 import { assertPixelLimit, bytesOfEncodedImage, bytesOfUpload } from '../request-images.js';
 import { bodyEncoding } from '../request-media-type.js';
-import { EncodedImageSchema, problemResponses, UploadSchema } from '../schemas.js';
+import { EncodedImageSchema, problemResponses, UploadSchema, wellFormedText } from '../schemas.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { rejectInvalid } from '../validation-problem.js';
 
-const TextSchema = z.string().min(1).max(2000);
+const TextSchema = wellFormedText(1, 2000);
 
 const EmbeddingsJsonSchema = z
   .object({
@@ -44,6 +44,7 @@ export const EmbeddingsResponseSchema = z
 const route = createRoute({
   method: 'post',
   path: '/v1/embeddings',
+  operationId: 'createEmbeddings',
   tags: ['embeddings'],
   summary: 'Embed images and/or texts',
   security: [{ bearerAuth: [] }],
