@@ -17,6 +17,7 @@ import { createApp } from './app.js';
 import { readServiceConfig } from './config.js';
 import { engineLoader } from './engine-loader.js';
 import { configuredDescriptionSource } from './llm/configured-description-source.js';
+import { fetchAfterBody } from './node-unread-body.js';
 import type { ServiceDeps } from './service-deps.js';
 
 /** The model folder in the repository, used when nothing else is configured. */
@@ -67,7 +68,13 @@ export function startNodeServer(options: NodeServerOptions = {}): Promise<Runnin
   const app = createApp(nodeDeps(options));
   return new Promise((resolve, reject) => {
     const server = serve(
-      { fetch: app.fetch, port: options.port ?? 8787, hostname: options.hostname ?? '127.0.0.1' },
+      {
+        fetch: fetchAfterBody(app),
+        port: options.port ?? 8787,
+        hostname: options.hostname ?? '127.0.0.1',
+        // Unread bodies are drained by fetchAfterBody, before the answer and with bounds that suit uploads.
+        autoCleanupIncoming: false,
+      },
       (info: AddressInfo) => {
         resolve({
           url: `http://${info.address}:${info.port}`,

@@ -13,9 +13,10 @@ export function requestBodyLimit(maxBytes: number): MiddlewareHandler {
     onError: () => {
       throw new ProblemError(413, 'payload_too_large', `The request body is larger than ${maxBytes} bytes.`, {
         extensions: { limit: maxBytes },
-        // The rest of the body is still on the wire: a reused connection would read it as the
-        // next request. Self-hosted servers honour this; Workers manage connections themselves.
-        headers: { Connection: 'close' },
+        // No `Connection: close`: closing with the body still arriving makes the peer's kernel
+        // answer with a reset, and a client that sends its whole body before reading (most do)
+        // then sees a broken pipe instead of this 413. The host drains the rest instead (Node:
+        // node-unread-body.ts; Workers manage connections themselves).
       });
     },
   });
