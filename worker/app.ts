@@ -89,15 +89,18 @@ export function createApp(deps: ServiceDeps) {
     scheme: 'bearer',
     description: 'One of the keys in DESCRY_API_KEYS',
   });
-  app.doc31('/openapi.json', {
+  // The document names the origin it was fetched from: generated clients then call this deployment.
+  app.doc31('/openapi.json', (c) => ({
     openapi: '3.1.0',
     info: {
       title: 'Descry',
       version: packageJson.version,
       description:
         'Zero-shot image classification with CLIP-style models. Errors are RFC 9457 problem+json with a stable `code`.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-  });
+    servers: [{ url: new URL(c.req.url).origin, description: 'This deployment' }],
+  }));
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   return routes;
 }

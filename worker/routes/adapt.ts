@@ -30,6 +30,7 @@ export const AdaptResponseSchema = z
 const route = createRoute({
   method: 'post',
   path: '/v1/classifiers/{id}/adapt',
+  operationId: 'adaptClassifier',
   tags: ['classifiers'],
   summary: 'Add unlabelled images to the TFUP cache of a classifier',
   security: [{ bearerAuth: [] }],

@@ -50,6 +50,7 @@ const params = z.object({ id: ClassifierIdSchema });
 const putRoute = createRoute({
   method: 'put',
   path: '/v1/classifiers/{id}',
+  operationId: 'putClassifier',
   tags: ['classifiers'],
   summary: 'Compile a label set and store it under an id',
   security: [{ bearerAuth: [] }],
@@ -67,6 +68,7 @@ const putRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/v1/classifiers/{id}',
+  operationId: 'getClassifier',
   tags: ['classifiers'],
   summary: 'Describe a stored classifier',
   security: [{ bearerAuth: [] }],
@@ -80,6 +82,7 @@ const getRoute = createRoute({
 const deleteRoute = createRoute({
   method: 'delete',
   path: '/v1/classifiers/{id}',
+  operationId: 'deleteClassifier',
   tags: ['classifiers'],
   summary: 'Delete a classifier and its adaptation cache',
   security: [{ bearerAuth: [] }],

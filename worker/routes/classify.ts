@@ -40,6 +40,7 @@ export type ClassifyResponse = z.infer<typeof ClassifyResponseSchema>;
 const route = createRoute({
   method: 'post',
   path: '/v1/classify',
+  operationId: 'classify',
   tags: ['classification'],
   summary: 'Classify images against labels or a stored classifier',
   security: [{ bearerAuth: [] }],

@@ -28,6 +28,7 @@ export const DescribeResponseSchema = z
 const route = createRoute({
   method: 'post',
   path: '/v1/classifiers/{id}/describe',
+  operationId: 'describeClassifier',
   tags: ['classifiers'],
   summary: 'Generate descriptors and FuDD pair descriptions with the LLM',
   security: [{ bearerAuth: [] }],

@@ -1,7 +1,9 @@
 /** GET /healthz: liveness plus readiness of the model, and what is deployed. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import packageJson from '../../package.json' with { type: 'json' };
+import { problemResponses } from '../schemas.js';
 import type { ServiceDeps } from '../service-deps.js';
+import { rejectInvalid } from '../validation-problem.js';
 
 export const HealthSchema = z
   .object({
@@ -23,8 +25,11 @@ export const HealthSchema = z
 const route = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'getHealth',
   tags: ['service'],
   summary: 'Health and readiness',
+  // Open on purpose (load balancers and uptime checks have no key): said explicitly, not by omission.
+  security: [],
   request: {
     query: z.object({
       ready: z
@@ -42,6 +47,7 @@ const route = createRoute({
       description: 'The model failed to load',
       content: { 'application/json': { schema: HealthSchema } },
     },
+    ...problemResponses(422),
   },
 });
 
@@ -53,7 +59,7 @@ const versions = {
 
 /** Routes of the health endpoint. */
 export function healthRoutes(deps: ServiceDeps) {
-  return new OpenAPIHono().openapi(route, async (c) => {
+  return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
     const { ready } = c.req.valid('query');
     let model: z.infer<typeof HealthSchema>['model'] = null;
     if (ready === '1' || deps.engineState() === 'ready') {
