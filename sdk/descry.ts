@@ -13,6 +13,7 @@ import { toRgba } from './image/input.js';
 import { type PreprocessorConfig, parsePreprocessorConfig, preprocessBatch } from './image/preprocess.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
 import { onnxPath, TextEncoder, VisionEncoder } from './model/encoders.js';
+import { modelFingerprint } from './model/fingerprint.js';
 import { lazyValue } from './model/lazy-value.js';
 import type { LoadOptions, ModelSource } from './model/load-options.js';
 import type { ModelFiles } from './model/source.js';
@@ -30,7 +31,10 @@ import type { ClassificationResult, DescriptorMap, ImageInput, Matrix } from './
 /** What a loaded model is. */
 export interface ModelInfo {
   id: string;
-  /** SHA-256 of config.json and preprocessor_config.json: compiled classifiers carry it. */
+  /**
+   * SHA-256 of config.json and preprocessor_config.json as canonical JSON (model/fingerprint.ts),
+   * the same however the files were loaded: compiled classifiers carry it.
+   */
   fingerprint: string;
   family: 'clip' | 'siglip';
   projectionDim: number | undefined;
@@ -171,7 +175,7 @@ export class Descry {
       }
     };
     const [config, preprocessor] = await Promise.all([read('config.json'), read('preprocessor_config.json')]);
-    const fingerprint = await sha256Hex([config.bytes, preprocessor.bytes]);
+    const fingerprint = await modelFingerprint(config.json, preprocessor.json);
     return new Descry({
       files,
       config: parseModelConfig(config.json, options),
@@ -383,16 +387,4 @@ function inputSize(config: PreprocessorConfig): { height: number; width: number 
   if (config.crop) return { ...config.crop };
   if (config.resize?.mode === 'exact') return { height: config.resize.height, width: config.resize.width };
   return undefined;
-}
-
-async function sha256Hex(parts: Uint8Array[]): Promise<string> {
-  const length = parts.reduce((n, p) => n + p.byteLength, 0);
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.byteLength;
-  }
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', joined));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -1,11 +1,23 @@
 /**
  * Vitest global setup (runs in Node): reads the emoji fixtures from disk and provides them to the
- * tests, so that tests inside workerd, which has no file system, get the same bytes.
+ * tests, so that tests inside workerd, which has no file system, get the same bytes. For the
+ * workerd project it also compiles a classifier with the `descry` CLI in Node, so that the Worker
+ * can be shown to load what Node compiled.
  */
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { FIXTURE_DIR, FIXTURE_FILES } from './emoji-fixtures.js';
+
+/** A classifier compiled by `npm run descry -- compile` in Node, as bytes in base64. */
+export interface NodeCompiledClassifier {
+  labels: string[];
+  templates: string[];
+  base64: string;
+}
 
 /** What the setup provides under `emojiFixtures`. */
 export interface ProvidedFixtures {
@@ -16,10 +28,31 @@ export interface ProvidedFixtures {
 declare module 'vitest' {
   export interface ProvidedContext {
     emojiFixtures: ProvidedFixtures;
+    nodeCompiledClassifier: NodeCompiledClassifier | null;
+  }
+}
+
+/** Run the CLI as a user would (its own Node process, the model folder) and read what it wrote. */
+async function compileWithCli(root: string, labels: string[], templates: string[]): Promise<string> {
+  const scratch = await mkdtemp(join(tmpdir(), 'descry-cli-'));
+  try {
+    const labelsFile = join(scratch, 'labels.txt');
+    const out = join(scratch, 'labels.descry');
+    await writeFile(labelsFile, `${labels.join('\n')}\n`);
+    const templateArgs = templates.flatMap((template) => ['--template', template]);
+    await promisify(execFile)(
+      join(root, 'node_modules', '.bin', 'tsx'),
+      ['sdk/cli/descry.ts', 'compile', '--labels-file', labelsFile, ...templateArgs, '--out', out],
+      { cwd: root },
+    );
+    return (await readFile(out)).toString('base64');
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 
 export default async function provideFixtures(project: TestProject): Promise<void> {
+  project.provide('nodeCompiledClassifier', null);
   const root = join(project.config.root, FIXTURE_DIR);
   let names: Record<string, { name: string }>;
   try {
@@ -36,5 +69,11 @@ export default async function provideFixtures(project: TestProject): Promise<voi
       return { name: file, base64: (await readFile(join(root, file))).toString('base64'), label: entry.name };
     }),
   );
-  project.provide('emojiFixtures', { images, labels: images.map((image) => image.label) });
+  const labels = images.map((image) => image.label);
+  project.provide('emojiFixtures', { images, labels });
+  if (project.name === 'workerd') {
+    const templates = ['an emoji of {}.'];
+    const base64 = await compileWithCli(project.config.root, labels, templates);
+    project.provide('nodeCompiledClassifier', { labels, templates, base64 });
+  }
 }
