@@ -11,6 +11,7 @@ export type Runtime = 'node' | 'workerd' | 'browser' | 'default';
 /** Subpath → source module (from the repository root) per runtime. */
 export const ENTRY_POINTS: Record<string, Partial<Record<Runtime, string>>> = {
   descry: { node: 'sdk/node.ts', workerd: 'sdk/workerd.ts', browser: 'sdk/browser.ts' },
+  'descry/image': { default: 'sdk/image/index.ts' },
   'descry/llm': { default: 'sdk/llm/index.ts' },
   'descry/store': { node: 'sdk/store/node.ts', default: 'sdk/store/index.ts' },
   'descry/predictors': { default: 'sdk/predictors/index.ts' },

@@ -38,7 +38,7 @@ export async function decodeImage(bytes: Uint8Array, options?: DecodeOptions): P
   }
   switch (sniffed.format) {
     case 'png':
-      return decodePng(bytes, options);
+      return await decodePng(bytes, options);
     case 'jpeg':
       return await decodeJpeg(bytes, options);
     case 'webp':

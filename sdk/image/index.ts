@@ -2,13 +2,17 @@
  * The image pipeline: bytes or URLs in, model-ready float32 tensors out.
  *
  * - {@link toRgba} turns any accepted input (Blob, ArrayBuffer, Uint8Array, http(s)/data: URL,
- *   RGBA pixels) into 8-bit RGBA, decoding PNG, JPEG and WebP without DOM, canvas or native code;
+ *   RGBA pixels) into 8-bit RGBA, decoding PNG, JPEG and WebP without DOM, canvas or native addons
+ *   (PNG data inflates with the runtime's node:zlib where it has one, else with fflate);
  * - {@link parsePreprocessorConfig} reads a Hugging Face `preprocessor_config.json`;
  * - {@link preprocess} / {@link preprocessBatch} reproduce transformers' CLIPImageProcessor and
  *   SiglipImageProcessor (Pillow-exact resizing) and return CHW / NCHW float32.
  *
  * Every failure is a typed DescryError (sdk/errors.ts): 'image_empty', 'image_unsupported_format',
  * 'image_corrupt', 'image_too_large', 'image_fetch_failed', 'invalid_input' or 'model_config_invalid'.
+ *
+ * On workerd, import `descry` as well (or call {@link configureJpegWasm} and
+ * {@link configureWebpWasm}): its entry point hands the decoders their precompiled wasm.
  *
  * @module
  */
@@ -20,6 +24,8 @@ export { decodeImage } from './decode.js';
 export { type ImageFormat, type RefusedImageFormat, type SniffedFormat, sniffFormat } from './format.js';
 /** Any accepted input to RGBA pixels. */
 export { DEFAULT_MAX_BYTES, type ToRgbaOptions, toRgba } from './input.js';
+/** Where the JPEG decoder's wasm comes from (required on workerd). */
+export { configureJpegWasm, type JpegWasmSource } from './jpeg.js';
 /** Pixel budget shared by all decoders. */
 export { DEFAULT_MAX_PIXELS, type DecodeOptions } from './limits.js';
 /** transformers-compatible preprocessing. */

@@ -1,19 +1,36 @@
 /**
- * PNG decoding with fast-png, normalised to 8-bit RGBA. Covers every PNG colour type and bit depth
- * (palette, greyscale, grey+alpha, RGB, RGBA; 1 to 16 bits; Adam7 interlacing). Alpha is kept;
- * dropping it (as PIL's convert('RGB') does) is the preprocessor's job.
+ * PNG decoding to 8-bit RGBA, every colour type and bit depth, Adam7 included. Alpha is kept;
+ * what becomes of it is the preprocessor's `background` option.
+ *
+ * The header's size is checked against the pixel budget before anything else, every chunk's CRC
+ * is checked, and the image data is inflated once, to exactly the size the header declares
+ * (./zlib.ts): a stream that would inflate further (a decompression bomb) stops at the first
+ * byte too many, and one that ends short is refused rather than padded with black rows.
  */
-import { type DecodedPng, decode } from 'fast-png';
 import type { RgbaImage } from '../types.js';
 import { assertPixelBudget, corruptImage, type DecodeOptions } from './limits.js';
-import { assertPngInflatesWithin, type PngLayout } from './png-inflate-limit.js';
+import { filteredSize, type PngColour, type PngLayout, scanlinesToRgba } from './png-scanlines.js';
+import { InflateError, type PngZlib, pngZlib } from './zlib.js';
+
+export type { PngLayout } from './png-scanlines.js';
+
+/** Bit depths the PNG spec allows per colour type. */
+const DEPTHS: Readonly<Record<number, readonly number[]>> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
+
+const fail = (reason: string) => corruptImage('PNG', new Error(reason));
 
 /** Reads the IHDR chunk (size, depth, colour type, interlacing) without decoding anything. */
 export function readPngHeader(bytes: Uint8Array): PngLayout {
   // Signature (8), chunk length (4), 'IHDR' (4), width (4), height (4), depth, colour type,
   // compression, filter, interlace (1 each).
   if (bytes.length < 29 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') {
-    throw corruptImage('PNG', new Error('missing or truncated IHDR header'));
+    throw fail('missing or truncated IHDR header');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
@@ -25,101 +42,68 @@ export function readPngHeader(bytes: Uint8Array): PngLayout {
   };
 }
 
+function assertValidHeader(bytes: Uint8Array, layout: PngLayout): void {
+  if (!DEPTHS[layout.colorType]?.includes(layout.bitDepth)) {
+    throw fail(`bit depth ${layout.bitDepth} is not allowed with colour type ${layout.colorType}`);
+  }
+  if (bytes[26] !== 0 || bytes[27] !== 0 || (bytes[28] ?? 0) > 1) {
+    throw fail('unknown compression, filter or interlace method');
+  }
+}
+
+/** The chunks that decide the pixels, after checking every chunk's CRC up to IEND. */
+function readChunks(bytes: Uint8Array, zlib: PngZlib): { colour: PngColour; data: Uint8Array[] } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const data: Uint8Array[] = [];
+  let palette: Uint8Array | undefined;
+  let transparency: Uint8Array | undefined;
+  for (let offset = 8; ; ) {
+    if (offset + 12 > bytes.length) throw fail('the file ends before the IEND chunk');
+    const length = view.getUint32(offset);
+    const end = offset + 8 + length;
+    if (end + 4 > bytes.length) throw fail('a chunk runs past the end of the file');
+    const type = String.fromCharCode(
+      bytes[offset + 4]!,
+      bytes[offset + 5]!,
+      bytes[offset + 6]!,
+      bytes[offset + 7]!,
+    );
+    if (zlib.crc32(bytes.subarray(offset + 4, end)) !== view.getUint32(end)) {
+      throw fail(`CRC mismatch in the ${type} chunk`);
+    }
+    const body = bytes.subarray(offset + 8, end);
+    if (type === 'IEND') break;
+    if (type === 'IDAT') data.push(body);
+    else if (type === 'PLTE') {
+      if (length % 3 !== 0 || length > 768) throw fail(`a PLTE chunk of ${length} bytes`);
+      palette = body;
+    } else if (type === 'tRNS') transparency = body;
+    offset = end + 4;
+  }
+  return { colour: { palette, transparency }, data };
+}
+
 /**
- * Decodes PNG bytes to 8-bit RGBA after checking the declared size against the pixel budget and
- * that the compressed data cannot inflate past it.
+ * Decodes PNG bytes to 8-bit RGBA after checking the declared size against the pixel budget.
+ *
+ * @throws ImageDecodeError 'image_too_large', or 'image_corrupt' for a bad header, CRC or filter,
+ *   or image data that inflates to more or fewer bytes than the header declares.
  */
-export function decodePng(bytes: Uint8Array, options?: DecodeOptions): RgbaImage {
+export async function decodePng(bytes: Uint8Array, options?: DecodeOptions): Promise<RgbaImage> {
   const layout = readPngHeader(bytes);
   const { width, height } = layout;
   assertPixelBudget('PNG', width, height, options);
-  assertPngInflatesWithin(bytes, layout);
-  let png: DecodedPng;
+  assertValidHeader(bytes, layout);
+  const zlib = await pngZlib();
+  const { colour, data } = readChunks(bytes, zlib);
+  if (layout.colorType === 3 && colour.palette === undefined) throw fail('a palette image without PLTE');
+  const size = filteredSize(layout);
+  let scanlines: Uint8Array;
   try {
-    png = decode(bytes, { checkCrc: true });
+    scanlines = zlib.inflateExactly(data, size);
   } catch (error) {
-    throw corruptImage('PNG', error);
+    if (!(error instanceof InflateError)) throw error;
+    throw fail(`image data ${error.message} a ${width}x${height} image needs`);
   }
-  return { width, height, data: toRgba(png) };
-}
-
-/** One sample per pixel channel, as numbers in 0..2^depth-1, whatever fast-png's packing. */
-function samples(png: DecodedPng): ArrayLike<number> {
-  const { width, height, channels, depth, data } = png;
-  const count = width * height * channels;
-  if (depth >= 8) {
-    if (data.length !== count) throw corruptImage('PNG', new Error('image data is shorter than declared'));
-    return data;
-  }
-  // Sub-byte depths: fast-png leaves rows packed (each row starts on a byte boundary) for
-  // non-interlaced images but may hand interlaced ones back one sample per byte.
-  if (data.length === count) return data;
-  const rowBytes = Math.ceil((width * channels * depth) / 8);
-  if (data.length < rowBytes * height)
-    throw corruptImage('PNG', new Error('image data is shorter than declared'));
-  const out = new Uint8Array(count);
-  const perRow = width * channels;
-  const mask = (1 << depth) - 1;
-  for (let y = 0; y < height; y++) {
-    for (let i = 0; i < perRow; i++) {
-      const bit = i * depth;
-      const byte = data[y * rowBytes + (bit >> 3)] ?? 0;
-      out[y * perRow + i] = (byte >> (8 - depth - (bit & 7))) & mask;
-    }
-  }
-  return out;
-}
-
-function toRgba(png: DecodedPng): Uint8Array {
-  const { width, height, channels, depth } = png;
-  const pixels = width * height;
-  const values = samples(png);
-  const out = new Uint8Array(pixels * 4);
-  if (png.palette !== undefined && channels === 1) {
-    expandPalette(values, png.palette, out);
-    return out;
-  }
-  // Maps a sample to 8 bits: the high byte of 16-bit samples (as PIL reads 16-bit RGB), and the
-  // PNG-spec replication for 1/2/4-bit greyscale (so 1-bit white is 255, 2-bit 1 is 0x55).
-  const scale =
-    depth === 16
-      ? (v: number) => v >> 8
-      : depth < 8
-        ? (v: number) => (v * 255) / ((1 << depth) - 1)
-        : (v: number) => v;
-  const key = png.transparency;
-  for (let p = 0; p < pixels; p++) {
-    const s = p * channels;
-    const o = p * 4;
-    const first = values[s] ?? 0;
-    if (channels <= 2) {
-      const grey = scale(first);
-      out[o] = grey;
-      out[o + 1] = grey;
-      out[o + 2] = grey;
-      out[o + 3] =
-        channels === 2 ? scale(values[s + 1] ?? 0) : key !== undefined && key[0] === first ? 0 : 255;
-    } else {
-      const g = values[s + 1] ?? 0;
-      const b = values[s + 2] ?? 0;
-      out[o] = scale(first);
-      out[o + 1] = scale(g);
-      out[o + 2] = scale(b);
-      if (channels === 4) out[o + 3] = scale(values[s + 3] ?? 0);
-      else out[o + 3] = key !== undefined && key[0] === first && key[1] === g && key[2] === b ? 0 : 255;
-    }
-  }
-  return out;
-}
-
-/** Indices beyond the palette come out opaque black, like PIL's zero-padded 256-entry palette. */
-function expandPalette(indices: ArrayLike<number>, palette: number[][], out: Uint8Array): void {
-  for (let p = 0; p < indices.length; p++) {
-    const entry = palette[indices[p] ?? 0];
-    const o = p * 4;
-    out[o] = entry?.[0] ?? 0;
-    out[o + 1] = entry?.[1] ?? 0;
-    out[o + 2] = entry?.[2] ?? 0;
-    out[o + 3] = entry?.[3] ?? 255;
-  }
+  return { width, height, data: scanlinesToRgba(scanlines, layout, colour) };
 }

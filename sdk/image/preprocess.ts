@@ -7,10 +7,10 @@
 import { InvalidInputError } from '../errors.js';
 import type { RgbaImage } from '../types.js';
 import { type Backdrop, type ImageBackground, resolveBackground } from './background.js';
-import { centerCrop } from './crop.js';
+import { cropOrigin, placeRows } from './crop.js';
 import type { PreprocessorConfig } from './preprocessor-config.js';
-import { type Raster, resize } from './resize.js';
-import { assertRgbaImage, rgbaToRgb } from './rgba.js';
+import { type Raster, resizeWindow } from './resize.js';
+import { assertRgbaImage, rgbaRows } from './rgba.js';
 
 export { type PreprocessorConfig, parsePreprocessorConfig } from './preprocessor-config.js';
 
@@ -73,12 +73,28 @@ function levelTables(config: PreprocessorConfig): Float32Array[] {
   });
 }
 
+/**
+ * RGB conversion, resize and centre crop in one pass over the source rows: only the crop window
+ * of the resized image is computed (./resize.ts), and padding, when the crop is larger than the
+ * image, is added by copying rows.
+ */
 function pixelsFor(image: RgbaImage, config: PreprocessorConfig, backdrop: Backdrop): Raster {
   assertRgbaImage(image);
-  const rgb = rgbaToRgb(image, backdrop);
   const size = resizedSize(image.width, image.height, config);
-  const resized = resize(rgb, size.width, size.height, config.resample);
-  return config.crop === undefined ? resized : centerCrop(resized, config.crop.height, config.crop.width);
+  const crop = config.crop ?? size;
+  const { top, left } = cropOrigin(size.width, size.height, crop.width, crop.height);
+  // The part of the crop that lies on the image; the rest is padding.
+  const x0 = Math.max(0, left);
+  const y0 = Math.max(0, top);
+  const window = {
+    left: x0,
+    top: y0,
+    width: Math.min(size.width, left + crop.width) - x0,
+    height: Math.min(size.height, top + crop.height) - y0,
+  };
+  const rows = rgbaRows(image, backdrop);
+  const inside = resizeWindow(rows, size.width, size.height, config.resample, window);
+  return placeRows(inside, top - y0, left - x0, crop.height, crop.width);
 }
 
 function writeChw(pixels: Raster, tables: Float32Array[], out: Float32Array, offset: number): void {

@@ -12,9 +12,13 @@
  * - NEAREST goes through Pillow's affine nearest path (ImagingScaleAffine), including its
  *   accumulated floating-point source coordinates.
  * Every floating-point expression keeps Pillow's operation order so that results are bit-identical.
+ *
+ * Each output pixel depends only on its own coefficients, so computing just a window of the output
+ * (the centre crop a model takes) gives the same values as Pillow's full resize followed by a crop;
+ * the source is read row by row (RGB, or RGBA with alpha skipped), so no full-size copy is made.
  */
 
-/** Interleaved 8-bit pixels with any number of channels (Descry resizes 3-channel RGB). */
+/** Interleaved 8-bit pixels (Descry resizes 3-channel RGB). */
 export interface Raster {
   width: number;
   height: number;
@@ -79,20 +83,30 @@ const HALF = 2 ** (PRECISION_BITS - 1);
 interface Coefficients {
   ksize: number;
   bounds: Int32Array;
-  weights: Float64Array;
+  weights: Int32Array;
 }
 
-/** Resample.c precompute_coeffs + normalize_coeffs_8bpc, for the box [0, inSize). */
-function precompute(inSize: number, outSize: number, kernel: Kernel): Coefficients {
+/**
+ * Resample.c precompute_coeffs + normalize_coeffs_8bpc, for the box [0, inSize), for the output
+ * indices first .. first + count - 1 only.
+ */
+function precompute(
+  inSize: number,
+  outSize: number,
+  kernel: Kernel,
+  first: number,
+  count: number,
+): Coefficients {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = kernel.support * filterScale;
   const ksize = Math.ceil(support) * 2 + 1;
-  const bounds = new Int32Array(outSize * 2);
-  const weights = new Float64Array(outSize * ksize);
+  const bounds = new Int32Array(count * 2);
+  const weights = new Int32Array(count * ksize);
   const raw = new Float64Array(ksize);
   const ss = 1 / filterScale;
-  for (let xx = 0; xx < outSize; xx++) {
+  for (let xx = first; xx < first + count; xx++) {
+    const slot = xx - first;
     const center = 0 + (xx + 0.5) * scale;
     // C's (int) cast truncates toward zero; the operands here are >= -support, so trunc it is.
     const xmin = Math.max(0, Math.trunc(center - support + 0.5));
@@ -105,74 +119,126 @@ function precompute(inSize: number, outSize: number, kernel: Kernel): Coefficien
     }
     for (let x = 0; x < xmax; x++) {
       const w = sum !== 0 ? (raw[x] ?? 0) / sum : (raw[x] ?? 0);
-      weights[xx * ksize + x] = w < 0 ? Math.trunc(-0.5 + w * ONE) : Math.trunc(0.5 + w * ONE);
+      weights[slot * ksize + x] = w < 0 ? Math.trunc(-0.5 + w * ONE) : Math.trunc(0.5 + w * ONE);
     }
-    bounds[xx * 2] = xmin;
-    bounds[xx * 2 + 1] = Math.max(0, xmax);
+    bounds[slot * 2] = xmin;
+    bounds[slot * 2 + 1] = Math.max(0, xmax);
   }
   return { ksize, bounds, weights };
 }
 
+/** Pillow's clip8 on a fixed-point accumulator: 0..255, truncating the fraction. */
 function clip8(value: number): number {
   if (value >= ONE * 256) return 255;
   if (value <= 0) return 0;
-  return Math.floor(value / ONE);
+  return value >> PRECISION_BITS;
 }
 
 /**
- * One convolution pass along x (taps `channels` apart) or y (taps one row apart). RGB, the only
- * layout preprocessing resizes, gets an unrolled loop: this pass is where the time goes.
+ * Rows of an image as a resize reads them: `row(y)` says where row y starts in `data` and how many
+ * bytes each pixel takes there (3 for RGB; 4 for RGBA, whose 4th byte is skipped). It may reuse one
+ * buffer for every row: each row is read completely before the next is asked for.
  */
-function convolve(
-  src: Raster,
-  outWidth: number,
-  outHeight: number,
-  horizontal: boolean,
-  coefficients: Coefficients,
-  rowOffset: number,
-): Raster {
-  const { channels, data } = src;
-  const { ksize, bounds, weights } = coefficients;
-  const out = new Uint8Array(outWidth * outHeight * channels);
-  const srcRow = src.width * channels;
-  const step = horizontal ? channels : srcRow;
-  let o = 0;
-  for (let y = 0; y < outHeight; y++) {
-    for (let x = 0; x < outWidth; x++) {
-      const index = horizontal ? x : y;
-      const first = bounds[index * 2]!;
-      const taps = bounds[index * 2 + 1]!;
-      const k = index * ksize;
-      const start = horizontal ? (y + rowOffset) * srcRow + first * channels : first * srcRow + x * channels;
-      if (channels === 3) {
-        let r = HALF;
-        let g = HALF;
-        let b = HALF;
-        for (let t = 0, i = start; t < taps; t++, i += step) {
-          const w = weights[k + t]!;
-          r += data[i]! * w;
-          g += data[i + 1]! * w;
-          b += data[i + 2]! * w;
-        }
-        out[o++] = clip8(r);
-        out[o++] = clip8(g);
-        out[o++] = clip8(b);
-        continue;
-      }
-      for (let c = 0; c < channels; c++) {
-        let acc = HALF;
-        for (let t = 0, i = start + c; t < taps; t++, i += step) acc += data[i]! * weights[k + t]!;
-        out[o++] = clip8(acc);
-      }
-    }
+export interface RowSource {
+  width: number;
+  height: number;
+  row(y: number): SourceRow;
+}
+
+/** Where one source row lies. */
+export interface SourceRow {
+  data: Uint8Array;
+  offset: number;
+  stride: 3 | 4;
+}
+
+/** The part of the resized image to compute: `width × height` pixels from (`left`, `top`). */
+export interface Window {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** The rows of an RGB raster. */
+export function rasterRows(src: Raster): RowSource {
+  if (src.channels !== 3) throw new RangeError(`resize reads RGB rasters, got ${src.channels} channels`);
+  const row: SourceRow = { data: src.data, offset: 0, stride: 3 };
+  return {
+    width: src.width,
+    height: src.height,
+    row(y) {
+      row.offset = y * src.width * 3;
+      return row;
+    },
+  };
+}
+
+/** Copies `count` pixels from `first` of a source row into `out` at `o`, as RGB. */
+function copyRow(row: SourceRow, first: number, count: number, out: Uint8Array, o: number): void {
+  const { data, stride } = row;
+  const from = row.offset + first * stride;
+  if (stride === 3) {
+    out.set(data.subarray(from, from + count * 3), o);
+    return;
   }
-  return { width: outWidth, height: outHeight, channels, data: out };
+  for (let i = from, end = from + count * 4; i < end; i += 4, o += 3) {
+    out[o] = data[i]!;
+    out[o + 1] = data[i + 1]!;
+    out[o + 2] = data[i + 2]!;
+  }
+}
+
+/** The horizontal pass over one source row: `coefficients.bounds.length / 2` RGB pixels into `out` at `o`. */
+function filterRow(row: SourceRow, coefficients: Coefficients, out: Uint8Array, o: number): void {
+  const { data, offset, stride } = row;
+  const { ksize, bounds, weights } = coefficients;
+  const count = bounds.length >> 1;
+  for (let x = 0; x < count; x++) {
+    const taps = bounds[x * 2 + 1]!;
+    const k = x * ksize;
+    let r = HALF;
+    let g = HALF;
+    let b = HALF;
+    for (let t = 0, i = offset + bounds[x * 2]! * stride; t < taps; t++, i += stride) {
+      const w = weights[k + t]!;
+      r = (r + Math.imul(data[i]!, w)) | 0;
+      g = (g + Math.imul(data[i + 1]!, w)) | 0;
+      b = (b + Math.imul(data[i + 2]!, w)) | 0;
+    }
+    out[o++] = clip8(r);
+    out[o++] = clip8(g);
+    out[o++] = clip8(b);
+  }
+}
+
+/**
+ * The vertical pass: RGB rows of `width` pixels, taps one row apart, into `out`. Each output row
+ * accumulates whole source rows (sequential reads) rather than walking down columns.
+ */
+function filterColumns(src: Uint8Array, width: number, coefficients: Coefficients, out: Uint8Array): void {
+  const { ksize, bounds, weights } = coefficients;
+  const rows = bounds.length >> 1;
+  const rowBytes = width * 3;
+  const acc = new Int32Array(rowBytes);
+  for (let y = 0; y < rows; y++) {
+    const first = bounds[y * 2]!;
+    const taps = bounds[y * 2 + 1]!;
+    const k = y * ksize;
+    acc.fill(HALF);
+    for (let t = 0; t < taps; t++) {
+      const w = weights[k + t]!;
+      const from = (first + t) * rowBytes;
+      for (let c = 0; c < rowBytes; c++) acc[c] = (acc[c]! + Math.imul(src[from + c]!, w)) | 0;
+    }
+    const o = y * rowBytes;
+    for (let c = 0; c < rowBytes; c++) out[o + c] = clip8(acc[c]!);
+  }
 }
 
 /** Geometry.c ImagingScaleAffine: nearest neighbour with accumulated source coordinates. */
-function resizeNearest(src: Raster, width: number, height: number): Raster {
-  const { channels } = src;
-  const out = new Uint8Array(width * height * channels);
+function nearestWindow(src: RowSource, width: number, height: number, window: Window): Raster {
+  const out = new Uint8Array(window.width * window.height * 3);
   const dx = src.width / width;
   const dy = src.height / height;
   const xs = new Int32Array(width);
@@ -182,42 +248,73 @@ function resizeNearest(src: Raster, width: number, height: number): Raster {
     xo += dx;
   }
   let yo = dy * 0.5;
-  for (let y = 0; y < height; y++) {
+  for (let y = 0, o = 0; y < window.top + window.height; y++) {
     const sy = Math.min(src.height - 1, Math.trunc(yo));
     yo += dy;
-    for (let x = 0; x < width; x++) {
-      const from = (sy * src.width + (xs[x] ?? 0)) * channels;
-      out.set(src.data.subarray(from, from + channels), (y * width + x) * channels);
+    if (y < window.top) continue;
+    const row = src.row(sy);
+    for (let x = window.left; x < window.left + window.width; x++, o += 3) {
+      const i = row.offset + xs[x]! * row.stride;
+      out[o] = row.data[i]!;
+      out[o + 1] = row.data[i + 1]!;
+      out[o + 2] = row.data[i + 2]!;
     }
   }
-  return { width, height, channels, data: out };
+  return { width: window.width, height: window.height, channels: 3, data: out };
 }
 
 /**
- * Resizes like Pillow's `Image.resize((width, height), resample)` on an 8-bit image.
- * Returns the input itself when the size does not change (Pillow returns a copy).
+ * The `window` of Pillow's `Image.resize((width, height), resample)` of `src`, as RGB: equal to
+ * resizing the whole image and cropping, without computing or copying anything outside the window.
  */
-export function resize(src: Raster, width: number, height: number, resample: ResampleFilter): Raster {
+export function resizeWindow(
+  src: RowSource,
+  width: number,
+  height: number,
+  resample: ResampleFilter,
+  window: Window,
+): Raster {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`resize target must be positive integers, got ${width}x${height}`);
   }
-  if (width === src.width && height === src.height) return src;
-  if (resample === Resample.NEAREST) return resizeNearest(src, width, height);
-  const kernel = KERNELS[resample];
-  const horizontal = precompute(src.width, width, kernel);
-  const vertical = precompute(src.height, height, kernel);
-  let image = src;
-  if (width !== src.width) {
-    // Only the rows the vertical pass reads are filtered horizontally, as in Pillow.
-    const firstRow = vertical.bounds[0] ?? 0;
-    const lastRow = (vertical.bounds[height * 2 - 2] ?? 0) + (vertical.bounds[height * 2 - 1] ?? 0);
-    const needVertical = height !== src.height;
-    const rows = needVertical ? lastRow - firstRow : src.height;
-    const offset = needVertical ? firstRow : 0;
-    if (needVertical)
-      for (let i = 0; i < height; i++) vertical.bounds[i * 2] = (vertical.bounds[i * 2] ?? 0) - firstRow;
-    image = convolve(src, width, rows, true, horizontal, offset);
+  const needH = width !== src.width;
+  const needV = height !== src.height;
+  if (resample === Resample.NEAREST && (needH || needV)) return nearestWindow(src, width, height, window);
+  const kernel = KERNELS[resample as Exclude<ResampleFilter, 0>];
+  const vertical = needV ? precompute(src.height, height, kernel, window.top, window.height) : undefined;
+  // Source rows the vertical pass reads (Pillow also filters only those horizontally), or the
+  // window's own rows when there is no vertical pass.
+  let firstRow = window.top;
+  let rows = window.height;
+  if (vertical !== undefined) {
+    firstRow = vertical.bounds[0]!;
+    let lastRow = firstRow;
+    for (let y = 0; y < window.height; y++) {
+      lastRow = Math.max(lastRow, vertical.bounds[y * 2]! + vertical.bounds[y * 2 + 1]!);
+    }
+    rows = lastRow - firstRow;
+    for (let y = 0; y < window.height; y++) vertical.bounds[y * 2] = vertical.bounds[y * 2]! - firstRow;
   }
-  if (height !== src.height) image = convolve(image, width, height, false, vertical, 0);
-  return image;
+  const horizontal = needH ? precompute(src.width, width, kernel, window.left, window.width) : undefined;
+  const rowBytes = window.width * 3;
+  const passed = new Uint8Array(rows * rowBytes);
+  for (let y = 0; y < rows; y++) {
+    const row = src.row(firstRow + y);
+    if (horizontal !== undefined) filterRow(row, horizontal, passed, y * rowBytes);
+    else copyRow(row, window.left, window.width, passed, y * rowBytes);
+  }
+  if (vertical === undefined)
+    return { width: window.width, height: window.height, channels: 3, data: passed };
+  const out = new Uint8Array(window.height * rowBytes);
+  filterColumns(passed, window.width, vertical, out);
+  return { width: window.width, height: window.height, channels: 3, data: out };
+}
+
+/**
+ * Resizes an RGB raster like Pillow's `Image.resize((width, height), resample)` on an 8-bit image.
+ * Returns the input itself when the size does not change (Pillow returns a copy).
+ */
+export function resize(src: Raster, width: number, height: number, resample: ResampleFilter): Raster {
+  if (width === src.width && height === src.height) return src;
+  return resizeWindow(rasterRows(src), width, height, resample, { left: 0, top: 0, width, height });
 }

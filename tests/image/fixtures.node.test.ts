@@ -21,6 +21,7 @@ interface Manifest {
     shape: [number, number, number];
   }[];
   composites: { image: string; background: ImageBackground; expected: string }[];
+  decodes: { image: string; expected: string }[];
 }
 
 const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')) as Manifest;
@@ -109,6 +110,18 @@ describe('preprocessing matches PIL + transformers on the fixtures', () => {
       expect(max).toBe(0);
       // The background really was applied: fully transparent pixels no longer show their stored colour.
       expect(transparentChanged).toBeGreaterThan(0);
+    });
+  }
+
+  // Sub-byte depths, 16 bits, Adam7, tRNS keys and every filter type, against PIL's convert('RGBA').
+  for (const decoded of manifest.decodes) {
+    it(`decodes ${decoded.image} to the RGBA pixels PIL gives`, async () => {
+      const actual = await toRgba(readFileSync(new URL(decoded.image, dir)));
+      const expected = await toRgba(readFileSync(new URL(`expected/${decoded.expected}`, dir)));
+      expect([actual.width, actual.height]).toEqual([expected.width, expected.height]);
+      let mismatches = 0;
+      for (let i = 0; i < actual.data.length; i++) if (actual.data[i] !== expected.data[i]) mismatches++;
+      expect(mismatches).toBe(0);
     });
   }
 });
