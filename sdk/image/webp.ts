@@ -64,8 +64,14 @@ export function readWebpHeader(bytes: Uint8Array): { width: number; height: numb
   throw corruptImage('WebP', new Error(`unknown first chunk '${chunk}'`));
 }
 
-/** Decodes WebP bytes (lossy, lossless, with or without alpha) to 8-bit RGBA. */
-export async function decodeWebp(bytes: Uint8Array, options?: DecodeOptions): Promise<RgbaImage> {
+/**
+ * The canvas size of a still WebP and whether its header flags alpha (VP8X: flag bit 4; VP8L: the
+ * alpha_is_used bit after the 14-bit width and height; plain VP8 has none).
+ *
+ * @throws ImageDecodeError 'image_unsupported_format' for an animated WebP, 'image_corrupt' for
+ *   an unreadable header.
+ */
+export function readStillWebpHeader(bytes: Uint8Array): { width: number; height: number; hasAlpha: boolean } {
   const { width, height, animated } = readWebpHeader(bytes);
   if (animated) {
     throw new ImageDecodeError(
@@ -76,6 +82,14 @@ export async function decodeWebp(bytes: Uint8Array, options?: DecodeOptions): Pr
       },
     );
   }
+  const chunk = String.fromCharCode(...bytes.subarray(12, 16));
+  const flags = chunk === 'VP8X' ? (bytes[20] ?? 0) : chunk === 'VP8L' ? (bytes[24] ?? 0) : 0;
+  return { width, height, hasAlpha: (flags & 0x10) !== 0 };
+}
+
+/** Decodes WebP bytes (lossy, lossless, with or without alpha) to 8-bit RGBA. */
+export async function decodeWebp(bytes: Uint8Array, options?: DecodeOptions): Promise<RgbaImage> {
+  const { width, height } = readStillWebpHeader(bytes);
   assertPixelBudget('WebP', width, height, options);
   const decoded = await codec.run(async () => {
     try {

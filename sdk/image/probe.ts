@@ -1,0 +1,109 @@
+/**
+ * What an encoded image is, read from its headers alone: format, size and whether it can hold
+ * transparency. No pixel is decoded and nothing proportional to the image is allocated, so a
+ * server can add up the pixels of every image in a request, and refuse it, before decoding any.
+ */
+import { ImageDecodeError } from '../errors.js';
+import { type ImageFormat, sniffFormat } from './format.js';
+import { readJpegStructure } from './jpeg-structure.js';
+import { corruptImage } from './limits.js';
+import { readPngHeader } from './png.js';
+import { readStillWebpHeader } from './webp.js';
+
+/** What {@link probeImage} reads from an image's headers. */
+export interface ImageProbe {
+  format: ImageFormat;
+  /** Size the header declares, in pixels. */
+  width: number;
+  height: number;
+  /**
+   * Whether the image can have transparent pixels: a PNG with an alpha channel or a tRNS chunk, a
+   * WebP whose header flags alpha. JPEG never has alpha.
+   */
+  hasAlpha: boolean;
+}
+
+/**
+ * Sniffs the format of `bytes` and refuses what no decoder here takes.
+ *
+ * @throws ImageDecodeError 'image_empty' or 'image_unsupported_format'.
+ */
+export function supportedFormat(bytes: Uint8Array): ImageFormat {
+  if (bytes.length === 0) throw new ImageDecodeError('image_empty', 'The image is empty (0 bytes).');
+  const sniffed = sniffFormat(bytes);
+  if (sniffed.kind === 'refused') {
+    throw new ImageDecodeError(
+      'image_unsupported_format',
+      `${sniffed.format.toUpperCase()} images are not supported; send PNG, JPEG or WebP.`,
+      { details: { format: sniffed.format } },
+    );
+  }
+  if (sniffed.kind === 'unknown') {
+    throw new ImageDecodeError(
+      'image_unsupported_format',
+      'The data is not a recognised image format; send PNG, JPEG or WebP.',
+      {
+        details: {
+          firstBytes: Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' '),
+        },
+      },
+    );
+  }
+  return sniffed.format;
+}
+
+/** Whether a tRNS chunk comes before the image data (where the spec puts it). */
+function hasTransparencyChunk(bytes: Uint8Array): boolean {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let offset = 8; offset + 8 <= bytes.length; ) {
+    const type = String.fromCharCode(
+      bytes[offset + 4]!,
+      bytes[offset + 5]!,
+      bytes[offset + 6]!,
+      bytes[offset + 7]!,
+    );
+    if (type === 'tRNS') return true;
+    if (type === 'IDAT' || type === 'IEND') return false;
+    offset += 12 + view.getUint32(offset);
+  }
+  return false;
+}
+
+function probePng(bytes: Uint8Array): ImageProbe {
+  const { width, height, colorType } = readPngHeader(bytes);
+  const hasAlpha = colorType === 4 || colorType === 6 || hasTransparencyChunk(bytes);
+  return { format: 'png', width, height, hasAlpha };
+}
+
+function probeWebp(bytes: Uint8Array): ImageProbe {
+  return { format: 'webp', ...readStillWebpHeader(bytes) };
+}
+
+function probeJpeg(bytes: Uint8Array): ImageProbe {
+  const { width, height } = readJpegStructure(bytes);
+  return { format: 'jpeg', width, height, hasAlpha: false };
+}
+
+/**
+ * Reads an encoded image's format, declared size and whether it can hold transparency, without
+ * decoding pixels. Sum `width * height` over a request's images to bound the work before decoding.
+ *
+ * @throws ImageDecodeError 'image_empty', 'image_unsupported_format' (also for animated WebP), or
+ *   'image_corrupt' when the header cannot be read or declares an empty image.
+ */
+export function probeImage(bytes: Uint8Array): ImageProbe {
+  const format = supportedFormat(bytes);
+  const probe = format === 'png' ? probePng(bytes) : format === 'webp' ? probeWebp(bytes) : probeJpeg(bytes);
+  if (
+    !Number.isInteger(probe.width) ||
+    !Number.isInteger(probe.height) ||
+    probe.width < 1 ||
+    probe.height < 1
+  ) {
+    throw corruptImage(
+      format.toUpperCase(),
+      new Error(`the header declares an empty ${probe.width}x${probe.height} image`),
+    );
+  }
+  return probe;
+}
