@@ -1,4 +1,6 @@
 /** probeImage: format, declared size and transparency from headers, without decoding pixels. */
+// The runtime's entry point: on workerd it hands the WebP decoder its precompiled wasm.
+import 'descry';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { ImageDecodeError } from '../../sdk/errors.js';
