@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** Wrangler's documented switches for running without the Cloudflare network. */
+export const WRANGLER_OFFLINE = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+
 /** The wrangler child process; `vars` are extra `--var NAME:value` settings. */
 export function startWranglerDev({ port, vars = {}, stdio = 'inherit' }) {
   const wrangler = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
@@ -18,6 +21,8 @@ export function startWranglerDev({ port, vars = {}, stdio = 'inherit' }) {
   return spawn(process.execPath, args, {
     cwd: root,
     stdio,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    // Offline and quiet: no telemetry, and workerd's placeholder `Request.cf` instead of fetching
+    // it from workers.cloudflare.com (which prints a stack trace when there is no network).
+    env: { ...process.env, ...WRANGLER_OFFLINE },
   });
 }
