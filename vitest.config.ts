@@ -57,18 +57,8 @@ export default defineConfig({
             miniflare: { bindings: TEST_VARS },
           }),
         ],
-        resolve: {
-          alias: [
-            ...packageAliases('workerd'),
-            // As the [alias] in wrangler.toml, which the plugin does not apply: ORT's plain wasm build.
-            {
-              find: /^onnxruntime-web$/,
-              replacement: fileURLToPath(
-                new URL('./node_modules/onnxruntime-web/dist/ort.wasm.bundle.min.mjs', import.meta.url),
-              ),
-            },
-          ],
-        },
+        // As the [alias] in wrangler.toml, which the plugin does not apply.
+        resolve: { alias: packageAliases('workerd') },
         test: {
           name: 'workerd',
           globalSetup: ['tests/worker/support/provide-fixtures.ts'],

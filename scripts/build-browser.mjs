@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Builds the SDK's browser bundle: dist/browser/descry.js (ESM) with the wasm files that
-// onnxruntime-web and the JPEG and WebP decoders fetch next to it.
+// A standalone browser bundle of the SDK, for pages without a bundler and for
+// tests/browser: descry.js (ESM, every dependency inlined) with the wasm files that onnxruntime-web
+// and the JPEG and WebP decoders fetch next to it. Not part of the npm package, whose users'
+// bundlers do this themselves from dist/ (see README, "Install"); hence its own output folder.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -10,8 +12,8 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
-/** Build into `outdir` (default dist/browser); returns the bundle's path. */
-export async function buildBrowser(outdir = join(root, 'dist', 'browser')) {
+/** Build into `outdir` (default build/browser); returns the bundle's path. */
+export async function buildBrowser(outdir = join(root, 'build', 'browser')) {
   await mkdir(outdir, { recursive: true });
   await build({
     entryPoints: [join(root, 'sdk', 'browser.ts')],
@@ -23,14 +25,6 @@ export async function buildBrowser(outdir = join(root, 'dist', 'browser')) {
     minify: true,
     sourcemap: true,
     logLevel: 'warning',
-    // ORT's plain wasm build: the package's default browser bundle is the WebGPU (JSEP) build,
-    // which fetches a different, larger .wasm.
-    alias: {
-      'onnxruntime-web': join(
-        dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')),
-        'ort.wasm.bundle.min.mjs',
-      ),
-    },
   });
   const wasm = [
     require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'),

@@ -1,5 +1,5 @@
 /** This repository's Worker (wrangler.toml `main`): the service over the bundled emoji-clip model. */
+import emojiClip from 'descry/models/emoji-clip';
 import { createWorker } from 'descry/worker';
-import { embeddedModel } from './model/embedded-model.js';
 
-export default createWorker({ embeddedModel });
+export default createWorker({ embeddedModel: emojiClip });

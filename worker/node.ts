@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Descry, folderSource } from 'descry';
+import { emojiClipPath } from 'descry/models/emoji-clip';
 import type { KeyValueStore } from 'descry/store';
 import { FileStore, MemoryStore } from 'descry/store';
 import { createApp } from './app.js';
@@ -20,8 +21,8 @@ import { configuredDescriptionSource } from './llm/configured-description-source
 import { fetchAfterBody } from './node-unread-body.js';
 import type { ServiceDeps } from './service-deps.js';
 
-/** The model folder in the repository, used when nothing else is configured. */
-export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../models/emoji-clip', import.meta.url));
+/** The embedded model's folder (in the repository, or in the installed package), used when nothing else is configured. */
+export const DEFAULT_MODEL_DIR = emojiClipPath;
 
 /** Options of {@link startNodeServer}. */
 export interface NodeServerOptions {

@@ -1,12 +1,13 @@
 /**
  * The SDK end to end on the embedded model, runtime-neutral: this file runs in Node and inside
- * workerd (`#descry` is the entry point of the runtime the project runs in).
+ * workerd (`descry` and `descry/models/emoji-clip` resolve to the runtime the project runs in: the
+ * model folder in Node, the bundled bytes in workerd).
  */
 
 import { CompiledClassifier, Descry } from 'descry';
+import embeddedModel from 'descry/models/emoji-clip';
 import { encode } from 'fast-png';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { embeddedModel } from '../../worker/model/embedded-model.js';
 
 const fixtures = inject('emojiFixtures');
 const decodeBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));

@@ -1,8 +1,11 @@
 /**
- * onnxruntime-web (WebAssembly): the backend that runs everywhere. In Node its package export
- * resolves to the Node build, which loads the .wasm from node_modules by itself.
+ * onnxruntime-web (WebAssembly): the backend that runs everywhere. Its `wasm` export is the plain
+ * CPU build: one .wasm (ort-wasm-simd-threaded.wasm, 14 MB), which bundlers emit next to the app
+ * (ORT refers to it with `new URL(…, import.meta.url)`), Node reads from node_modules and workerd
+ * gets precompiled (ort-workerd.ts). The package's main export would be the WebGPU build, whose .wasm
+ * is twice the size and which Descry does not use.
  */
-import * as ort from 'onnxruntime-web';
+import * as ort from 'onnxruntime-web/wasm';
 import { fromOrt, type OnnxBackend, type OrtModule } from '../backend.js';
 
 /** Options for the wasm backend. */

@@ -6,7 +6,7 @@
  * marker is matched by content because ORT copies the buffer before instantiating. One thread:
  * workerd has no Web Workers for ORT's thread pool.
  */
-import * as ort from 'onnxruntime-web';
+import * as ort from 'onnxruntime-web/wasm';
 import { fromOrt, type OnnxBackend, type OrtModule } from '../backend.js';
 
 const MARKER = new TextEncoder().encode('descry:precompiled-ort-wasm');

@@ -1,0 +1,41 @@
+/**
+ * `npm run build`: the package's dist/ (ESM, .d.ts, source maps) from the entries of
+ * entry-points.ts. One build for every entry, so modules shared by several entries land in shared
+ * chunks, once: `descry/llm` and `descry` throw the same `DescryError` class. The package's own
+ * subpaths stay imports (`descry/worker` imports `descry`, resolved by the user's bundler or Node
+ * under its runtime's condition), and so do dependencies and the model's files (models/emoji-clip,
+ * shipped beside dist/ and referred to by relative paths that the build keeps as written).
+ */
+import { defineConfig } from 'tsdown';
+import { buildEntries } from './entry-points.js';
+
+export default defineConfig({
+  entry: buildEntries(),
+  outDir: 'dist',
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  sourcemap: true,
+  dts: true,
+  hash: true,
+  fixedExtension: false,
+  deps: { neverBundle: [/^descry(\/.*)?$/, /^node:/] },
+  plugins: [modelFilesAsWritten()],
+  // The .d.ts pass is most of the build's time, as it should be: no need to be told each build.
+  checks: { pluginTimings: false },
+});
+
+/**
+ * Imports of the model's files (`../../../models/emoji-clip/…`) stay as written: the built module
+ * sits as deep under dist/ as its source under the root (entry-points.ts `distName`), so the same
+ * relative path reaches the same file, which the user's bundler then loads (JSON, a Data module).
+ */
+function modelFilesAsWritten() {
+  return {
+    name: 'descry:model-files-as-written',
+    resolveId: {
+      filter: { id: /^(\.\.\/)+models\/emoji-clip\// },
+      handler: (source: string) => ({ id: source, external: 'absolute' as const }),
+    },
+  };
+}
