@@ -5,9 +5,9 @@
  */
 
 import { Descry, type ImageBackground, InvalidInputError, type RgbaImage } from 'descry';
+import embeddedModel from 'descry/models/emoji-clip';
 import { decode, encode } from 'fast-png';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { embeddedModel } from '../../worker/model/embedded-model.js';
 import { expectDescryError } from '../image/expect-error.js';
 
 const fixtures = inject('emojiFixtures');

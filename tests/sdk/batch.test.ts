@@ -13,8 +13,8 @@ import {
   type ResultLine,
   tallyResultLines,
 } from 'descry';
+import embeddedModel from 'descry/models/emoji-clip';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { embeddedModel } from '../../worker/model/embedded-model.js';
 import { GIF_BYTES, truncatedPng } from '../worker/support/synthetic-images.js';
 
 const fixtures = inject('emojiFixtures');

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Descry, folderSource, hubSource, ModelMismatchError, type ModelSource } from 'descry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedModel } from '../../worker/model/embedded-model.js';
+// The bundle form (the Worker's: parsed JSON and .onnx bytes), whatever this runtime's own entry is.
+import { emojiClip as embeddedModel } from '../../sdk/models/emoji-clip/workerd.js';
 import { DEFAULT_MODEL_DIR } from '../../worker/node.js';
 import { emojiFixtures } from './support/fixture-images.js';
 
@@ -77,7 +78,10 @@ describe('the model fingerprint', () => {
   it('changes when the configuration changes', async () => {
     const changed = {
       id: 'changed',
-      files: { ...embeddedModel.files, 'config.json': { ...embeddedModel.files['config.json'], extra: 1 } },
+      files: {
+        ...embeddedModel.files,
+        'config.json': { ...(embeddedModel.files['config.json'] as object), extra: 1 },
+      },
     };
     const [original, other] = await Promise.all([Descry.load(embeddedModel), Descry.load(changed)]);
     expect(other.info.fingerprint).not.toBe(original.info.fingerprint);
@@ -102,7 +106,10 @@ describe('the model fingerprint', () => {
     // And a classifier of another model is still refused.
     const changed = await Descry.load({
       id: 'changed',
-      files: { ...embeddedModel.files, 'config.json': { ...embeddedModel.files['config.json'], extra: 1 } },
+      files: {
+        ...embeddedModel.files,
+        'config.json': { ...(embeddedModel.files['config.json'] as object), extra: 1 },
+      },
     });
     const foreign = (await folder.compile({ labels })).toBytes();
     expect(() => changed.loadClassifier(foreign)).toThrow(ModelMismatchError);

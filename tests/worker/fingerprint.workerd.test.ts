@@ -7,7 +7,8 @@
 import { env, exports } from 'cloudflare:workers';
 import { CompiledClassifier, Descry } from 'descry';
 import { describe, expect, inject, it } from 'vitest';
-import { embeddedModel } from '../../worker/model/embedded-model.js';
+// The bundle form (the Worker's: parsed JSON and .onnx bytes), whatever this runtime's own entry is.
+import { emojiClip as embeddedModel } from '../../sdk/models/emoji-clip/workerd.js';
 import { r2ModelFiles } from '../../worker/model/r2-model-files.js';
 import { emojiFixtures } from './support/fixture-images.js';
 import { base64 } from './support/synthetic-images.js';
