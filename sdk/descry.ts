@@ -12,7 +12,7 @@ import { DEFAULT_BACKGROUND, type ImageBackground, resolveBackground } from './i
 import { toRgba } from './image/input.js';
 import { type PreprocessorConfig, parsePreprocessorConfig, preprocessBatch } from './image/preprocess.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
-import { onnxPath, TextEncoder, VisionEncoder } from './model/encoders.js';
+import { type EncoderModelFile, onnxPath, TextEncoder, VisionEncoder } from './model/encoders.js';
 import { modelFingerprint } from './model/fingerprint.js';
 import { lazyValue } from './model/lazy-value.js';
 import type { LoadOptions, ModelSource } from './model/load-options.js';
@@ -139,11 +139,11 @@ export class Descry {
     this.#text = new TextEncoder({
       backend,
       tokenizer: () => tokenizerValue.get(),
-      model: () => files.read(onnxPath('text', options.textDtype ?? options.dtype ?? 'fp32')),
+      model: modelFile(files, onnxPath('text', options.textDtype ?? options.dtype ?? 'fp32')),
     });
     this.#vision = new VisionEncoder({
       backend,
-      model: () => files.read(onnxPath('vision', options.visionDtype ?? options.dtype ?? 'fp32')),
+      model: modelFile(files, onnxPath('vision', options.visionDtype ?? options.dtype ?? 'fp32')),
     });
     this.#prompts = new PromptEmbeddingCache((texts) => this.#text.embed(texts));
     this.info = {
@@ -381,6 +381,10 @@ function validateLabels(labels: readonly string[]): string[] {
     throw new InvalidInputError('invalid_input', 'labels must be unique');
   }
   return clean;
+}
+
+function modelFile(files: ModelFiles, path: string): EncoderModelFile {
+  return { bytes: () => files.read(path), localPath: async () => files.localPath?.(path) };
 }
 
 function inputSize(config: PreprocessorConfig): { height: number; width: number } | undefined {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { isFile } from './folder-source.node.js';
 import type { DownloadCache } from './source.js';
 
 /** Default folder: $DESCRY_CACHE_DIR, else ~/.cache/descry. */
@@ -20,6 +21,10 @@ export function diskDownloadCache(dir = defaultCacheDir()): DownloadCache {
       } catch {
         return undefined;
       }
+    },
+    async localPath(url) {
+      const path = pathOf(url);
+      return (await isFile(path)) ? path : undefined;
     },
     async put(url, bytes) {
       await mkdir(dir, { recursive: true });

@@ -2,6 +2,10 @@
  * Thin adapters from prompts and pixels to L2-normalised embeddings. Each encoder owns one ONNX
  * session, created on first use, so a deployment that only classifies with compiled classifiers
  * never reads the text model or the tokenizer.
+ *
+ * Text batches are formed after sorting prompts by token count (rows come back in input order):
+ * CLIP pads a batch to its longest prompt, so batches of similar lengths encode fewer pad tokens;
+ * on 1000 emoji labels this is 1.4-1.5x faster (`npm run bench:real`, "compile").
  */
 import { ModelLoadError } from '../errors.js';
 import { normalizeRows } from '../predictors/matrix.js';
@@ -19,23 +23,45 @@ export function onnxPath(part: 'text' | 'vision', dtype: ModelDtype): string {
   return `onnx/${part}_model${suffix}.onnx`;
 }
 
-/** An ONNX session created on first use from the backend and the model bytes. */
-function lazySession(
-  backend: () => Promise<OnnxBackend>,
-  bytes: () => Promise<Uint8Array>,
-): LazyValue<OnnxSession> {
-  return lazyValue(async () => (await backend()).createSession(await bytes()));
+/** Where an encoder's ONNX file comes from. */
+export interface EncoderModelFile {
+  bytes(): Promise<Uint8Array>;
+  /** Its path on the local disk, if it has one (see `ModelFiles.localPath`). */
+  localPath?(): Promise<string | undefined>;
 }
 
-/** Picks the embedding output: CLIP exports name it, SigLIP exports call it pooler_output. */
-function embeddingOutput(outputs: Record<string, TensorData>, preferred: string): TensorData {
-  const tensor = outputs[preferred] ?? outputs.pooler_output;
-  if (!tensor) {
-    throw new ModelLoadError(
-      'model_load_failed',
-      `the ONNX model has neither ${preferred} nor pooler_output among its outputs (${Object.keys(outputs).join(', ')})`,
-    );
-  }
+/**
+ * An ONNX session created on first use. A backend that opens files gets the path when there is one,
+ * so the model is never copied into JavaScript memory; otherwise the bytes are read, handed over
+ * and not kept.
+ */
+function lazySession(backend: () => Promise<OnnxBackend>, file: EncoderModelFile): LazyValue<OnnxSession> {
+  return lazyValue(async () => {
+    const chosen = await backend();
+    const path = chosen.opensFiles ? await file.localPath?.() : undefined;
+    return chosen.createSession(path === undefined ? await file.bytes() : { path });
+  });
+}
+
+/** The embedding output: CLIP exports name it, SigLIP exports call it pooler_output. */
+function embeddingOutput(session: OnnxSession, preferred: string): string {
+  if (session.outputNames.includes(preferred)) return preferred;
+  if (session.outputNames.includes('pooler_output')) return 'pooler_output';
+  throw new ModelLoadError(
+    'model_load_failed',
+    `the ONNX model has neither ${preferred} nor pooler_output among its outputs (${session.outputNames.join(', ')})`,
+  );
+}
+
+/** Run `session` and return its embedding output only (other outputs are not copied out). */
+async function runEmbedding(
+  session: OnnxSession,
+  feeds: Record<string, TensorData>,
+  preferred: string,
+): Promise<TensorData> {
+  const name = embeddingOutput(session, preferred);
+  const tensor = (await session.run(feeds, [name]))[name];
+  if (!tensor) throw new ModelLoadError('model_load_failed', `the ONNX model returned no ${name}`);
   return tensor;
 }
 
@@ -54,7 +80,7 @@ export class TextEncoder {
 
   constructor(options: {
     backend: () => Promise<OnnxBackend>;
-    model: () => Promise<Uint8Array>;
+    model: EncoderModelFile;
     tokenizer: () => Promise<PromptTokenizer>;
     batchSize?: number;
   }) {
@@ -71,9 +97,13 @@ export class TextEncoder {
   /** Embed texts; rows are L2-normalised, in input order. */
   async embed(texts: readonly string[]): Promise<Matrix> {
     const [session, tokenizer] = await Promise.all([this.#session.get(), this.#tokenizer()]);
-    const parts: Matrix[] = [];
-    for (let start = 0; start < texts.length; start += this.#batchSize) {
-      const tokens = tokenizer.encodeBatch(texts.slice(start, start + this.#batchSize));
+    const ids = texts.map((text) => tokenizer.encode(text));
+    // Stable: prompts of equal length keep their input order, so batches are deterministic.
+    const order = ids.map((_, i) => i).sort((a, b) => ids[a]!.length - ids[b]!.length);
+    let result: Matrix | undefined;
+    for (let start = 0; start < order.length; start += this.#batchSize) {
+      const rows = order.slice(start, start + this.#batchSize);
+      const tokens = tokenizer.pad(rows.map((i) => ids[i]!));
       const dims = [tokens.batch, tokens.length];
       const feeds: Record<string, TensorData> = {
         input_ids: { type: 'int64', data: tokens.inputIds, dims },
@@ -81,9 +111,13 @@ export class TextEncoder {
       if (session.inputNames.includes('attention_mask')) {
         feeds.attention_mask = { type: 'int64', data: tokens.attentionMask, dims };
       }
-      parts.push(toMatrix(embeddingOutput(await session.run(feeds), 'text_embeds')));
+      const part = toMatrix(await runEmbedding(session, feeds, 'text_embeds'));
+      result ??= { rows: texts.length, cols: part.cols, data: new Float32Array(texts.length * part.cols) };
+      rows.forEach((row, i) => {
+        result!.data.set(part.data.subarray(i * part.cols, (i + 1) * part.cols), row * part.cols);
+      });
     }
-    return concatRows(parts);
+    return result ?? { rows: 0, cols: 0, data: new Float32Array() };
   }
 }
 
@@ -91,7 +125,7 @@ export class TextEncoder {
 export class VisionEncoder {
   readonly #session: LazyValue<OnnxSession>;
 
-  constructor(options: { backend: () => Promise<OnnxBackend>; model: () => Promise<Uint8Array> }) {
+  constructor(options: { backend: () => Promise<OnnxBackend>; model: EncoderModelFile }) {
     this.#session = lazySession(options.backend, options.model);
   }
 
@@ -103,20 +137,8 @@ export class VisionEncoder {
   /** Embed an [N, 3, H, W] float32 batch; rows are L2-normalised. */
   async embed(pixels: Float32Array, dims: readonly [number, number, number, number]): Promise<Matrix> {
     const session = await this.#session.get();
-    const outputs = await session.run({ pixel_values: { type: 'float32', data: pixels, dims } });
-    return toMatrix(embeddingOutput(outputs, 'image_embeds'));
+    return toMatrix(
+      await runEmbedding(session, { pixel_values: { type: 'float32', data: pixels, dims } }, 'image_embeds'),
+    );
   }
-}
-
-function concatRows(parts: Matrix[]): Matrix {
-  if (parts.length === 1) return parts[0]!;
-  const cols = parts[0]?.cols ?? 0;
-  const rows = parts.reduce((n, m) => n + m.rows, 0);
-  const data = new Float32Array(rows * cols);
-  let offset = 0;
-  for (const m of parts) {
-    data.set(m.data, offset);
-    offset += m.data.length;
-  }
-  return { rows, cols, data };
 }

@@ -19,6 +19,10 @@ export function folderSource(folder: string): ModelFiles {
         });
       }
     },
+    async localPath(path) {
+      const file = join(root, path);
+      return (await isFile(file)) ? file : undefined;
+    },
   };
 }
 
@@ -26,6 +30,15 @@ export function folderSource(folder: string): ModelFiles {
 export async function isFolder(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** True when `path` is an existing regular file. */
+export async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
   } catch {
     return false;
   }

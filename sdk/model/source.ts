@@ -12,6 +12,12 @@ export interface ModelFiles {
   readonly id: string;
   /** Bytes of `path` (e.g. 'onnx/vision_model.onnx'); ModelLoadError when missing. */
   read(path: string): Promise<Uint8Array>;
+  /**
+   * Where `path` is on the local disk, when the source keeps files there (a folder, the disk cache
+   * in Node); undefined otherwise, or when it is missing (then `read` reports it). Backends that
+   * open files themselves load from it instead of from a copy in memory.
+   */
+  localPath?(path: string): Promise<string | undefined>;
 }
 
 /** Download progress of one file. */
@@ -26,6 +32,8 @@ export interface DownloadProgress {
 export interface DownloadCache {
   get(url: string): Promise<Uint8Array | undefined>;
   put(url: string, bytes: Uint8Array): Promise<void>;
+  /** The file holding `url` when the cache is a local disk and has it. */
+  localPath?(url: string): Promise<string | undefined>;
 }
 
 /** Bundled or caller-supplied files. Values may be bytes, text or already-parsed JSON. */
@@ -60,25 +68,36 @@ export interface UrlSourceOptions {
 export function urlSource(baseUrl: string, options: UrlSourceOptions = {}): ModelFiles {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const cache = options.cache;
+  const read = async (path: string): Promise<Uint8Array> => {
+    const url = new URL(path, base).toString();
+    const cached = await cache?.get(url);
+    if (cached) return cached;
+    let response: Response;
+    try {
+      response = await doFetch(url, { headers: options.headers ?? {} });
+    } catch (cause) {
+      throw new ModelLoadError('model_load_failed', `could not fetch ${url}: ${String(cause)}`, { cause });
+    }
+    if (response.status === 404) throw missing(baseUrl, path);
+    if (!response.ok) {
+      throw new ModelLoadError('model_load_failed', `fetching ${url} answered HTTP ${response.status}`);
+    }
+    const bytes = await readWithProgress(response, path, options.onProgress);
+    await cache?.put(url, bytes);
+    return bytes;
+  };
+  const localPath = cache?.localPath?.bind(cache);
+  if (!localPath) return { id: baseUrl, read };
   return {
     id: baseUrl,
-    async read(path) {
+    read,
+    async localPath(path) {
       const url = new URL(path, base).toString();
-      const cached = await options.cache?.get(url);
+      const cached = await localPath(url);
       if (cached) return cached;
-      let response: Response;
-      try {
-        response = await doFetch(url, { headers: options.headers ?? {} });
-      } catch (cause) {
-        throw new ModelLoadError('model_load_failed', `could not fetch ${url}: ${String(cause)}`, { cause });
-      }
-      if (response.status === 404) throw missing(baseUrl, path);
-      if (!response.ok) {
-        throw new ModelLoadError('model_load_failed', `fetching ${url} answered HTTP ${response.status}`);
-      }
-      const bytes = await readWithProgress(response, path, options.onProgress);
-      await options.cache?.put(url, bytes);
-      return bytes;
+      await read(path); // download into the cache; the bytes are dropped here
+      return localPath(url);
     },
   };
 }
@@ -90,7 +109,7 @@ export function hubSource(
 ): ModelFiles {
   const endpoint = (options.endpoint ?? 'https://huggingface.co').replace(/\/$/, '');
   const source = urlSource(`${endpoint}/${repoId}/resolve/${options.revision ?? 'main'}/`, options);
-  return { id: repoId, read: source.read };
+  return { ...source, id: repoId };
 }
 
 /** A hub repository id such as `Xenova/clip-vit-base-patch32`. */

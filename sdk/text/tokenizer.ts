@@ -60,21 +60,20 @@ export class PromptTokenizer {
     return [...ids.slice(0, this.#maxLength - 1), ids[ids.length - 1]!];
   }
 
-  /** Tokenize a batch, padded on the right. */
-  encodeBatch(texts: readonly string[]): TokenBatch {
-    if (texts.length === 0) throw new InvalidInputError('invalid_input', 'no texts to encode');
-    const encoded = texts.map((text) => this.encode(text));
+  /** Pad token ids from `encode` into one batch, on the right. */
+  pad(encoded: readonly (readonly number[])[]): TokenBatch {
+    if (encoded.length === 0) throw new InvalidInputError('invalid_input', 'no texts to encode');
     const length =
       this.#padding === 'max_length' ? this.#maxLength : Math.max(...encoded.map((ids) => ids.length));
-    const inputIds = new BigInt64Array(texts.length * length).fill(BigInt(this.#padId));
-    const attentionMask = new BigInt64Array(texts.length * length);
+    const inputIds = new BigInt64Array(encoded.length * length).fill(BigInt(this.#padId));
+    const attentionMask = new BigInt64Array(encoded.length * length);
     encoded.forEach((ids, row) => {
       for (let i = 0; i < ids.length; i++) {
         inputIds[row * length + i] = BigInt(ids[i]!);
         attentionMask[row * length + i] = 1n;
       }
     });
-    return { inputIds, attentionMask, batch: texts.length, length };
+    return { inputIds, attentionMask, batch: encoded.length, length };
   }
 }
 
