@@ -34,6 +34,6 @@ setRuntime({
 });
 
 export * from './index.js';
-export { ortNodeBackend } from './model/backends/ort-node.js';
+export { type OrtNodeOptions, ortNodeBackend, ortNodeSessionOptions } from './model/backends/ort-node.js';
 export { diskDownloadCache } from './model/disk-cache.node.js';
 export { folderSource } from './model/folder-source.node.js';

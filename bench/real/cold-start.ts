@@ -1,0 +1,66 @@
+/**
+ * Cold start: a fresh process from its first instruction to its first classification, and its peak
+ * resident memory. Bundled by bench/real/main.ts with esbuild (packages stay external), as a user
+ * runs a built package, and run once per process:
+ *
+ *   node bench/.build/cold-start.mjs <mode> <model folder> <image> <classifier> [session options JSON]
+ *
+ * Modes: raw-node (onnxruntime-node session from the file, run on a ready tensor), descry-node
+ * (compiled classifier), descry-node-bytes (the same, model read into memory first: Descry before
+ * it passed paths), descry-node-labels (plain labels: text model and tokenizer too), descry-web
+ * (onnxruntime-web), transformers.js (its pipeline, 100 labels).
+ */
+import { readFile } from 'node:fs/promises';
+import { TEMPLATE } from './plan.js';
+
+const [mode, modelDir, imagePath, classifierPath, optionsJson] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string | undefined,
+];
+
+async function firstResult(): Promise<string> {
+  if (mode === 'raw-node') {
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(
+      `${modelDir}/onnx/vision_model.onnx`,
+      JSON.parse(optionsJson ?? '{}'),
+    );
+    const pixels = new ort.Tensor('float32', new Float32Array(3 * 224 * 224), [1, 3, 224, 224]);
+    const output = await session.run({ pixel_values: pixels });
+    return `${output.image_embeds?.dims}`;
+  }
+  if (mode === 'transformers.js') {
+    const { env, pipeline } = await import('@xenova/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = `${modelDir}/..`;
+    const classify = await pipeline('zero-shot-image-classification', 'clip-vit-base-patch32', {
+      quantized: false,
+    });
+    const { labels } = await import('./plan.js');
+    const result = (await classify(imagePath, labels(100), { hypothesis_template: TEMPLATE })) as Array<{
+      label: string;
+    }>;
+    return result[0]!.label;
+  }
+  const { Descry, folderSource, ortWebBackend } = await import('../../sdk/node.js');
+  const folder = folderSource(modelDir);
+  const source = mode === 'descry-node-bytes' ? { id: folder.id, read: folder.read } : modelDir;
+  const descry = await Descry.load(source, mode === 'descry-web' ? { backend: ortWebBackend() } : {});
+  const image = new Uint8Array(await readFile(imagePath));
+  if (mode === 'descry-node-labels') {
+    const { labels } = await import('./plan.js');
+    const [result] = await descry.classify(image, labels(100), { templates: [TEMPLATE], topK: 1 });
+    return result!.predictions[0]!.label;
+  }
+  const classifier = descry.loadClassifier(new Uint8Array(await readFile(classifierPath)));
+  const [result] = await descry.classify(image, classifier, { topK: 1 });
+  return result!.predictions[0]!.label;
+}
+
+const top = await firstResult();
+const firstResultMs = performance.now();
+console.log(JSON.stringify({ mode, firstResultMs, peakRssMiB: process.resourceUsage().maxRSS / 1024, top }));
+process.exit(0);

@@ -1,0 +1,90 @@
+/**
+ * Descry on the ViT-B/32-shaped model: compiling labels, classifying encoded images with a compiled
+ * classifier (and with plain labels, cached), and what Descry costs around the model (decode and
+ * preprocess), measured with a backend whose session answers at once.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Descry, type OnnxBackend, ortNodeBackend, ortWebBackend } from '../../sdk/node.js';
+import { type ImageName, images, paths } from './assets.js';
+import {
+  BATCHES,
+  type Budget,
+  budgets,
+  LABEL_COUNTS,
+  labels,
+  type Measurement,
+  TEMPLATE,
+  time,
+} from './plan.js';
+
+/** A backend whose sessions return zero embeddings immediately: Descry's own cost, without the model. */
+function instantBackend(dim: number): OnnxBackend {
+  return {
+    name: 'instant',
+    async createSession() {
+      return {
+        inputNames: ['pixel_values'],
+        outputNames: ['image_embeds'],
+        async run(feeds) {
+          const n = feeds.pixel_values!.dims[0]!;
+          return {
+            image_embeds: { type: 'float32', data: new Float32Array(n * dim).fill(1), dims: [n, dim] },
+          };
+        },
+        async release() {},
+      };
+    },
+  };
+}
+
+export async function descry(backendName: 'node' | 'web'): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  const record = (metric: string, ms: number) =>
+    out.push({ contender: 'descry', backend: backendName, metric, ms });
+  const backend: OnnxBackend =
+    backendName === 'node' ? ((await ortNodeBackend()) as OnnxBackend) : ortWebBackend();
+  const budget: Budget = budgets[backendName];
+  const bytes = Object.fromEntries(
+    Object.entries(images).map(([name, path]) => [name, new Uint8Array(readFileSync(path))]),
+  ) as Record<ImageName, Uint8Array>;
+
+  // Compiling: a fresh model per label count (so no prompt is cached), its text session loaded first.
+  const classifiers = new Map<number, Awaited<ReturnType<Descry['compile']>>>();
+  for (const count of [...LABEL_COUNTS].reverse()) {
+    const model = await Descry.load(paths.model, { backend });
+    await model.compile({ labels: ['warm-up label'], templates: [TEMPLATE] });
+    const started = performance.now();
+    classifiers.set(count, await model.compile({ labels: labels(count), templates: [TEMPLATE] }));
+    record(`compile.l${count}`, performance.now() - started);
+  }
+  mkdirSync(paths.build, { recursive: true });
+  writeFileSync(join(paths.build, 'labels-100.descry'), classifiers.get(100)!.toBytes());
+
+  const model = await Descry.load(paths.model, { backend });
+  for (const [name, image] of Object.entries(bytes) as Array<[ImageName, Uint8Array]>) {
+    for (const count of LABEL_COUNTS) {
+      if (count !== 100 && name !== 'jpeg') continue;
+      for (const batch of BATCHES) {
+        const input = Array.from({ length: batch }, () => image);
+        const classifier = classifiers.get(count)!;
+        record(
+          `classify.${name}.b${batch}.l${count}`,
+          await time(() => model.classify(input, classifier), budget, batch),
+        );
+      }
+    }
+  }
+  // Plain labels: compiled on the first call, then answered from the prompt cache.
+  const plain = labels(100);
+  record(
+    'classify-labels.jpeg.b1.l100',
+    await time(() => model.classify(bytes.jpeg, plain, { templates: [TEMPLATE] }), budget),
+  );
+
+  const around = await Descry.load(paths.model, { backend: instantBackend(512) });
+  for (const [name, image] of Object.entries(bytes) as Array<[ImageName, Uint8Array]>) {
+    record(`decode-preprocess.${name}`, await time(() => around.embedImages([image]), budgets.node));
+  }
+  return out;
+}

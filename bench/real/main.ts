@@ -1,0 +1,178 @@
+/**
+ * bench:real: Descry against raw onnxruntime and the transformers.js pipeline on a model with
+ * openai/clip-vit-base-patch32's architecture, on onnxruntime-node and onnxruntime-web, in one run.
+ * Each contender runs in its own process, one after another (never interleaved: ORT's threads of
+ * one must not run while another is timed); `--rounds` repeats the sequence and keeps each
+ * measurement's best round. Cold start and peak RSS are measured on fresh processes. Writes
+ * bench/results/real.md; `--readme` also rewrites README.md's `real` block.
+ *
+ *   npm run bench:real [-- --rounds 2 --cold-runs 3 --only descry-node,cold --readme]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { build } from 'esbuild';
+import { ortNodeSessionOptions } from '../../sdk/node.js';
+import { ensureAssets, images, paths } from './assets.js';
+import { type Measurement, RESULT_MARKER } from './plan.js';
+import { best, type ColdStart, headline, markdown } from './report.js';
+
+const cli = new Command()
+  .option('--rounds <n>', 'repeat every block this many times; the best round counts', '2')
+  .option('--cold-runs <n>', 'fresh processes per cold-start mode (median)', '3')
+  .option(
+    '--only <blocks>',
+    'comma-separated: raw-node, descry-node, transformers.js, raw-web, descry-web, cold',
+  )
+  .option('--readme', "also rewrite README.md's real block")
+  .parse()
+  .opts<{ rounds: string; coldRuns: string; only?: string; readme?: boolean }>();
+
+const only = cli.only ? new Set(cli.only.split(',')) : undefined;
+const wanted = (name: string) => !only || only.has(name);
+const tsx = ['--import', 'tsx'];
+
+ensureAssets();
+
+const blocks = [
+  ['raw', 'node'],
+  ['descry', 'node'],
+  ['transformers.js', 'node'],
+  ['raw', 'web'],
+  ['descry', 'web'],
+] as const;
+
+function runBlock(contender: string, backend: string): Measurement[] {
+  const started = performance.now();
+  const child = spawnSync(
+    process.execPath,
+    [...tsx, join(paths.root, 'bench', 'real', 'block.ts'), contender, backend],
+    {
+      cwd: paths.root,
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+    },
+  );
+  const line = child.stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
+  if (child.status !== 0 || !line) {
+    throw new Error(
+      `${contender} on ${backend} failed (exit ${child.status}):\n${child.stdout}\n${child.stderr}`,
+    );
+  }
+  console.log(`  ${contender} on ${backend}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  return JSON.parse(line.slice(RESULT_MARKER.length)) as Measurement[];
+}
+
+const measurements: Measurement[] = [];
+const rounds = Number(cli.rounds);
+for (let round = 1; round <= rounds; round++) {
+  console.log(`round ${round} of ${rounds}`);
+  for (const [contender, backend] of blocks) {
+    const name = contender === 'transformers.js' ? contender : `${contender}-${backend}`;
+    if (wanted(name)) measurements.push(...runBlock(contender, backend));
+  }
+}
+
+const coldModes = [
+  ['raw-node', 'raw onnxruntime-node: session from the file, run on a ready tensor'],
+  ['descry-node', 'Descry, onnxruntime-node, compiled classifier'],
+  ['descry-node-bytes', 'Descry, onnxruntime-node, model bytes read into memory (before: no paths)'],
+  ['descry-node-labels', 'Descry, onnxruntime-node, 100 plain labels (text model too)'],
+  ['descry-web', 'Descry, onnxruntime-web, compiled classifier'],
+  ['transformers.js', 'transformers.js pipeline, 100 labels'],
+] as const;
+
+async function coldStarts(): Promise<ColdStart[]> {
+  const classifier = join(paths.build, 'labels-100.descry');
+  try {
+    readFileSync(classifier);
+  } catch {
+    console.log('  (compiling the 100-label classifier for the cold starts first)');
+    runBlock('descry', 'node');
+  }
+  mkdirSync(paths.build, { recursive: true });
+  await build({
+    entryPoints: [join(paths.root, 'bench', 'real', 'cold-start.ts')],
+    outdir: paths.build,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  const runs = Number(cli.coldRuns);
+  const options = JSON.stringify(ortNodeSessionOptions());
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const out: ColdStart[] = [];
+  for (const [mode, label] of coldModes) {
+    const samples: Array<{ firstResultMs: number; peakRssMiB: number }> = [];
+    for (let i = 0; i < runs; i++) {
+      const stdout = execFileSync(
+        process.execPath,
+        [join(paths.build, 'cold-start.mjs'), mode, paths.model, images.jpeg, classifier, options],
+        { cwd: paths.root, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
+      );
+      samples.push(JSON.parse(stdout.trim().split('\n').at(-1)!));
+    }
+    const entry = {
+      mode,
+      label,
+      runs,
+      firstResultMs: median(samples.map((s) => s.firstResultMs)),
+      peakRssMiB: median(samples.map((s) => s.peakRssMiB)),
+    };
+    console.log(
+      `  cold ${mode}: ${(entry.firstResultMs / 1000).toFixed(2)} s, ${entry.peakRssMiB.toFixed(0)} MiB`,
+    );
+    out.push(entry);
+  }
+  return out;
+}
+
+const cold = wanted('cold') ? await coldStarts() : [];
+const results = best(measurements);
+const report = markdown({
+  results,
+  cold,
+  batching: [],
+  rounds,
+  node: `Node ${process.version}`,
+  cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}`,
+});
+
+console.log('');
+for (const [what, measured, target] of headline(results))
+  console.log(`${measured.padStart(9)}  (${target})  ${what}`);
+const coldDescry = cold.find((c) => c.mode === 'descry-node');
+const coldPipeline = cold.find((c) => c.mode === 'transformers.js');
+if (coldDescry) {
+  console.log(
+    `${(coldDescry.firstResultMs / 1000).toFixed(2).padStart(7)} s  (≤ 0.9 s)  cold start to first result, Descry node` +
+      (coldPipeline ? ` (transformers.js ${(coldPipeline.firstResultMs / 1000).toFixed(2)} s)` : ''),
+  );
+  console.log(
+    `${coldDescry.peakRssMiB.toFixed(0).padStart(5)} MiB  (≤ 800 MiB)  peak RSS, Descry node` +
+      (coldPipeline ? ` (transformers.js ${coldPipeline.peakRssMiB.toFixed(0)} MiB)` : ''),
+  );
+}
+
+const document = `${report}\nReproduce: \`npm run bench:real\` (generates the model and images on first use with \`npm run bench:models\`).\n`;
+mkdirSync(join(paths.results, '..'), { recursive: true });
+writeFileSync(paths.results, document);
+console.log(`\nwrote ${paths.results}`);
+if (cli.readme) {
+  const readme = readFileSync(paths.readme, 'utf8');
+  const start = '<!-- real:start -->';
+  const end = '<!-- real:end -->';
+  if (!readme.includes(start) || !readme.includes(end))
+    throw new Error(`README.md has no ${start} … ${end} block`);
+  const before = readme.slice(0, readme.indexOf(start) + start.length);
+  const after = readme.slice(readme.indexOf(end));
+  writeFileSync(paths.readme, `${before}\n${document}${after}`);
+  console.log('rewrote the real block of README.md');
+}

@@ -1,0 +1,225 @@
+/** The markdown report of bench:real: tables from the best round of each measurement. */
+import type { Measurement } from './plan.js';
+
+/** Cold start of one mode: medians over its processes. */
+export interface ColdStart {
+  mode: string;
+  label: string;
+  firstResultMs: number;
+  peakRssMiB: number;
+  runs: number;
+}
+
+export type Results = Map<string, number>;
+
+export const key = (contender: Measurement['contender'], backend: Measurement['backend'], metric: string) =>
+  `${contender}|${backend}|${metric}`;
+
+/** Keeps, for each measurement, the best (lowest) of the rounds: others' work only ever adds time. */
+export function best(measurements: readonly Measurement[]): Results {
+  const results: Results = new Map();
+  for (const m of measurements) {
+    const k = key(m.contender, m.backend, m.metric);
+    results.set(k, Math.min(results.get(k) ?? Number.POSITIVE_INFINITY, m.ms));
+  }
+  return results;
+}
+
+const ms = (value: number | undefined) =>
+  value === undefined ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1);
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`;
+const seconds = (value: number | undefined) => (value === undefined ? '–' : `${(value / 1000).toFixed(1)} s`);
+
+export interface ReportContext {
+  results: Results;
+  cold: readonly ColdStart[];
+  batching: readonly string[];
+  rounds: number;
+  node: string;
+  cpus: string;
+}
+
+/** The figures the issue's targets name, for the console and the report's first table. */
+export function headline(r: Results): Array<[string, string, string]> {
+  const g = (c: Measurement['contender'], b: Measurement['backend'], m: string) => r.get(key(c, b, m));
+  const rows: Array<[string, string, string]> = [];
+  for (const count of [100, 1000]) {
+    for (const batch of [1, 8]) {
+      const metric = `classify.jpeg.b${batch}.l${count}`;
+      rows.push([
+        `Descry / raw ORT per image, node, JPEG 640×480, batch ${batch}, ${count} labels`,
+        ratio(g('descry', 'node', metric), g('raw', 'node', `vision.b${batch}`)),
+        '≤ 1.10×',
+      ]);
+    }
+  }
+  rows.push([
+    'PNG 1000×1000 decode + preprocess (Descry)',
+    `${ms(g('descry', 'node', 'decode-preprocess.png'))} ms`,
+    '≤ 40 ms',
+  ]);
+  for (const batch of [1, 8]) {
+    const metric = `classify.jpeg.b${batch}.l100`;
+    rows.push([
+      `throughput at 100 labels, ${batch} image${batch > 1 ? 's' : ''} per call: Descry / transformers.js`,
+      ratio(g('transformers.js', 'node', metric), g('descry', 'node', metric)),
+      batch === 1 ? '≥ 10×' : '≥ 3×',
+    ]);
+  }
+  for (const backend of ['node', 'web'] as const) {
+    rows.push([
+      `compile 1000 labels, ${backend}: previous algorithm (raw ORT, input order) / Descry now`,
+      ratio(
+        g('raw', backend, 'text.input-order.previous-options.l1000'),
+        g('descry', backend, 'compile.l1000'),
+      ),
+      '≥ 1.4×',
+    ]);
+  }
+  return rows;
+}
+
+export function markdown(ctx: ReportContext): string {
+  const r = ctx.results;
+  const g = (c: Measurement['contender'], b: Measurement['backend'], m: string) => r.get(key(c, b, m));
+  const lines: string[] = [];
+  const table = (head: string[], rows: string[][]) => {
+    lines.push(
+      `| ${head.join(' | ')} |`,
+      `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    );
+    for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+    lines.push('');
+  };
+
+  lines.push(
+    `Model: random weights with openai/clip-vit-base-patch32's architecture (151M parameters, fp32, \`npm run bench:models\`); ` +
+      `${ctx.node}, ${ctx.cpus}; best of ${ctx.rounds} round(s), each contender in its own process, one after another. ` +
+      'Labels: emoji names with the template "This is a photo of {}". raw ORT = session.run on a ready tensor (the limit); ' +
+      'Descry = encoded image in, ranked labels out, with a compiled classifier; transformers.js = its zero-shot pipeline ' +
+      '(@xenova/transformers 2.17, onnxruntime-node 1.14), which encodes the labels on every call.',
+    '',
+    '**Targets**',
+    '',
+  );
+  table(['what', 'measured', 'target'], headline(r));
+
+  lines.push('**Per image, JPEG 640×480 (ms)**', '');
+  const rows: string[][] = [];
+  for (const count of [100, 1000]) {
+    for (const batch of [1, 8]) {
+      const m = `classify.jpeg.b${batch}.l${count}`;
+      const v = `vision.b${batch}`;
+      rows.push([
+        `batch ${batch}, ${count} labels`,
+        ms(g('raw', 'node', v)),
+        ms(g('descry', 'node', m)),
+        ratio(g('descry', 'node', m), g('raw', 'node', v)),
+        ms(g('raw', 'web', v)),
+        ms(g('descry', 'web', m)),
+        ratio(g('descry', 'web', m), g('raw', 'web', v)),
+        ms(g('transformers.js', 'node', m)),
+        ratio(g('transformers.js', 'node', m), g('descry', 'node', m)),
+      ]);
+    }
+  }
+  table(
+    [
+      '',
+      'raw ORT node',
+      'Descry node',
+      'Descry / raw',
+      'raw ORT web',
+      'Descry web',
+      'Descry / raw',
+      'transformers.js',
+      'transformers.js / Descry node',
+    ],
+    rows,
+  );
+
+  lines.push('**By image format, 100 labels (ms per image)**', '');
+  table(
+    [
+      'image',
+      'decode + preprocess: Descry',
+      'transformers.js',
+      'Descry node b1',
+      'Descry node b8',
+      'Descry web b1',
+      'transformers.js b1',
+    ],
+    (['jpeg', 'png', 'webp'] as const).map((name) => [
+      { jpeg: 'JPEG 640×480', png: 'PNG 1000×1000', webp: 'WebP 640×480' }[name],
+      ms(g('descry', 'node', `decode-preprocess.${name}`)),
+      ms(g('transformers.js', 'node', `decode-preprocess.${name}`)),
+      ms(g('descry', 'node', `classify.${name}.b1.l100`)),
+      ms(g('descry', 'node', `classify.${name}.b8.l100`)),
+      ms(g('descry', 'web', `classify.${name}.b1.l100`)),
+      ms(g('transformers.js', 'node', `classify.${name}.b1.l100`)),
+    ]),
+  );
+  lines.push(
+    `Plain labels instead of a compiled classifier (prompt embeddings cached after the first call): ${ms(g('descry', 'node', 'classify-labels.jpeg.b1.l100'))} ms per JPEG on node (compiled: ${ms(g('descry', 'node', 'classify.jpeg.b1.l100'))} ms).`,
+    '',
+  );
+
+  lines.push('**Compiling labels (text encoder)**', '');
+  table(
+    [
+      'labels',
+      'node: previous (raw ORT, input order, previous options)',
+      'node: raw ORT sorted',
+      'node: Descry compile',
+      'speedup',
+      'web: previous',
+      'web: raw ORT sorted',
+      'web: Descry compile',
+      'speedup',
+    ],
+    [100, 1000].map((count) => {
+      const before = (b: 'node' | 'web') => g('raw', b, `text.input-order.previous-options.l${count}`);
+      const now = (b: 'node' | 'web') => g('descry', b, `compile.l${count}`);
+      return [
+        `${count}`,
+        seconds(before('node')),
+        seconds(g('raw', 'node', `text.sorted.l${count}`)),
+        seconds(now('node')),
+        ratio(before('node'), now('node')),
+        seconds(before('web')),
+        seconds(g('raw', 'web', `text.sorted.l${count}`)),
+        seconds(now('web')),
+        ratio(before('web'), now('web')),
+      ];
+    }),
+  );
+
+  lines.push('**Cold start to first result and peak RSS (one process each, medians)**', '');
+  table(
+    ['process', 'first result', 'peak RSS'],
+    ctx.cold.map((c) => [
+      c.label,
+      `${(c.firstResultMs / 1000).toFixed(2)} s`,
+      `${c.peakRssMiB.toFixed(0)} MiB`,
+    ]),
+  );
+
+  lines.push('**Session options (raw onnxruntime-node, vision batch 1, ms)**', '');
+  table(
+    ['intra-op spinning', 'threads', 'vision alone', 'vision right after a text run'],
+    (['on', 'off'] as const).flatMap((spin) =>
+      (['default', '1'] as const).map((threads) => {
+        const name = `options.spin-${spin}.threads-${threads}`;
+        return [
+          spin + (spin === 'off' ? ' (Descry)' : ' (ORT default)'),
+          threads === 'default' ? 'ORT default' : threads,
+          ms(g('raw', 'node', `${name}.vision-alone`)),
+          ms(g('raw', 'node', `${name}.vision-after-text`)),
+        ];
+      }),
+    ),
+  );
+  if (ctx.batching.length) lines.push(...ctx.batching, '');
+  return lines.join('\n');
+}
