@@ -45,7 +45,7 @@ async function firstResult(): Promise<string> {
     }>;
     return result[0]!.label;
   }
-  const { Descry, folderSource, ortWebBackend } = await import('../../sdk/node.js');
+  const { Descry, folderSource, ortWebBackend } = await import('descry');
   const folder = folderSource(modelDir);
   const source = mode === 'descry-node-bytes' ? { id: folder.id, read: folder.read } : modelDir;
   const descry = await Descry.load(source, mode === 'descry-web' ? { backend: ortWebBackend() } : {});

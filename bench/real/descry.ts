@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Descry, type OnnxBackend, ortNodeBackend, ortWebBackend } from '../../sdk/node.js';
+import { Descry, type OnnxBackend, ortNodeBackend, ortWebBackend } from 'descry';
 import { type ImageName, images, paths } from './assets.js';
 import {
   BATCHES,

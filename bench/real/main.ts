@@ -13,8 +13,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { build } from 'esbuild';
-import { ortNodeSessionOptions } from '../../sdk/node.js';
+import { ortNodeSessionOptions } from 'descry';
+import { build, type Plugin } from 'esbuild';
+import { entrySources } from '../../entry-points.js';
 import { ensureAssets, images, paths } from './assets.js';
 import { type Measurement, RESULT_MARKER } from './plan.js';
 import { best, type ColdStart, headline, markdown } from './report.js';
@@ -84,6 +85,18 @@ const coldModes = [
   ['transformers.js', 'transformers.js pipeline, 100 labels'],
 ] as const;
 
+/** Bundles `descry` from its Node sources, as the built package would ship it; other packages stay external. */
+const descrySources: Plugin = {
+  name: 'descry-sources',
+  setup(b) {
+    const sources = entrySources('node');
+    b.onResolve({ filter: /^descry(\/|$)/ }, (args) => {
+      const source = sources[args.path];
+      return source ? { path: join(paths.root, source) } : undefined;
+    });
+  },
+};
+
 async function coldStarts(): Promise<ColdStart[]> {
   const classifier = join(paths.build, 'labels-100.descry');
   try {
@@ -103,6 +116,7 @@ async function coldStarts(): Promise<ColdStart[]> {
     platform: 'node',
     target: 'node22',
     packages: 'external',
+    plugins: [descrySources],
     logLevel: 'warning',
   });
   const runs = Number(cli.coldRuns);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { ortNodeSessionOptions } from '../../sdk/node.js';
+import { ortNodeSessionOptions } from 'descry';
 import { paths } from './assets.js';
 import { type Budget, budgets, LABEL_COUNTS, labels, type Measurement, TEMPLATE, time } from './plan.js';
 
