@@ -3,6 +3,7 @@
  * handed over as a path (no copy of the ONNX file in JavaScript memory); files in memory as bytes.
  * The backend is the real onnxruntime-node backend, wrapped only to record what it is given.
  */
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Descry, diskDownloadCache, type OnnxBackend, ortNodeBackend, urlSource } from 'descry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedModel } from '../../worker/model/embedded-model.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const modelDir = join(root, 'models', 'emoji-clip');
@@ -69,7 +69,13 @@ describe('model files for onnxruntime-node', () => {
 
   it('gives files held in memory as bytes', async () => {
     const given: string[] = [];
-    const descry = await Descry.load(embeddedModel, { backend: await recordingBackend(given) });
+    const files = Object.fromEntries(
+      ['config.json', 'preprocessor_config.json', 'onnx/vision_model.onnx'].map((file) => [
+        file,
+        new Uint8Array(readFileSync(join(modelDir, file))),
+      ]),
+    );
+    const descry = await Descry.load({ files }, { backend: await recordingBackend(given) });
     await descry.embedImages([pixels]);
     expect(given).toEqual(['bytes']);
   });

@@ -5,8 +5,8 @@
  */
 
 import { Descry } from 'descry';
+import embeddedModel from 'descry/models/emoji-clip';
 import { describe, expect, it } from 'vitest';
-import { embeddedModel } from '../../worker/model/embedded-model.js';
 
 const words = ['cat', 'red apple', 'a very long prompt about a small green frog on a leaf', 'sun', 'x'];
 
