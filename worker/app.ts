@@ -3,12 +3,12 @@
  * and call {@link createApp}; the same app then serves every request of that isolate/process.
  */
 
-import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import packageJson from '../package.json' with { type: 'json' };
+import { docsPage } from './docs-page.js';
 import { MethodResources } from './method-resources.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
 import { problemErrorHandler, problemNotFound } from './middleware/problem-handler.js';
@@ -101,7 +101,7 @@ export function createApp(deps: ServiceDeps) {
     },
     servers: [{ url: new URL(c.req.url).origin, description: 'This deployment' }],
   }));
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.get('/docs', docsPage({ specUrl: '/openapi.json' }));
   return routes;
 }
 

@@ -20,6 +20,7 @@ import { engineLoader } from './engine-loader.js';
 import { configuredDescriptionSource } from './llm/configured-description-source.js';
 import { fetchAfterBody } from './node-unread-body.js';
 import type { ServiceDeps } from './service-deps.js';
+import { staticSite } from './static-site.node.js';
 
 /** The embedded model's folder (in the repository, or in the installed package), used when nothing else is configured. */
 export const DEFAULT_MODEL_DIR = emojiClipPath;
@@ -36,6 +37,11 @@ export interface NodeServerOptions {
   dataDir?: string;
   /** Variables (DESCRY_API_KEYS, limits, LLM...). Default: process.env. */
   vars?: Record<string, string | undefined>;
+  /**
+   * Folder of the web page served at `/` (the API's routes win over its files). Default: the
+   * demo page's build in this repository, examples/web/dist, when it exists; `false` for none.
+   */
+  site?: string | false;
 }
 
 /** A running server. */
@@ -67,6 +73,7 @@ export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps {
 /** Start the service; resolves once it listens. */
 export function startNodeServer(options: NodeServerOptions = {}): Promise<RunningServer> {
   const app = createApp(nodeDeps(options));
+  app.route('/', staticSite({ site: options.site }));
   return new Promise((resolve, reject) => {
     const server = serve(
       {
@@ -93,5 +100,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     hostname: process.env.HOST ?? '127.0.0.1',
     dataDir: process.env.DESCRY_DATA_DIR ?? '.data/descry',
   });
-  console.log(`Descry listening on ${server.url} (docs: ${server.url}/docs)`);
+  console.log(`Descry listening on ${server.url}: try it at ${server.url}/, API docs at ${server.url}/docs`);
 }
