@@ -42,7 +42,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['tests/**/*.test.ts'],
-          globalSetup: ['tests/worker/support/provide-fixtures.ts'],
+          globalSetup: ['tests/worker/support/provide-fixtures.ts', 'tests/browser/support/build-web.ts'],
           exclude: ['tests/workerd/**', '**/*.workerd.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm start`: the Worker on workerd via `wrangler dev --local` (no network, no Cloudflare login),
- * in dev mode (open API: no keys), with the embedded model. Prints a curl line once it is ready.
+ * in dev mode (open API: no keys), with the embedded model, and the demo page at `/` (built first
+ * when a source changed: wrangler.toml `[build]`, scripts/build-web.mjs). Prints the page's URL and
+ * a curl line once it is ready.
  *
  *   PORT=8787 npm start
  */
@@ -46,7 +48,10 @@ async function ready() {
 if (await ready()) {
   const labels = DEMO.labels.join(',');
   console.log(`
-Descry is running on ${base} (dev mode: no API key needed). Docs: ${base}/docs
+Descry is running on ${base} (dev mode: no API key needed).
+
+  Try it in your browser: ${base}/
+  API docs:               ${base}/docs
 
   curl -s -X POST ${base}/v1/classify -F image=@${DEMO.image} -F labels='${labels}'
 `);

@@ -1,0 +1,44 @@
+/**
+ * The demo page (`npm run build:web`, or `npx vite examples/web` while editing it). Inside this
+ * repository `descry` resolves to the SDK's sources through the package's entry table, browser
+ * column, as an app that installed the package resolves it to the built browser entry.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import { entrySources } from '../../entry-points.js';
+import { siteFiles } from './site-files.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const site = siteFiles();
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  // Relative URLs: the page works under any path it is served from.
+  base: './',
+  plugins: [site.plugin],
+  define: {
+    __DESCRY_MODEL_PATH__: JSON.stringify(site.modelPath),
+    __DESCRY_MODEL_BYTES__: JSON.stringify(site.modelBytes),
+  },
+  resolve: {
+    alias: [
+      ...Object.entries(entrySources('browser')).map(([subpath, source]) => ({
+        find: new RegExp(`^${subpath.replace('/', '\\/')}$`),
+        replacement: `${root}${source}`,
+      })),
+      // ONNX Runtime's plain wasm build (as scripts/build-browser.mjs): the package's default
+      // browser bundle is the WebGPU (JSEP) build, which fetches a larger, different .wasm.
+      { find: /^onnxruntime-web$/, replacement: 'onnxruntime-web/wasm' },
+    ],
+  },
+  // Pre-bundling would move ORT's glue away from the .wasm it finds by `import.meta.url`.
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+    reportCompressedSize: false,
+  },
+  logLevel: 'warn',
+});

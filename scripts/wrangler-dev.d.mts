@@ -1,0 +1,8 @@
+/** Types of wrangler-dev.mjs, for the TypeScript that imports it (tests). */
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+
+export function startWranglerDev(options: {
+  port: number | string;
+  vars?: Record<string, string>;
+  stdio?: StdioOptions;
+}): ChildProcess;
