@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startNodeServer } from '../../worker/node.js';
 import { launchChromium } from './support/chromium.js';
 import { expectDocsRenderOffline } from './support/docs-page.js';
+import { expectServiceRoutes } from './support/service-routes.js';
 
 const RESULTS_DIR = new URL('../../test-results', import.meta.url).pathname;
 const VARS = { DESCRY_API_KEYS: 'site-test-key' };
@@ -77,15 +78,7 @@ describe('the site folder on Node', () => {
   });
 
   it('answers the API, /healthz, /openapi.json and /docs itself, never with a file', async () => {
-    const health = await fetch(`${server.url}/healthz`);
-    expect(health.headers.get('content-type')).toMatch(/application\/json/);
-    expect(await health.json()).toHaveProperty('status');
-    const spec = (await (await fetch(`${server.url}/openapi.json`)).json()) as { openapi?: string };
-    expect(spec.openapi).toMatch(/^3\./);
-    expect(await (await fetch(`${server.url}/docs`)).text()).toContain('SwaggerUIBundle');
-    const classify = await fetch(`${server.url}/v1/classify`);
-    expect(classify.status).toBe(401);
-    expect(classify.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    await expectServiceRoutes(server.url);
   });
 
   it("applies the site's _headers rules, as Workers static assets do, and keeps the file private", async () => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium.js';
 import { chooseImage, openDemo, typeLabels } from './support/demo-page.js';
 import { expectDocsRenderOffline } from './support/docs-page.js';
+import { expectServiceRoutes } from './support/service-routes.js';
 import { clearestFixture } from './support/reference.js';
 import { startWorkerDev, type WorkerDev } from './support/wrangler.js';
 
@@ -47,14 +48,6 @@ describe('the Worker with its static assets (npm start)', () => {
   });
 
   it('answers the API, /healthz, /openapi.json and /docs from the Worker', async () => {
-    const health = await fetch(`${worker.url}/healthz`);
-    expect(health.headers.get('content-type')).toMatch(/application\/json/);
-    expect(await health.json()).toHaveProperty('status');
-    const spec = (await (await fetch(`${worker.url}/openapi.json`)).json()) as { openapi?: string };
-    expect(spec.openapi).toMatch(/^3\./);
-    expect(await (await fetch(`${worker.url}/docs`)).text()).toContain('SwaggerUIBundle');
-    const missing = await fetch(`${worker.url}/v1/no-such-route`);
-    expect(missing.status).toBe(404);
-    expect(missing.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    await expectServiceRoutes(worker.url);
   });
 });
