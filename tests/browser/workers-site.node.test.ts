@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium.js';
 import { chooseImage, openDemo, typeLabels } from './support/demo-page.js';
 import { expectDocsRenderOffline } from './support/docs-page.js';
-import { expectServiceRoutes } from './support/service-routes.js';
 import { clearestFixture } from './support/reference.js';
+import { expectServiceRoutes } from './support/service-routes.js';
 import { startWorkerDev, type WorkerDev } from './support/wrangler.js';
 
 const root = new URL('../..', import.meta.url).pathname;
