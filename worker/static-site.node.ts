@@ -34,7 +34,7 @@ export function staticSite({ site = DEFAULT_SITE_DIR }: StaticSiteOptions = {}):
     // Middleware (`use`), not GET routes: a route for every path would make each of them "known"
     // to the app's 405 answer, and GET /v1/classify would answer 404 instead of 405.
     // Workers read the rules and never serve the file.
-    files.use('/_headers', (c) => c.notFound());
+    files.use('/_headers', async (c) => c.notFound());
     files.use(
       '*',
       serveStatic({
