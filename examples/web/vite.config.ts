@@ -21,15 +21,11 @@ export default defineConfig({
     __DESCRY_MODEL_BYTES__: JSON.stringify(site.modelBytes),
   },
   resolve: {
-    alias: [
-      ...Object.entries(entrySources('browser')).map(([subpath, source]) => ({
-        find: new RegExp(`^${subpath.replace('/', '\\/')}$`),
-        replacement: `${root}${source}`,
-      })),
-      // ONNX Runtime's plain wasm build (as scripts/build-browser.mjs): the package's default
-      // browser bundle is the WebGPU (JSEP) build, which fetches a larger, different .wasm.
-      { find: /^onnxruntime-web$/, replacement: 'onnxruntime-web/wasm' },
-    ],
+    alias: Object.entries(entrySources('browser')).map(([subpath, source]) => ({
+      // Exact matches: a string would also rewrite `descry/llm` as `${source}/llm`.
+      find: new RegExp(`^${subpath}$`),
+      replacement: `${root}${source}`,
+    })),
   },
   // Pre-bundling would move ORT's glue away from the .wasm it finds by `import.meta.url`.
   optimizeDeps: { exclude: ['onnxruntime-web'] },
