@@ -2,7 +2,9 @@
  * The Worker as `npm start` runs it (`wrangler dev --local`, scripts/wrangler-dev.mjs), on a free
  * port: resolves once wrangler says where it listens, or fails with wrangler's own output.
  */
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+// @ts-expect-error: a script in plain JavaScript
 import { startWranglerDev } from '../../../scripts/wrangler-dev.mjs';
 
 /** A running `wrangler dev`. */
@@ -20,7 +22,7 @@ export async function startWorkerDev(
   vars: Record<string, string> = {},
   timeoutMs = 120_000,
 ): Promise<WorkerDev> {
-  const child = startWranglerDev({ port: 0, vars, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = startWranglerDev({ port: 0, vars, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
