@@ -229,6 +229,13 @@ describe('a Vite app', () => {
     // ONNX Runtime's wasm and the model's graphs are assets of the built app, found by the bundler.
     expect(stdout).toMatch(/ort-wasm-simd-threaded-[\w-]+\.wasm/);
     expect(stdout).toMatch(/vision_model-[\w-]+\.onnx/);
+    // The README quotes these sizes.
+    console.log(
+      stdout
+        .split('\n')
+        .filter((line) => /\.(wasm|onnx)\s/.test(line))
+        .join('\n'),
+    );
 
     const server = await serve(
       join(viteApp, 'node_modules', '.bin', 'vite'),

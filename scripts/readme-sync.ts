@@ -1,0 +1,30 @@
+/**
+ * `npm run readme:sync`: rewrites README.md's checked blocks from their sources: each
+ * `<!-- snippet: … -->` block from its file (or region), each `<!-- output of: … -->` block from
+ * what its command prints now (e.g. after the embedded model was retrained). Edit the example,
+ * not the README; tests/package/readme.node.test.ts fails while they disagree.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { readmeBlocks, snippetText } from './readme-blocks.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const path = `${root}README.md`;
+const lines = (await readFile(path, 'utf8')).split('\n');
+// From the last block up, so earlier line numbers stay valid while later blocks change length.
+for (const block of readmeBlocks(lines.join('\n')).reverse()) {
+  const { marker } = block;
+  let text: string;
+  if (marker?.kind === 'snippet') {
+    text = snippetText(await readFile(`${root}${marker.file}`, 'utf8'), marker.region);
+  } else if (marker?.kind === 'output') {
+    // What the command prints, whatever its exit code (the CLI exits 2 when some images failed).
+    text = spawnSync(marker.command, { cwd: root, encoding: 'utf8', shell: true }).stdout.trimEnd();
+  } else {
+    continue;
+  }
+  const [first, last] = block.span;
+  lines.splice(first, last - first + 1, ...text.split('\n'));
+  console.log(`README.md:${block.line} ${marker.kind === 'snippet' ? marker.file : marker.command}`);
+}
+await writeFile(path, lines.join('\n'));
