@@ -15,10 +15,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a script in plain JavaScript
 import { WRANGLER_OFFLINE } from '../../scripts/wrangler-dev.mjs';
+import { launchChromium } from '../browser/support/chromium.js';
 import { fixtureChoice } from '../support/fixture-choice.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -244,16 +244,7 @@ describe('a Vite app', () => {
       /Local:\s+(http:\/\/127\.0\.0\.1:\d+)\//,
     );
     children.push(server.child);
-    const browser = await chromium.launch({
-      executablePath: process.env.DESCRY_CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const errors: string[] = [];
