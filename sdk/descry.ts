@@ -10,7 +10,12 @@ import { InvalidInputError, ModelLoadError } from './errors.js';
 import { classifyWithFudd, confusedPairs, type FuddRequestOptions } from './follow-up.js';
 import { DEFAULT_BACKGROUND, type ImageBackground, resolveBackground } from './image/background.js';
 import { toRgba } from './image/input.js';
-import { type PreprocessorConfig, parsePreprocessorConfig, preprocessBatch } from './image/preprocess.js';
+import {
+  minimumDecodeSize,
+  type PreprocessorConfig,
+  parsePreprocessorConfig,
+  preprocessBatch,
+} from './image/preprocess.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
 import { type EncoderModelFile, onnxPath, TextEncoder, VisionEncoder } from './model/encoders.js';
 import { modelFingerprint } from './model/fingerprint.js';
@@ -106,6 +111,8 @@ export class Descry {
   readonly #prompts: PromptEmbeddingCache;
   readonly #maxImagePixels: number;
   readonly #background: ImageBackground;
+  /** The smallest decode the model needs, when large JPEGs may be decoded reduced. */
+  readonly #minDecodeSize: { width: number; height: number } | undefined;
 
   private constructor(init: {
     files: ModelFiles;
@@ -120,6 +127,7 @@ export class Descry {
     this.#preprocessor = preprocessor;
     this.#maxImagePixels = options.maxImagePixels ?? 40_000_000;
     this.#background = options.background ?? DEFAULT_BACKGROUND;
+    this.#minDecodeSize = options.jpegDctScaling === false ? undefined : minimumDecodeSize(preprocessor);
     const chosenBackend = lazyValue(async () => {
       const chosen = options.backend;
       if (!chosen) return runtime().backend();
@@ -195,7 +203,9 @@ export class Descry {
     if (images.length === 0) throw new InvalidInputError('invalid_input', 'no images given');
     const background = options.background ?? this.#background;
     resolveBackground(background); // a bad option fails before any image is fetched or decoded
-    const rgba = await Promise.all(images.map((image) => toRgba(image, { maxPixels: this.#maxImagePixels })));
+    const rgba = await Promise.all(
+      images.map((image) => toRgba(image, { maxPixels: this.#maxImagePixels, minSize: this.#minDecodeSize })),
+    );
     const { data, dims } = preprocessBatch(rgba, this.#preprocessor, { background });
     return this.#vision.embed(data, dims);
   }

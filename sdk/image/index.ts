@@ -26,10 +26,13 @@ export { type ImageFormat, type RefusedImageFormat, type SniffedFormat, sniffFor
 export { DEFAULT_MAX_BYTES, type ToRgbaOptions, toRgba } from './input.js';
 /** Where the JPEG decoder's wasm comes from (required on workerd). */
 export { configureJpegWasm, type JpegWasmSource } from './jpeg.js';
+/** Where the reduced-scale JPEG decoder's wasm comes from (workerd; browsers without it decode at full size). */
+export { configureJpegScaledWasm, type JpegScaledWasmSource } from './jpeg-scaled.js';
 /** Pixel budget shared by all decoders. */
 export { DEFAULT_MAX_PIXELS, type DecodeOptions } from './limits.js';
 /** transformers-compatible preprocessing. */
 export {
+  minimumDecodeSize,
   type PixelBatch,
   type PreprocessOptions,
   preprocess,

@@ -8,6 +8,7 @@
 import decodeMozjpeg, { init as initMozjpeg } from '@jsquash/jpeg/decode.js';
 import type { RgbaImage } from '../types.js';
 import { decodeCmykJpeg } from './jpeg-cmyk.js';
+import { decodeJpegScaled, jpegScale } from './jpeg-scaled.js';
 import { readJpegStructure } from './jpeg-structure.js';
 import { assertPixelBudget, corruptImage, type DecodeOptions } from './limits.js';
 import { type WasmSource, wasmCodec } from './wasm-codec.js';
@@ -63,7 +64,8 @@ export function readJpegSize(bytes: Uint8Array): { width: number; height: number
 }
 
 /**
- * Decodes JPEG bytes to 8-bit RGBA after checking the declared size against the pixel budget.
+ * Decodes JPEG bytes to 8-bit RGBA after checking the declared size against the pixel budget: at a
+ * reduced DCT scale when `options.minSize` allows it (./jpeg-scaled.ts), else at full size.
  *
  * @throws ImageDecodeError 'image_too_large' or 'image_corrupt' (also for a truncated file, or one
  *   with more than {@link MAX_JPEG_SCANS} scans).
@@ -85,6 +87,13 @@ export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Pr
     );
   }
   if (components === 4) return decodeCmykJpeg(bytes, options);
+  const scale = options?.minSize
+    ? jpegScale(width, height, options.minSize.width, options.minSize.height)
+    : 1;
+  if (scale > 1) {
+    const scaled = await decodeJpegScaled(bytes, scale);
+    if (scaled !== undefined) return scaled;
+  }
   const { image: decoded, missing } = await codec.run(async (messages) => {
     try {
       const image = await decodeMozjpeg(new Uint8Array(bytes).buffer);

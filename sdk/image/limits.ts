@@ -11,6 +11,12 @@ export const DEFAULT_MAX_PIXELS = 40_000_000;
 export interface DecodeOptions {
   /** Largest accepted width × height. Defaults to {@link DEFAULT_MAX_PIXELS}. */
   maxPixels?: number;
+  /**
+   * The smallest decoded size that serves the caller: a large JPEG may then be decoded at a
+   * reduced DCT scale, down to no less than this (./jpeg-scaled.ts). Without it, every image
+   * decodes at its full size.
+   */
+  minSize?: { width: number; height: number };
 }
 
 /** Throws 'image_corrupt' for a zero dimension and 'image_too_large' above the pixel budget. */

@@ -43,6 +43,18 @@ export function resizedSize(
   return { width: Math.trunc((edge * width) / height), height: edge };
 }
 
+/**
+ * The smallest decode that serves `config`: twice the size it resizes to on each side (a short side
+ * of 448 px for CLIP at 224), or undefined when it does not resize. Decoders may reduce large
+ * JPEGs down to it (DecodeOptions.minSize), at a small deviation from the full decode.
+ */
+export function minimumDecodeSize(config: PreprocessorConfig): { width: number; height: number } | undefined {
+  const target = config.resize;
+  if (target === undefined) return undefined;
+  if (target.mode === 'exact') return { width: 2 * target.width, height: 2 * target.height };
+  return { width: 2 * target.shortestEdge, height: 2 * target.shortestEdge };
+}
+
 /** The height and width of the tensor {@link preprocess} returns for a `width × height` image. */
 export function preprocessedSize(
   width: number,

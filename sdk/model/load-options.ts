@@ -32,6 +32,12 @@ export interface LoadOptions {
    * otherwise: default `'white'`; `'drop'` ignores alpha as transformers.js does.
    */
   background?: ImageBackground;
+  /**
+   * Decode large JPEGs at a reduced DCT scale (1/2, 1/4 or 1/8, as Pillow's `draft()`), keeping at
+   * least twice the model's input size: much less time and memory for photos, at a small
+   * deviation from CLIPImageProcessor's full decode. Default true; false for exact parity.
+   */
+  jpegDctScaling?: boolean;
   /** Download progress for URL and hub sources. */
   onProgress?: (progress: DownloadProgress) => void;
   /** Hub revision (default main). */

@@ -6,7 +6,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ImageBackground } from '../../sdk/image/background.js';
 import { toRgba } from '../../sdk/image/input.js';
-import { parsePreprocessorConfig, preprocess, preprocessedSize } from '../../sdk/image/preprocess.js';
+import {
+  minimumDecodeSize,
+  parsePreprocessorConfig,
+  preprocess,
+  preprocessedSize,
+} from '../../sdk/image/preprocess.js';
 
 const dir = new URL('../fixtures/preprocess/', import.meta.url);
 
@@ -17,6 +22,8 @@ interface Manifest {
     image: string;
     config: string;
     background: ImageBackground;
+    /** Decoded at a reduced DCT scale, as Pillow's draft() does, to this size. */
+    draft?: { scale: number; decoded: [number, number] };
     expected: string;
     shape: [number, number, number];
   }[];
@@ -68,9 +75,13 @@ describe('preprocessing matches PIL + transformers on the fixtures', () => {
   });
 
   for (const fixture of manifest.cases) {
-    it(`${fixture.image} with ${fixture.config}, background ${fixture.background}`, async () => {
-      const rgba = await toRgba(readFileSync(new URL(fixture.image, dir)));
+    const draft = fixture.draft ? `, DCT scale 1/${fixture.draft.scale}` : '';
+    it(`${fixture.image} with ${fixture.config}, background ${fixture.background}${draft}`, async () => {
       const config = parsePreprocessorConfig(manifest.configs[fixture.config]);
+      // Draft cases decode as Descry does for that model (reduced JPEGs); the others at full size.
+      const minSize = fixture.draft ? minimumDecodeSize(config) : undefined;
+      const rgba = await toRgba(readFileSync(new URL(fixture.image, dir)), { minSize });
+      if (fixture.draft) expect([rgba.width, rgba.height]).toEqual(fixture.draft.decoded);
       const [, height, width] = fixture.shape;
       expect(preprocessedSize(rgba.width, rgba.height, config)).toEqual({ width, height });
       const actual = preprocess(rgba, config, { background: fixture.background });

@@ -1,0 +1,20 @@
+/**
+ * Descry decodes large JPEGs at a reduced DCT scale by default (at least twice the model's input),
+ * and at full size with `jpegDctScaling: false`: nearly the same embedding, not the same tensor.
+ */
+import { readFileSync } from 'node:fs';
+import { Descry } from 'descry';
+import { describe, expect, it } from 'vitest';
+import { embeddedModel } from '../../worker/model/embedded-model.js';
+
+const photo = readFileSync(new URL('../fixtures/preprocess/big_420_1001x750.jpg', import.meta.url));
+
+describe('jpegDctScaling', () => {
+  it('embeds a large JPEG decoded reduced nearly as the full decode', async () => {
+    const reduced = await (await Descry.load(embeddedModel)).embedImages([photo]);
+    const exact = await (await Descry.load(embeddedModel, { jpegDctScaling: false })).embedImages([photo]);
+    expect(Array.from(reduced.data)).not.toEqual(Array.from(exact.data));
+    const cosine = reduced.data.reduce((sum, v, i) => sum + v * exact.data[i]!, 0);
+    expect(cosine).toBeGreaterThan(0.98);
+  });
+});
