@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Descry } from 'descry';
+import embeddedModel from 'descry/models/emoji-clip';
 import { describe, expect, it } from 'vitest';
-import { embeddedModel } from '../../worker/model/embedded-model.js';
 
 const photo = readFileSync(new URL('../fixtures/preprocess/big_420_1001x750.jpg', import.meta.url));
 
