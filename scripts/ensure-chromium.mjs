@@ -8,6 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const CHROMIUM = process.env.DESCRY_CHROMIUM ?? '/usr/bin/chromium';
+// CI owns its fresh machine and says so: there, the shared libraries Chromium needs newer are
+// upgraded with it (and listed). `npm test` on anyone else's machine never does that by itself.
+const ALLOW_UPGRADES = process.argv.includes('--allow-upgrades');
 const MANUAL = 'apt-get install --no-upgrade chromium';
 
 function fail(message) {
@@ -44,7 +47,11 @@ if (!existsSync(CHROMIUM)) {
   const upgrades = [...plan.matchAll(/^Inst (\S+) \[([^\]]+)\] \((\S+)/gm)].map(
     ([, name, from, to]) => `${name} ${from} → ${to}`,
   );
-  if (upgrades.length > 0) {
+  if (upgrades.length > 0 && ALLOW_UPGRADES) {
+    console.log(
+      `chromium needs newer versions of installed packages (--allow-upgrades):\n  ${upgrades.join('\n  ')}`,
+    );
+  } else if (upgrades.length > 0) {
     fail(
       `installing chromium would upgrade packages already on this machine:\n  ${upgrades.join('\n  ')}\n` +
         `Not doing that as a side effect of the tests: install it yourself if that is fine (${MANUAL}), ` +
