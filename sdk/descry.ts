@@ -152,6 +152,7 @@ export class Descry {
     this.#vision = new VisionEncoder({
       backend,
       model: modelFile(files, onnxPath('vision', options.visionDtype ?? options.dtype ?? 'fp32')),
+      ...(options.batching ? { batching: options.batching } : {}),
     });
     this.#prompts = new PromptEmbeddingCache((texts) => this.#text.embed(texts));
     this.info = {

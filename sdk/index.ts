@@ -37,10 +37,11 @@ export {
 export * from './errors.js';
 export type { ImageBackground } from './image/background.js';
 export { type ImageProbe, probeImage } from './image/probe.js';
-export type { OnnxBackend, OnnxSession, TensorData } from './model/backend.js';
+export type { OnnxBackend, OnnxModel, OnnxSession, TensorData } from './model/backend.js';
 export { fromOrt } from './model/backend.js';
 export { ortWebBackend } from './model/backends/ort-web.js';
 export type { ModelDtype } from './model/encoders.js';
+export type { BatchingOptions } from './model/run-batcher.js';
 export {
   bytesSource,
   cacheApiDownloadCache,

@@ -82,6 +82,33 @@ export async function descry(backendName: 'node' | 'web'): Promise<Measurement[]
     await time(() => model.classify(bytes.jpeg, plain, { templates: [TEMPLATE] }), budget),
   );
 
+  // Concurrency: 8 clients, one JPEG per request, as a server sees them; batching off, then on.
+  for (const batching of [undefined, { windowMs: 2, maxImages: 8 }]) {
+    const server = await Descry.load(paths.model, { backend, ...(batching ? { batching } : {}) });
+    const classifier = classifiers.get(100)!;
+    const perClient = backendName === 'node' ? 6 : 2;
+    const request = async () => {
+      const started = performance.now();
+      await server.classify(bytes.jpeg, classifier);
+      return performance.now() - started;
+    };
+    await Promise.all(Array.from({ length: 8 }, request)); // warm-up: loads the session, sizes the arena
+    const started = performance.now();
+    const latencies = (
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const own: number[] = [];
+          for (let i = 0; i < perClient; i++) own.push(await request());
+          return own;
+        }),
+      )
+    ).flat();
+    const name = batching ? 'batched' : 'unbatched';
+    record(`concurrency.${name}.per-image`, (performance.now() - started) / latencies.length);
+    latencies.sort((a, b) => a - b);
+    record(`concurrency.${name}.latency-p50`, latencies[Math.floor(latencies.length / 2)]!);
+  }
+
   const around = await Descry.load(paths.model, { backend: instantBackend(512) });
   for (const [name, image] of Object.entries(bytes) as Array<[ImageName, Uint8Array]>) {
     record(`decode-preprocess.${name}`, await time(() => around.embedImages([image]), budgets.node));

@@ -153,7 +153,6 @@ const results = best(measurements);
 const report = markdown({
   results,
   cold,
-  batching: [],
   rounds,
   node: `Node ${process.version}`,
   cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}`,

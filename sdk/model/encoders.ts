@@ -13,6 +13,7 @@ import type { PromptTokenizer } from '../text/tokenizer.js';
 import type { Matrix } from '../types.js';
 import type { OnnxBackend, OnnxSession, TensorData } from './backend.js';
 import { type LazyValue, lazyValue } from './lazy-value.js';
+import { type BatchingOptions, batchedRun, type PixelRun } from './run-batcher.js';
 
 /** Which ONNX export of a model to load, as hub repositories name them. */
 export type ModelDtype = 'fp32' | 'fp16' | 'quantized' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
@@ -124,9 +125,21 @@ export class TextEncoder {
 /** Preprocessed pixel batches to normalised embeddings. */
 export class VisionEncoder {
   readonly #session: LazyValue<OnnxSession>;
+  readonly #run: PixelRun;
 
-  constructor(options: { backend: () => Promise<OnnxBackend>; model: EncoderModelFile }) {
+  constructor(options: {
+    backend: () => Promise<OnnxBackend>;
+    model: EncoderModelFile;
+    /** Join concurrent calls into shared runs (see run-batcher.ts); default: every call runs alone. */
+    batching?: BatchingOptions;
+  }) {
     this.#session = lazySession(options.backend, options.model);
+    const run: PixelRun = async (pixels, dims) => {
+      const session = await this.#session.get();
+      const feeds = { pixel_values: { type: 'float32' as const, data: pixels, dims } };
+      return toMatrix(await runEmbedding(session, feeds, 'image_embeds'));
+    };
+    this.#run = options.batching ? batchedRun(run, options.batching) : run;
   }
 
   /** Whether the vision model has been loaded. */
@@ -135,10 +148,7 @@ export class VisionEncoder {
   }
 
   /** Embed an [N, 3, H, W] float32 batch; rows are L2-normalised. */
-  async embed(pixels: Float32Array, dims: readonly [number, number, number, number]): Promise<Matrix> {
-    const session = await this.#session.get();
-    return toMatrix(
-      await runEmbedding(session, { pixel_values: { type: 'float32', data: pixels, dims } }, 'image_embeds'),
-    );
+  embed(pixels: Float32Array, dims: readonly [number, number, number, number]): Promise<Matrix> {
+    return this.#run(pixels, dims);
   }
 }

@@ -6,6 +6,7 @@
 import type { ImageBackground } from '../image/background.js';
 import type { OnnxBackend } from './backend.js';
 import type { ModelDtype } from './encoders.js';
+import type { BatchingOptions } from './run-batcher.js';
 import type { DownloadProgress, ModelFileMap, ModelFiles } from './source.js';
 
 /** Where a model comes from: a folder (Node), a URL, a hub id, or files in memory. */
@@ -38,6 +39,12 @@ export interface LoadOptions {
    * deviation from CLIPImageProcessor's full decode. Default true; false for exact parity.
    */
   jpegDctScaling?: boolean;
+  /**
+   * Join concurrent image embeddings (requests of a server) into shared vision-encoder runs: the
+   * first call waits up to `windowMs` (default 2) for others, at most `maxImages` (default 8) per
+   * run. Default off: a lone caller never waits.
+   */
+  batching?: BatchingOptions;
   /** Download progress for URL and hub sources. */
   onProgress?: (progress: DownloadProgress) => void;
   /** Hub revision (default main). */
