@@ -3,10 +3,24 @@
  * run and never shrinks, so a bounded batch bounds the isolate's memory whatever a request sends
  * (measured with bench/worker-memory.mjs: 16 images at once cost ~54 MB more than 4).
  */
-import type { Matrix } from 'descry';
+import type { LoadOptions, Matrix } from 'descry';
+import type { ServiceConfig } from './config.js';
 
 /** Images per encoder run. */
 export const INFERENCE_BATCH = 4;
+
+/**
+ * How the engine is loaded for `config`: its pixel budget, and cross-request batching of vision
+ * runs when a window is configured, bounded by the same run size as a request's own batches.
+ */
+export function engineLoadOptions(config: ServiceConfig): LoadOptions {
+  return {
+    maxImagePixels: config.limits.maxImagePixels,
+    ...(config.batchWindowMs > 0
+      ? { batching: { windowMs: config.batchWindowMs, maxImages: INFERENCE_BATCH } }
+      : {}),
+  };
+}
 
 /** `run` over consecutive slices of `items`, one slice at a time, results concatenated in order. */
 export async function inBatches<T, R>(items: readonly T[], run: (slice: T[]) => Promise<R[]>): Promise<R[]> {

@@ -26,7 +26,15 @@ export interface ServiceConfig {
   /** Origins allowed by CORS; `['*']` for any, empty to send no CORS headers. */
   corsOrigins: string[];
   limits: ServiceLimits;
+  /**
+   * How long the first image of a vision-encoder run waits for images of concurrent requests to
+   * join it, in milliseconds; 0 runs each request alone (see sdk/model/run-batcher.ts).
+   */
+  batchWindowMs: number;
 }
+
+/** Default batching window: off, because bench:real measured no gain at ViT-B/32 size (see README). */
+export const DEFAULT_BATCH_WINDOW_MS = 0;
 
 /** Defaults sized for a Worker with 128 MB of memory and a small CLIP model. */
 export const DEFAULT_LIMITS: ServiceLimits = {
@@ -47,6 +55,7 @@ export const CONFIG_VARS = {
   maxLabels: 'DESCRY_MAX_LABELS',
   maxImages: 'DESCRY_MAX_IMAGES',
   maxTexts: 'DESCRY_MAX_TEXTS',
+  batchWindowMs: 'DESCRY_BATCH_WINDOW_MS',
 } as const;
 
 function list(value: unknown): string[] {
@@ -62,15 +71,19 @@ function flag(value: unknown): boolean {
   return typeof value === 'string' && ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase());
 }
 
-function positiveInteger(name: string, value: unknown, fallback: number): number {
+function integerAtLeast(min: number, name: string, value: unknown, fallback: number): number {
   if (value === undefined || value === null || value === '') return fallback;
   const parsed = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isSafeInteger(parsed) || parsed <= 0) {
+  if (!Number.isSafeInteger(parsed) || parsed < min) {
     // A typo in a limit must stop the deploy, not silently disable the limit.
-    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    const what = min > 0 ? 'a positive integer' : 'an integer of at least 0';
+    throw new Error(`${name} must be ${what}, got ${JSON.stringify(value)}`);
   }
   return parsed;
 }
+
+const positiveInteger = (name: string, value: unknown, fallback: number) =>
+  integerAtLeast(1, name, value, fallback);
 
 /**
  * Read the configuration from a flat record of variables (Worker `env` or `process.env`).
@@ -104,5 +117,11 @@ export function readServiceConfig(vars: Record<string, unknown>): ServiceConfig 
       ),
       maxTexts: positiveInteger(CONFIG_VARS.maxTexts, vars[CONFIG_VARS.maxTexts], DEFAULT_LIMITS.maxTexts),
     },
+    batchWindowMs: integerAtLeast(
+      0,
+      CONFIG_VARS.batchWindowMs,
+      vars[CONFIG_VARS.batchWindowMs],
+      DEFAULT_BATCH_WINDOW_MS,
+    ),
   };
 }

@@ -15,6 +15,7 @@ import { emojiClipPath } from 'descry/models/emoji-clip';
 import type { KeyValueStore } from 'descry/store';
 import { FileStore, MemoryStore } from 'descry/store';
 import { createApp } from './app.js';
+import { engineLoadOptions } from './batches.js';
 import { readServiceConfig } from './config.js';
 import { engineLoader } from './engine-loader.js';
 import { configuredDescriptionSource } from './llm/configured-description-source.js';
@@ -57,12 +58,12 @@ export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps {
   const config = readServiceConfig(vars);
   const model = options.model ?? vars.DESCRY_MODEL_DIR ?? DEFAULT_MODEL_DIR;
   // A folder is reported by its name: the absolute path says nothing to clients and leaks the host layout.
-  const source = existsSync(model) ? { id: basename(model), read: folderSource(model).read } : model;
+  const source = existsSync(model) ? { ...folderSource(model), id: basename(model) } : model;
   const store = (name: string): KeyValueStore =>
     options.dataDir ? new FileStore(join(options.dataDir, name)) : new MemoryStore();
   return {
     config,
-    ...engineLoader(() => Descry.load(source, { maxImagePixels: config.limits.maxImagePixels })),
+    ...engineLoader(() => Descry.load(source, engineLoadOptions(config))),
     classifiers: store('classifiers'),
     adaptations: store('adaptations'),
     descriptions: configuredDescriptionSource(vars),

@@ -7,6 +7,7 @@
 import { Descry, type ModelSource } from 'descry';
 import { KvStore, R2Store } from 'descry/store';
 import { type AppType, createApp } from './app.js';
+import { engineLoadOptions } from './batches.js';
 import type { WorkerBindings } from './bindings.js';
 import { readServiceConfig } from './config.js';
 import { engineLoader } from './engine-loader.js';
@@ -45,7 +46,7 @@ function modelSource(env: WorkerBindings, options: WorkerOptions): ModelSource {
 export function workerDeps(env: WorkerBindings, options: WorkerOptions = {}): ServiceDeps {
   const config = readServiceConfig(env as unknown as Record<string, unknown>);
   const source = modelSource(env, options);
-  const loader = engineLoader(() => Descry.load(source, { maxImagePixels: config.limits.maxImagePixels }));
+  const loader = engineLoader(() => Descry.load(source, engineLoadOptions(config)));
   return {
     config,
     ...loader,

@@ -1,0 +1,57 @@
+/**
+ * DESCRY_BATCH_WINDOW_MS on the Node server: with a window, concurrent classify requests (joined
+ * into shared vision runs) get the answers they get from a server that runs each alone; a
+ * malformed window stops the server from starting.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { emojiFixtures } from './support/fixture-images.js';
+import { TEST_KEYS, TEST_VARS } from './support/test-vars.js';
+
+const headers = { Authorization: `Bearer ${TEST_KEYS[0]}`, 'Content-Type': 'application/json' };
+const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+let batched: RunningServer;
+let alone: RunningServer;
+beforeAll(async () => {
+  batched = await startNodeServer({ port: 0, vars: { ...TEST_VARS, DESCRY_BATCH_WINDOW_MS: '25' } });
+  alone = await startNodeServer({ port: 0, vars: { ...TEST_VARS, DESCRY_BATCH_WINDOW_MS: '0' } });
+});
+afterAll(async () => {
+  await batched?.close();
+  await alone?.close();
+});
+
+type Answer = { results: Array<{ predictions: Array<{ label: string; score: number }> }> };
+
+async function classify(server: RunningServer, image: Uint8Array, labels: string[]): Promise<Answer> {
+  const response = await fetch(`${server.url}/v1/classify`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ images: [toBase64(image)], labels }),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as Answer;
+}
+
+describe('cross-request batching on the Node server', () => {
+  it('answers concurrent requests as a server without batching does', async () => {
+    const { images, labels } = await emojiFixtures();
+    const together = await Promise.all(images.map((image) => classify(batched, image.bytes, labels)));
+    for (const [i, image] of images.entries()) {
+      const expected = await classify(alone, image.bytes, labels);
+      const got = together[i]!.results[0]!.predictions;
+      expect(got.map((p) => p.label)).toEqual(expected.results[0]!.predictions.map((p) => p.label));
+      expect(got[0]!.label).toBe(image.label);
+      got.forEach((p, k) => {
+        expect(p.score).toBeCloseTo(expected.results[0]!.predictions[k]!.score, 4);
+      });
+    }
+  });
+
+  it('refuses a malformed window at start', async () => {
+    const start = async () =>
+      startNodeServer({ port: 0, vars: { ...TEST_VARS, DESCRY_BATCH_WINDOW_MS: '-1' } });
+    await expect(start()).rejects.toThrow(/DESCRY_BATCH_WINDOW_MS/);
+  });
+});
