@@ -16,13 +16,12 @@ set to CLIP's trained value ln(100) so that probabilities look like a trained mo
 Needs Debian's python3-torch, python3-onnx and python3-numpy (see DEVELOPERS.md); about 3 minutes and
 3 GB of memory on 2 cores; writes 1.6 GB.
 """
-import json
 import os
 import sys
 import time
 
 try:
-    import onnx
+    import onnx  # noqa: F401 (used by hub_layout; checked here to say what is missing)
     import torch
 except ImportError as missing:  # build tooling only: Debian's packages, no pip
     sys.exit(f'{missing}: run with /usr/bin/python3 and apt-get install -y '
@@ -31,10 +30,9 @@ except ImportError as missing:  # build tooling only: Debian's packages, no pip
 sys.path.insert(0, os.path.dirname(__file__))
 import clip_bpe  # noqa: E402
 from clip_modeling import VIT_B32, CLIPModel, CLIPTextModelWithProjection, CLIPVisionModelWithProjection  # noqa: E402
-from onnx_variants import convert_fp16, quantize_q8  # noqa: E402
+from hub_layout import export_with_variants, write_json, write_tokenizer  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-OPSET = 14
 VERSION = 1
 MEAN = [0.48145466, 0.4578275, 0.40821073]
 STD = [0.26862954, 0.26130258, 0.27577711]
@@ -94,19 +92,6 @@ def hub_configs():
     return config, preprocessor
 
 
-def write_json(path, value, **kw):
-    with open(path, 'w', encoding='utf-8') as f:
-        json.dump(value, f, **kw)
-        f.write('\n')
-
-
-def export(module, args, path, input_names, output_names, dynamic_axes):
-    with torch.no_grad():
-        torch.onnx.export(module, args, path, opset_version=OPSET, do_constant_folding=True,
-                          input_names=input_names, output_names=output_names, dynamic_axes=dynamic_axes)
-    onnx.checker.check_model(path)
-
-
 def main():
     out = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, 'bench', '.models', 'clip-vit-base-patch32'))
     onnx_dir = os.path.join(out, 'onnx')
@@ -114,14 +99,11 @@ def main():
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     started = time.time()
 
-    tokenizer, tokenizer_config, special_tokens_map, n_merges = clip_bpe.build(ROOT)
-    write_json(os.path.join(out, 'tokenizer.json'), tokenizer, ensure_ascii=False, separators=(',', ':'))
-    write_json(os.path.join(out, 'tokenizer_config.json'), tokenizer_config, indent=2)
-    write_json(os.path.join(out, 'special_tokens_map.json'), special_tokens_map, indent=2)
+    tokenizer = write_tokenizer(ROOT, out)
     config, preprocessor = hub_configs()
     write_json(os.path.join(out, 'config.json'), config, indent=2)
     write_json(os.path.join(out, 'preprocessor_config.json'), preprocessor, indent=2)
-    print(f'tokenizer: {len(tokenizer["model"]["vocab"])} tokens, {n_merges} merges ({time.time() - started:.0f} s)')
+    print(f'tokenizer: {len(tokenizer["model"]["vocab"])} tokens ({time.time() - started:.0f} s)')
 
     torch.manual_seed(0)
     clip = CLIPModel()
@@ -134,16 +116,16 @@ def main():
     pixels = torch.randn(2, 3, 224, 224)
 
     files = {
-        'text_model': lambda path: export(
+        'text_model': lambda path: export_with_variants(
             CLIPTextModelWithProjection(clip).eval(), (ids,), path, ['input_ids'], ['text_embeds', 'last_hidden_state'],
             {'input_ids': {0: 'batch_size', 1: 'sequence_length'}, 'text_embeds': {0: 'batch_size'},
              'last_hidden_state': {0: 'batch_size', 1: 'sequence_length'}}),
-        'vision_model': lambda path: export(
+        'vision_model': lambda path: export_with_variants(
             CLIPVisionModelWithProjection(clip).eval(), (pixels,), path, ['pixel_values'],
             ['image_embeds', 'last_hidden_state'],
             {'pixel_values': {0: 'batch_size'}, 'image_embeds': {0: 'batch_size'},
              'last_hidden_state': {0: 'batch_size'}}),
-        'model': lambda path: export(
+        'model': lambda path: export_with_variants(
             clip, (ids, pixels, mask), path, ['input_ids', 'pixel_values', 'attention_mask'],
             ['logits_per_image', 'logits_per_text', 'text_embeds', 'image_embeds'],
             {'input_ids': {0: 'text_batch_size', 1: 'sequence_length'},
@@ -154,11 +136,7 @@ def main():
              'text_embeds': {0: 'text_batch_size'}, 'image_embeds': {0: 'image_batch_size'}}),
     }
     for name, make in files.items():
-        path = os.path.join(onnx_dir, f'{name}.onnx')
-        make(path)
-        q8, count = quantize_q8(onnx.load(path))
-        onnx.save(q8, os.path.join(onnx_dir, f'{name}_quantized.onnx'))
-        onnx.save(convert_fp16(onnx.load(path)), os.path.join(onnx_dir, f'{name}_fp16.onnx'))
+        count = make(os.path.join(onnx_dir, f'{name}.onnx'))
         print(f'{name}: fp32, q8 ({count} MatMuls quantised), fp16 ({time.time() - started:.0f} s)')
 
     # The bench regenerates the folder when this marker is missing or names another version.

@@ -9,12 +9,14 @@ import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
 
-/** Bumped with bench/models/make_clip_vit_b32.py's VERSION. */
-const MODEL_VERSION = 1;
+/** The generators' VERSION constants: a folder made by another version is made again. */
+const MODEL_VERSIONS = { 'clip-vit-base-patch32': 1, 'mobileclip-s0': 1 } as const;
 
 export const paths = {
   root,
   model: join(root, 'bench', '.models', 'clip-vit-base-patch32'),
+  /** The small edge model: MobileCLIP-S0's architecture. */
+  edgeModel: join(root, 'bench', '.models', 'mobileclip-s0'),
   images: join(root, 'bench', '.images'),
   build: join(root, 'bench', '.build'),
   results: join(root, 'bench', 'results', 'real.md'),
@@ -42,12 +44,14 @@ function generate(script: string): void {
   execFileSync(python, [join(root, script)], { stdio: 'inherit' });
 }
 
-function modelIsCurrent(): boolean {
+function isCurrent(name: keyof typeof MODEL_VERSIONS): boolean {
   try {
-    const marker = JSON.parse(readFileSync(join(paths.model, 'descry-bench.json'), 'utf8')) as {
+    const marker = JSON.parse(
+      readFileSync(join(root, 'bench', '.models', name, 'descry-bench.json'), 'utf8'),
+    ) as {
       version?: number;
     };
-    return marker.version === MODEL_VERSION;
+    return marker.version === MODEL_VERSIONS[name];
   } catch {
     return false;
   }
@@ -55,6 +59,7 @@ function modelIsCurrent(): boolean {
 
 /** Generate whatever is missing. */
 export function ensureAssets(): void {
-  if (!modelIsCurrent()) generate('bench/models/make_clip_vit_b32.py');
+  if (!isCurrent('clip-vit-base-patch32')) generate('bench/models/make_clip_vit_b32.py');
+  if (!isCurrent('mobileclip-s0')) generate('bench/models/make_mobileclip_s0.py');
   if (!Object.values(images).every((path) => existsSync(path))) generate('bench/models/make_bench_images.py');
 }

@@ -109,6 +109,17 @@ export async function descry(backendName: 'node' | 'web'): Promise<Measurement[]
     record(`concurrency.${name}.latency-p50`, latencies[Math.floor(latencies.length / 2)]!);
   }
 
+  // The edge model (MobileCLIP-S0's architecture), JPEG, 100 labels.
+  const edge = await Descry.load(paths.edgeModel, { backend });
+  const edgeClassifier = await edge.compile({ labels: labels(100), templates: [TEMPLATE] });
+  for (const batch of BATCHES) {
+    const input = Array.from({ length: batch }, () => bytes.jpeg);
+    record(
+      `edge.classify.jpeg.b${batch}.l100`,
+      await time(() => edge.classify(input, edgeClassifier), budget, batch),
+    );
+  }
+
   const around = await Descry.load(paths.model, { backend: instantBackend(512) });
   for (const [name, image] of Object.entries(bytes) as Array<[ImageName, Uint8Array]>) {
     record(`decode-preprocess.${name}`, await time(() => around.embedImages([image]), budgets.node));

@@ -14,15 +14,15 @@ import { type Budget, budgets, LABEL_COUNTS, labels, type Measurement, TEMPLATE,
 type Ort = typeof import('onnxruntime-node');
 type Session = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
 
-const onnx = (name: string) => join(paths.model, 'onnx', name);
+const onnx = (name: string, model = paths.model) => join(model, 'onnx', name);
 /** What Descry passed to onnxruntime-node before this change: ORT's defaults but the level. */
 const previousNodeOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
 const webOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
 
-function pixels(ort: Ort, batch: number) {
-  const data = new Float32Array(batch * 3 * 224 * 224);
+function pixels(ort: Ort, batch: number, size = 224) {
+  const data = new Float32Array(batch * 3 * size * size);
   for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.37) * 1.5;
-  return { pixel_values: new ort.Tensor('float32', data, [batch, 3, 224, 224]) };
+  return { pixel_values: new ort.Tensor('float32', data, [batch, 3, size, size]) };
 }
 
 /** Token ids of `texts`, as the pipeline and Descry make them. */
@@ -56,10 +56,10 @@ export async function rawOrt(backend: 'node' | 'web'): Promise<Measurement[]> {
       ? await import('onnxruntime-node')
       : ((await import('onnxruntime-web')) as unknown as Ort);
   const budget: Budget = budgets[backend];
-  const create = (file: string, options: Record<string, unknown>) =>
+  const create = (file: string, options: Record<string, unknown>, model = paths.model) =>
     backend === 'node'
-      ? ort.InferenceSession.create(onnx(file), options)
-      : ort.InferenceSession.create(readFileSync(onnx(file)), options);
+      ? ort.InferenceSession.create(onnx(file, model), options)
+      : ort.InferenceSession.create(readFileSync(onnx(file, model)), options);
   const options = backend === 'node' ? ortNodeSessionOptions() : webOptions;
 
   const vision = await create('vision_model.onnx', options);
@@ -85,6 +85,13 @@ export async function rawOrt(backend: 'node' | 'web'): Promise<Measurement[]> {
     await current.release();
   }
   await vision.release();
+
+  const edge = await create('vision_model.onnx', options, paths.edgeModel);
+  for (const batch of [1, 8]) {
+    const feeds = pixels(ort, batch, 256);
+    record(`edge.vision.b${batch}`, await time(() => edge.run(feeds), budget, batch));
+  }
+  await edge.release();
 
   if (backend === 'node') {
     // Two sessions back to back, as when plain labels are classified: a text run, then a vision run.

@@ -223,6 +223,27 @@ export function markdown(ctx: ReportContext): string {
       }),
     ),
   );
+  lines.push(
+    '**Edge model: MobileCLIP-S0 architecture (MCi0 image encoder 11.4M parameters at 256 px, MCt text encoder 42.4M; random weights, `bench/models/make_mobileclip_s0.py`), JPEG 640×480, 100 labels (ms per image)**',
+    '',
+  );
+  table(
+    ['', 'raw ORT node', 'Descry node', 'Descry / raw', 'raw ORT web', 'Descry web', 'Descry / raw'],
+    [1, 8].map((batch) => {
+      const v = `edge.vision.b${batch}`;
+      const m = `edge.classify.jpeg.b${batch}.l100`;
+      return [
+        `batch ${batch}`,
+        ms(g('raw', 'node', v)),
+        ms(g('descry', 'node', m)),
+        ratio(g('descry', 'node', m), g('raw', 'node', v)),
+        ms(g('raw', 'web', v)),
+        ms(g('descry', 'web', m)),
+        ratio(g('descry', 'web', m), g('raw', 'web', v)),
+      ];
+    }),
+  );
+
   lines.push('**Concurrency: 8 clients, one JPEG per request, 100 labels (ms)**', '');
   table(
     [

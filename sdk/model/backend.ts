@@ -19,6 +19,11 @@ export interface TensorData {
 export interface OnnxSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /**
+   * Declared shapes of the inputs, where the runtime reports them: numbers for fixed dimensions,
+   * names for dynamic ones (a text encoder exported for exactly 77 tokens says `[batch, 77]`).
+   */
+  readonly inputShapes?: Readonly<Record<string, readonly (number | string)[]>>;
   /** Run the graph; with `outputs`, only those outputs are copied out. */
   run(feeds: Record<string, TensorData>, outputs?: readonly string[]): Promise<Record<string, TensorData>>;
   release(): Promise<void>;
@@ -51,6 +56,7 @@ export interface OrtModule {
 interface OrtSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  readonly inputMetadata?: readonly { name: string; shape?: readonly (number | string)[] }[];
   run(
     feeds: Record<string, unknown>,
     fetches?: readonly string[],
@@ -84,9 +90,12 @@ export function fromOrt(
           cause,
         });
       }
+      const inputShapes: Record<string, readonly (number | string)[]> = {};
+      for (const input of session.inputMetadata ?? []) if (input.shape) inputShapes[input.name] = input.shape;
       return {
         inputNames: session.inputNames,
         outputNames: session.outputNames,
+        inputShapes,
         async run(feeds, outputs) {
           const ortFeeds: Record<string, unknown> = {};
           for (const [key, t] of Object.entries(feeds))

@@ -98,13 +98,19 @@ export class TextEncoder {
   /** Embed texts; rows are L2-normalised, in input order. */
   async embed(texts: readonly string[]): Promise<Matrix> {
     const [session, tokenizer] = await Promise.all([this.#session.get(), this.#tokenizer()]);
+    // A graph exported for one sequence length (MobileCLIP: 77, no attention mask) gets exactly that.
+    const declared = session.inputShapes?.input_ids?.[1];
+    const fixedLength = typeof declared === 'number' && declared > 0 ? declared : undefined;
     const ids = texts.map((text) => tokenizer.encode(text));
     // Stable: prompts of equal length keep their input order, so batches are deterministic.
     const order = ids.map((_, i) => i).sort((a, b) => ids[a]!.length - ids[b]!.length);
     let result: Matrix | undefined;
     for (let start = 0; start < order.length; start += this.#batchSize) {
       const rows = order.slice(start, start + this.#batchSize);
-      const tokens = tokenizer.pad(rows.map((i) => ids[i]!));
+      const tokens = tokenizer.pad(
+        rows.map((i) => ids[i]!),
+        fixedLength,
+      );
       const dims = [tokens.batch, tokens.length];
       const feeds: Record<string, TensorData> = {
         input_ids: { type: 'int64', data: tokens.inputIds, dims },

@@ -54,27 +54,36 @@ export class PromptTokenizer {
 
   /** Token ids of one text, with special tokens, truncated to the context length. */
   encode(text: string): number[] {
-    const ids = this.#tokenizer.encode(text).ids;
-    if (ids.length <= this.#maxLength) return ids;
-    // Keep the end token: CLIP-style encoders pool at it.
-    return [...ids.slice(0, this.#maxLength - 1), ids[ids.length - 1]!];
+    return keepingEnd(this.#tokenizer.encode(text).ids, this.#maxLength);
   }
 
-  /** Pad token ids from `encode` into one batch, on the right. */
-  pad(encoded: readonly (readonly number[])[]): TokenBatch {
+  /**
+   * Pad token ids from `encode` into one batch, on the right: to the longest row, to the context
+   * length (`max_length` padding), or to `length` when the model's graph fixes it (rows are then
+   * truncated to it too).
+   */
+  pad(encoded: readonly (readonly number[])[], fixed?: number): TokenBatch {
     if (encoded.length === 0) throw new InvalidInputError('invalid_input', 'no texts to encode');
+    const rows = fixed === undefined ? encoded : encoded.map((ids) => keepingEnd(ids, fixed));
     const length =
-      this.#padding === 'max_length' ? this.#maxLength : Math.max(...encoded.map((ids) => ids.length));
-    const inputIds = new BigInt64Array(encoded.length * length).fill(BigInt(this.#padId));
-    const attentionMask = new BigInt64Array(encoded.length * length);
-    encoded.forEach((ids, row) => {
+      fixed ??
+      (this.#padding === 'max_length' ? this.#maxLength : Math.max(...rows.map((ids) => ids.length)));
+    const inputIds = new BigInt64Array(rows.length * length).fill(BigInt(this.#padId));
+    const attentionMask = new BigInt64Array(rows.length * length);
+    rows.forEach((ids, row) => {
       for (let i = 0; i < ids.length; i++) {
         inputIds[row * length + i] = BigInt(ids[i]!);
         attentionMask[row * length + i] = 1n;
       }
     });
-    return { inputIds, attentionMask, batch: encoded.length, length };
+    return { inputIds, attentionMask, batch: rows.length, length };
   }
+}
+
+/** `ids` cut to `max` tokens, keeping the end token: CLIP-style encoders pool at it. */
+function keepingEnd(ids: readonly number[], max: number): number[] {
+  if (ids.length <= max) return [...ids];
+  return [...ids.slice(0, max - 1), ids[ids.length - 1]!];
 }
 
 function resolvePadId(tokenizer: Tokenizer, config: Record<string, unknown>): number {

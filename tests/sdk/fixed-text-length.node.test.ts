@@ -1,0 +1,47 @@
+/**
+ * A text encoder whose graph declares a fixed sequence length (MobileCLIP's is exported for exactly
+ * 77 tokens, without an attention mask) gets every batch padded to that length. The backend is the
+ * real onnxruntime-node one on the embedded model, wrapped to declare `[batch, 32]` and to record
+ * the shapes it is fed.
+ */
+import { Descry, type OnnxBackend, ortNodeBackend } from 'descry';
+import emojiClip from 'descry/models/emoji-clip';
+import { describe, expect, it } from 'vitest';
+
+async function fixedLengthBackend(length: number, fed: number[][]): Promise<OnnxBackend> {
+  const native = (await ortNodeBackend())!;
+  return {
+    name: native.name,
+    opensFiles: native.opensFiles,
+    async createSession(model) {
+      const session = await native.createSession(model);
+      const text = session.inputNames.includes('input_ids');
+      return {
+        inputNames: session.inputNames,
+        outputNames: session.outputNames,
+        inputShapes: text
+          ? { ...session.inputShapes, input_ids: ['batch_size', length] }
+          : session.inputShapes,
+        release: () => session.release(),
+        run(feeds, outputs) {
+          if (feeds.input_ids) fed.push([...feeds.input_ids.dims]);
+          return session.run(feeds, outputs);
+        },
+      };
+    },
+  };
+}
+
+describe('a text graph with a fixed sequence length', () => {
+  it('is fed batches of exactly that length, with the embeddings of unpadded batches', async () => {
+    const texts = ['cat', 'a red apple on a table', 'sun'];
+    const fed: number[][] = [];
+    const fixed = await Descry.load(emojiClip, { backend: await fixedLengthBackend(32, fed) });
+    const padded = await fixed.embedTexts(texts);
+    expect(fed).toEqual([[3, 32]]);
+    const plain = await (await Descry.load(emojiClip)).embedTexts(texts);
+    padded.data.forEach((v, i) => {
+      expect(v).toBeCloseTo(plain.data[i]!, 5);
+    });
+  });
+});
