@@ -8,9 +8,10 @@
  * Modes: raw-node (onnxruntime-node session from the file, run on a ready tensor), descry-node
  * (compiled classifier), descry-node-bytes (the same, model read into memory first: Descry before
  * it passed paths), descry-node-labels (plain labels: text model and tokenizer too), descry-web
- * (onnxruntime-web), transformers.js (its pipeline, 100 labels).
+ * (onnxruntime-web), transformers.js (its pipeline, 100 labels). Mode write-classifier compiles the
+ * 100 labels into <classifier> first (not timed).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { TEMPLATE } from './plan.js';
 
 const [mode, modelDir, imagePath, classifierPath, optionsJson] = process.argv.slice(2) as [
@@ -46,6 +47,13 @@ async function firstResult(): Promise<string> {
     return result[0]!.label;
   }
   const { Descry, folderSource, ortWebBackend } = await import('descry');
+  if (mode === 'write-classifier') {
+    const { labels } = await import('./plan.js');
+    const descry = await Descry.load(modelDir);
+    const classifier = await descry.compile({ labels: labels(100), templates: [TEMPLATE] });
+    await writeFile(classifierPath, classifier.toBytes());
+    return classifierPath;
+  }
   const folder = folderSource(modelDir);
   const source = mode === 'descry-node-bytes' ? { id: folder.id, read: folder.read } : modelDir;
   const descry = await Descry.load(source, mode === 'descry-web' ? { backend: ortWebBackend() } : {});

@@ -3,8 +3,7 @@
  * classifier (and with plain labels, cached), and what Descry costs around the model (decode and
  * preprocess), measured with a backend whose session answers at once.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Descry, type OnnxBackend, ortNodeBackend, ortWebBackend } from 'descry';
 import { type ImageName, images, paths } from './assets.js';
 import {
@@ -58,8 +57,6 @@ export async function descry(backendName: 'node' | 'web'): Promise<Measurement[]
     classifiers.set(count, await model.compile({ labels: labels(count), templates: [TEMPLATE] }));
     record(`compile.l${count}`, performance.now() - started);
   }
-  mkdirSync(paths.build, { recursive: true });
-  writeFileSync(join(paths.build, 'labels-100.descry'), classifiers.get(100)!.toBytes());
 
   const model = await Descry.load(paths.model, { backend });
   for (const [name, image] of Object.entries(bytes) as Array<[ImageName, Uint8Array]>) {

@@ -99,12 +99,6 @@ const descrySources: Plugin = {
 
 async function coldStarts(): Promise<ColdStart[]> {
   const classifier = join(paths.build, 'labels-100.descry');
-  try {
-    readFileSync(classifier);
-  } catch {
-    console.log('  (compiling the 100-label classifier for the cold starts first)');
-    runBlock('descry', 'node');
-  }
   mkdirSync(paths.build, { recursive: true });
   await build({
     entryPoints: [join(paths.root, 'bench', 'real', 'cold-start.ts')],
@@ -121,16 +115,19 @@ async function coldStarts(): Promise<ColdStart[]> {
   });
   const runs = Number(cli.coldRuns);
   const options = JSON.stringify(ortNodeSessionOptions());
+  const coldStart = (mode: string) =>
+    execFileSync(
+      process.execPath,
+      [join(paths.build, 'cold-start.mjs'), mode, paths.model, images.jpeg, classifier, options],
+      { cwd: paths.root, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
+    );
+  coldStart('write-classifier');
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const out: ColdStart[] = [];
   for (const [mode, label] of coldModes) {
     const samples: Array<{ firstResultMs: number; peakRssMiB: number }> = [];
     for (let i = 0; i < runs; i++) {
-      const stdout = execFileSync(
-        process.execPath,
-        [join(paths.build, 'cold-start.mjs'), mode, paths.model, images.jpeg, classifier, options],
-        { cwd: paths.root, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
-      );
+      const stdout = coldStart(mode);
       samples.push(JSON.parse(stdout.trim().split('\n').at(-1)!));
     }
     const entry = {

@@ -64,14 +64,23 @@ interface OrtSession {
   release(): Promise<void>;
 }
 
-/** Wrap an onnxruntime module (web or node) as an `OnnxBackend`. */
+/**
+ * Wrap an onnxruntime module (web or node) as an `OnnxBackend`. The module may be given as a loader,
+ * called on the first session: a process that never uses this backend then never loads it (a Node
+ * server on onnxruntime-node does not parse onnxruntime-web at start).
+ */
 export function fromOrt(
   name: string,
-  ort: OrtModule,
+  module: OrtModule | (() => Promise<OrtModule>),
   sessionOptions: Record<string, unknown> = {},
   capabilities: { opensFiles?: boolean } = {},
 ): OnnxBackend {
   const opensFiles = capabilities.opensFiles ?? false;
+  let loaded: Promise<OrtModule> | undefined;
+  const load = () => {
+    loaded ??= typeof module === 'function' ? module() : Promise.resolve(module);
+    return loaded;
+  };
   return {
     name,
     opensFiles,
@@ -80,6 +89,13 @@ export function fromOrt(
         throw new BackendError('backend_failed', `${name} loads models from bytes, not from ${model.path}`);
       }
       let session: OrtSession;
+      let ort: OrtModule;
+      try {
+        ort = await load();
+      } catch (cause) {
+        loaded = undefined;
+        throw new BackendError('backend_failed', `${name} could not be loaded: ${message(cause)}`, { cause });
+      }
       try {
         session = await ort.InferenceSession.create(model instanceof Uint8Array ? model : model.path, {
           graphOptimizationLevel: 'all',

@@ -3,9 +3,9 @@
  * CPU build: one .wasm (ort-wasm-simd-threaded.wasm, 14 MB), which bundlers emit next to the app
  * (ORT refers to it with `new URL(…, import.meta.url)`), Node reads from node_modules and workerd
  * gets precompiled (ort-workerd.ts). The package's main export would be the WebGPU build, whose .wasm
- * is twice the size and which Descry does not use.
+ * is twice the size and which Descry does not use. It is imported on the first session, so that a
+ * Node process running onnxruntime-node never loads it.
  */
-import * as ort from 'onnxruntime-web/wasm';
 import { fromOrt, type OnnxBackend, type OrtModule } from '../backend.js';
 
 /** Options for the wasm backend. */
@@ -16,6 +16,10 @@ export interface OrtWebOptions {
 
 /** The onnxruntime-web backend. */
 export function ortWebBackend(options: OrtWebOptions = {}): OnnxBackend {
-  if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;
-  return fromOrt('onnxruntime-web', ort as unknown as OrtModule, { executionProviders: ['wasm'] });
+  const load = async () => {
+    const ort = await import('onnxruntime-web/wasm');
+    if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;
+    return ort as unknown as OrtModule;
+  };
+  return fromOrt('onnxruntime-web', load, { executionProviders: ['wasm'] });
 }
