@@ -2,14 +2,31 @@
 tokenizer (clip_bpe.py), and each ONNX graph with its q8 (`_quantized`) and fp16 (`_fp16`) variants."""
 import json
 import os
+import sys
 
-import onnx
-import torch
+try:
+    import onnx
+    import torch
+except ImportError as missing:  # build tooling only: Debian's packages, no pip
+    sys.exit(f'{missing}: run with /usr/bin/python3 and apt-get install -y '
+             'python3-torch python3-onnx python3-numpy python3-pil')
 
-import clip_bpe
-from onnx_variants import convert_fp16, quantize_q8
+import clip_bpe  # noqa: E402
+from onnx_variants import convert_fp16, quantize_q8  # noqa: E402
 
 OPSET = 14
+
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+
+
+def output_folder(name):
+    """The folder to write (argv[1], default bench/.models/<name>), with its onnx/ subfolder made, and
+    torch limited to this machine's (at most 2) cores; returns (folder, onnx folder)."""
+    out = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, 'bench', '.models', name))
+    os.makedirs(os.path.join(out, 'onnx'), exist_ok=True)
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    return out, os.path.join(out, 'onnx')
 
 
 def write_json(path, value, **kw):

@@ -20,19 +20,13 @@ import os
 import sys
 import time
 
-try:
-    import onnx  # noqa: F401 (used by hub_layout; checked here to say what is missing)
-    import torch
-except ImportError as missing:  # build tooling only: Debian's packages, no pip
-    sys.exit(f'{missing}: run with /usr/bin/python3 and apt-get install -y '
-             'python3-torch python3-onnx python3-numpy python3-pil')
-
 sys.path.insert(0, os.path.dirname(__file__))
+# hub_layout first: it says which Debian packages are missing before anything needs them.
+from hub_layout import ROOT, export_with_variants, output_folder, write_json, write_tokenizer  # noqa: E402, I001
 import clip_bpe  # noqa: E402
+import torch  # noqa: E402
 from clip_modeling import VIT_B32, CLIPModel, CLIPTextModelWithProjection, CLIPVisionModelWithProjection  # noqa: E402
-from hub_layout import export_with_variants, write_json, write_tokenizer  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 VERSION = 1
 MEAN = [0.48145466, 0.4578275, 0.40821073]
 STD = [0.26862954, 0.26130258, 0.27577711]
@@ -93,10 +87,7 @@ def hub_configs():
 
 
 def main():
-    out = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, 'bench', '.models', 'clip-vit-base-patch32'))
-    onnx_dir = os.path.join(out, 'onnx')
-    os.makedirs(onnx_dir, exist_ok=True)
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    out, onnx_dir = output_folder('clip-vit-base-patch32')
     started = time.time()
 
     tokenizer = write_tokenizer(ROOT, out)

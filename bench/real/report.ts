@@ -108,6 +108,14 @@ export function markdown(ctx: ReportContext): string {
   );
   table(['what', 'measured', 'target'], headline(r));
 
+  /** raw, Descry and their ratio on node, then on web. */
+  const rawAndDescry = (raw: string, descry: string) =>
+    (['node', 'web'] as const).flatMap((b) => [
+      ms(g('raw', b, raw)),
+      ms(g('descry', b, descry)),
+      ratio(g('descry', b, descry), g('raw', b, raw)),
+    ]);
+
   lines.push('**Per image, JPEG 640×480 (ms)**', '');
   const rows: string[][] = [];
   for (const count of [100, 1000]) {
@@ -116,12 +124,7 @@ export function markdown(ctx: ReportContext): string {
       const v = `vision.b${batch}`;
       rows.push([
         `batch ${batch}, ${count} labels`,
-        ms(g('raw', 'node', v)),
-        ms(g('descry', 'node', m)),
-        ratio(g('descry', 'node', m), g('raw', 'node', v)),
-        ms(g('raw', 'web', v)),
-        ms(g('descry', 'web', m)),
-        ratio(g('descry', 'web', m), g('raw', 'web', v)),
+        ...rawAndDescry(v, m),
         ms(g('transformers.js', 'node', m)),
         ratio(g('transformers.js', 'node', m), g('descry', 'node', m)),
       ]);
@@ -232,15 +235,7 @@ export function markdown(ctx: ReportContext): string {
     [1, 8].map((batch) => {
       const v = `edge.vision.b${batch}`;
       const m = `edge.classify.jpeg.b${batch}.l100`;
-      return [
-        `batch ${batch}`,
-        ms(g('raw', 'node', v)),
-        ms(g('descry', 'node', m)),
-        ratio(g('descry', 'node', m), g('raw', 'node', v)),
-        ms(g('raw', 'web', v)),
-        ms(g('descry', 'web', m)),
-        ratio(g('descry', 'web', m), g('raw', 'web', v)),
-      ];
+      return [`batch ${batch}`, ...rawAndDescry(v, m)];
     }),
   );
 

@@ -6,9 +6,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Descry, type OnnxBackend, ortNodeBackend } from 'descry';
+import { Descry } from 'descry';
 import emojiClip from 'descry/models/emoji-clip';
 import { describe, expect, it } from 'vitest';
+import { observedNodeBackend } from '../support/observed-backend.js';
 
 const fixtures = new URL('../fixtures/openmoji-eval', import.meta.url).pathname;
 const images = readdirSync(fixtures)
@@ -18,25 +19,13 @@ const images = readdirSync(fixtures)
   .map((f) => new Uint8Array(readFileSync(join(fixtures, f))));
 
 /** The native backend, recording the batch size of every vision run; runs listed in `fail` throw. */
-async function recordingBackend(runs: number[], fail = new Set<number>()): Promise<OnnxBackend> {
-  const native = (await ortNodeBackend())!;
-  return {
-    name: native.name,
-    opensFiles: native.opensFiles,
-    async createSession(model) {
-      const session = await native.createSession(model);
-      return {
-        inputNames: session.inputNames,
-        outputNames: session.outputNames,
-        release: () => session.release(),
-        run(feeds, outputs) {
-          runs.push(feeds.pixel_values!.dims[0]!);
-          if (fail.has(runs.length)) return Promise.reject(new Error(`run ${runs.length} failed`));
-          return session.run(feeds, outputs);
-        },
-      };
+function recordingBackend(runs: number[], fail = new Set<number>()) {
+  return observedNodeBackend({
+    onRun(feeds) {
+      runs.push(feeds.pixel_values!.dims[0]!);
+      return fail.has(runs.length) ? new Error(`run ${runs.length} failed`) : undefined;
     },
-  };
+  });
 }
 
 describe('batching across concurrent calls', () => {

@@ -4,32 +4,23 @@
  * real onnxruntime-node one on the embedded model, wrapped to declare `[batch, 32]` and to record
  * the shapes it is fed.
  */
-import { Descry, type OnnxBackend, ortNodeBackend } from 'descry';
+import { Descry } from 'descry';
 import emojiClip from 'descry/models/emoji-clip';
 import { describe, expect, it } from 'vitest';
+import { observedNodeBackend } from '../support/observed-backend.js';
 
-async function fixedLengthBackend(length: number, fed: number[][]): Promise<OnnxBackend> {
-  const native = (await ortNodeBackend())!;
-  return {
-    name: native.name,
-    opensFiles: native.opensFiles,
-    async createSession(model) {
-      const session = await native.createSession(model);
-      const text = session.inputNames.includes('input_ids');
-      return {
-        inputNames: session.inputNames,
-        outputNames: session.outputNames,
-        inputShapes: text
-          ? { ...session.inputShapes, input_ids: ['batch_size', length] }
-          : session.inputShapes,
-        release: () => session.release(),
-        run(feeds, outputs) {
-          if (feeds.input_ids) fed.push([...feeds.input_ids.dims]);
-          return session.run(feeds, outputs);
-        },
-      };
+/** The native backend declaring `[batch, length]` for input_ids and recording the shapes fed. */
+function fixedLengthBackend(length: number, fed: number[][]) {
+  return observedNodeBackend({
+    inputShapes: (session) =>
+      session.inputNames.includes('input_ids')
+        ? { ...session.inputShapes, input_ids: ['batch_size', length] }
+        : session.inputShapes,
+    onRun(feeds) {
+      if (feeds.input_ids) fed.push([...feeds.input_ids.dims]);
+      return undefined;
     },
-  };
+  });
 }
 
 describe('a text graph with a fixed sequence length', () => {

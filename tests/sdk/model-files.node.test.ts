@@ -9,24 +9,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Descry, diskDownloadCache, type OnnxBackend, ortNodeBackend, urlSource } from 'descry';
+import { Descry, diskDownloadCache, urlSource } from 'descry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { observedNodeBackend } from '../support/observed-backend.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const modelDir = join(root, 'models', 'emoji-clip');
 const pixels = { width: 4, height: 4, data: new Uint8Array(64).fill(128) };
 
 /** The native backend, recording each model it is given as 'path:<file>' or 'bytes'. */
-async function recordingBackend(given: string[]): Promise<OnnxBackend> {
-  const native = (await ortNodeBackend())!;
-  return {
-    name: native.name,
-    opensFiles: native.opensFiles,
-    createSession(model) {
-      given.push(model instanceof Uint8Array ? 'bytes' : `path:${model.path}`);
-      return native.createSession(model);
-    },
-  };
+function recordingBackend(given: string[]) {
+  return observedNodeBackend({
+    onModel: (model) => given.push(model instanceof Uint8Array ? 'bytes' : `path:${model.path}`),
+  });
 }
 
 let server: Server;
