@@ -28,8 +28,12 @@ const cli = new Command()
     'comma-separated: raw-node, descry-node, transformers.js, raw-web, descry-web, cold',
   )
   .option('--readme', "also rewrite README.md's real block")
+  .option(
+    '--report-only',
+    'measure nothing: rewrite the report from the last run (bench/.build/real-run.json)',
+  )
   .parse()
-  .opts<{ rounds: string; coldRuns: string; only?: string; readme?: boolean }>();
+  .opts<{ rounds: string; coldRuns: string; only?: string; readme?: boolean; reportOnly?: boolean }>();
 
 const only = cli.only ? new Set(cli.only.split(',')) : undefined;
 const wanted = (name: string) => !only || only.has(name);
@@ -56,6 +60,7 @@ function runBlock(contender: string, backend: string): Measurement[] {
       maxBuffer: 64 * 2 ** 20,
     },
   );
+  if (child.error) throw new Error(`${contender} on ${backend} did not start: ${child.error.message}`);
   const line = child.stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
   if (child.status !== 0 || !line) {
     throw new Error(
@@ -66,13 +71,29 @@ function runBlock(contender: string, backend: string): Measurement[] {
   return JSON.parse(line.slice(RESULT_MARKER.length)) as Measurement[];
 }
 
-const measurements: Measurement[] = [];
-const rounds = Number(cli.rounds);
+/** Everything measured so far, saved after each block: a run cut short keeps what it measured. */
+const runFile = join(paths.build, 'real-run.json');
+interface Run {
+  measurements: Measurement[];
+  cold: ColdStart[];
+  rounds: number;
+}
+const run: Run = cli.reportOnly
+  ? (JSON.parse(readFileSync(runFile, 'utf8')) as Run)
+  : { measurements: [], cold: [], rounds: Number(cli.rounds) };
+const save = () => {
+  mkdirSync(paths.build, { recursive: true });
+  writeFileSync(runFile, JSON.stringify(run));
+};
+
+const rounds = cli.reportOnly ? 0 : run.rounds;
 for (let round = 1; round <= rounds; round++) {
   console.log(`round ${round} of ${rounds}`);
   for (const [contender, backend] of blocks) {
     const name = contender === 'transformers.js' ? contender : `${contender}-${backend}`;
-    if (wanted(name)) measurements.push(...runBlock(contender, backend));
+    if (!wanted(name)) continue;
+    run.measurements.push(...runBlock(contender, backend));
+    save();
   }
 }
 
@@ -145,12 +166,16 @@ async function coldStarts(): Promise<ColdStart[]> {
   return out;
 }
 
-const cold = wanted('cold') ? await coldStarts() : [];
-const results = best(measurements);
+if (!cli.reportOnly && wanted('cold')) {
+  run.cold = await coldStarts();
+  save();
+}
+const cold = run.cold;
+const results = best(run.measurements);
 const report = markdown({
   results,
   cold,
-  rounds,
+  rounds: run.rounds,
   node: `Node ${process.version}`,
   cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}`,
 });
