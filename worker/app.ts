@@ -21,6 +21,7 @@ import { describeRoutes } from './routes/describe.js';
 import { embeddingsRoutes } from './routes/embeddings.js';
 import { healthRoutes } from './routes/health.js';
 import { huggingFaceRoutes } from './routes/hugging-face.js';
+import { jobRoutes } from './routes/jobs.js';
 import type { ServiceDeps } from './service-deps.js';
 import { StoredClassifiers } from './stored-classifiers.js';
 import { rejectInvalid } from './validation-problem.js';
@@ -82,7 +83,8 @@ export function createApp(deps: ServiceDeps) {
     .route('/', classifierRoutes(deps, classifiers, resources))
     .route('/', adaptRoutes(deps, classifiers, resources))
     .route('/', describeRoutes(deps, classifiers, resources))
-    .route('/', huggingFaceRoutes(deps));
+    .route('/', huggingFaceRoutes(deps))
+    .route('/', jobRoutes(deps, classifiers, resources));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

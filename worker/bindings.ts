@@ -8,6 +8,14 @@ export interface WorkerBindings {
   ADAPTATIONS: R2Bucket;
   /** Optional model files under MODEL_R2_PREFIX, when DESCRY_MODEL is "r2". */
   MODEL_BUCKET?: R2Bucket;
+  /** Batch jobs: the queue of job messages (its dead-letter queue is consumed by the same Worker). */
+  JOB_QUEUE?: Queue<unknown>;
+  /** Batch jobs: the ledger of each job, a JobCoordinator Durable Object. */
+  JOBS?: DurableObjectNamespace;
+  /** Batch jobs: snapshots, page plans, result shards and summaries. */
+  JOB_RESULTS?: R2Bucket;
+  /** The default source bucket of batch jobs (any R2 binding named in DESCRY_JOB_BUCKETS is one). */
+  IMAGES?: R2Bucket;
   /** Workers AI, for DESCRY_LLM = "workers-ai". */
   AI?: Ai;
   /** "embedded" (default), "r2", or an https:// base URL of a Hugging Face style model folder. */
@@ -31,4 +39,10 @@ export interface WorkerBindings {
   DESCRY_MAX_LABELS?: string;
   DESCRY_MAX_IMAGES?: string;
   DESCRY_MAX_TEXTS?: string;
+  /** Comma-separated R2 binding names jobs may read (default IMAGES). */
+  DESCRY_JOB_BUCKETS?: string;
+  DESCRY_JOB_MAX_KEYS?: string;
+  DESCRY_JOB_RETRY_DELAY_SECONDS?: string;
+  /** Name of the dead-letter queue (default descry-jobs-dlq), as in wrangler.toml. */
+  DESCRY_JOB_DEAD_LETTER_QUEUE?: string;
 }

@@ -18,7 +18,8 @@ import {
 } from './schemas.js';
 import { validationProblem } from './validation-problem.js';
 
-const fields = {
+/** The fields that say what to classify against and how (JSON bodies of /v1/classify and /v1/jobs). */
+export const targetFields = {
   labels: z
     .array(LabelSchema)
     .min(1)
@@ -33,9 +34,10 @@ const fields = {
   top_k: z.number().int().min(1).max(1000).optional(),
 };
 
-type Fields = z.infer<z.ZodObject<typeof fields>>;
+type Fields = z.infer<z.ZodObject<typeof targetFields>>;
 
-function exactlyOneTarget(value: Fields, ctx: z.RefinementCtx): void {
+/** Refinement of a classification target: labels or a stored classifier, with their options. */
+export function exactlyOneTarget(value: Fields, ctx: z.RefinementCtx): void {
   if ((value.labels === undefined) === (value.classifier === undefined)) {
     ctx.addIssue({ code: 'custom', path: ['labels'], message: 'give either labels or classifier, not both' });
   }
@@ -54,11 +56,11 @@ function exactlyOneTarget(value: Fields, ctx: z.RefinementCtx): void {
   }
 }
 
-const FieldsSchema = z.object(fields).superRefine(exactlyOneTarget);
+const FieldsSchema = z.object(targetFields).superRefine(exactlyOneTarget);
 
 /** JSON body of POST /v1/classify. */
 export const ClassifyJsonSchema = z
-  .object({ images: z.array(EncodedImageSchema).min(1), ...fields })
+  .object({ images: z.array(EncodedImageSchema).min(1), ...targetFields })
   .superRefine(exactlyOneTarget)
   .openapi('ClassifyRequest');
 

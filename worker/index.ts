@@ -18,5 +18,6 @@ export {
   type ServiceLimits,
 } from './config.js';
 export { type EngineLoader, engineLoader } from './engine-loader.js';
+export { JobCoordinator } from './jobs/durable-ledger.js';
 export type { ClassificationEngine, ServiceDeps } from './service-deps.js';
 export { createWorker, type WorkerOptions, workerDeps } from './workers.js';

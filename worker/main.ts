@@ -3,3 +3,5 @@ import emojiClip from 'descry/models/emoji-clip';
 import { createWorker } from 'descry/worker';
 
 export default createWorker({ embeddedModel: emojiClip });
+/** The Durable Object class behind batch jobs (binding JOBS). */
+export { JobCoordinator } from 'descry/worker';

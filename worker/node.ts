@@ -18,6 +18,8 @@ import { createApp } from './app.js';
 import { engineLoadOptions } from './batches.js';
 import { readServiceConfig } from './config.js';
 import { engineLoader } from './engine-loader.js';
+import { serviceJobConsumer } from './jobs/job-consumer.js';
+import { nodeJobHost } from './jobs/node-job-host.js';
 import { configuredDescriptionSource } from './llm/configured-description-source.js';
 import { fetchAfterBody } from './node-unread-body.js';
 import type { ServiceDeps } from './service-deps.js';
@@ -34,9 +36,12 @@ export interface NodeServerOptions {
   hostname?: string;
   /** Model folder, URL or hub id. Default: the embedded emoji-clip folder. */
   model?: string;
-  /** Folder for classifiers and adaptation caches; without it they live in memory. */
+  /** Folder for classifiers, adaptation caches and job results; without it they live in memory. */
   dataDir?: string;
-  /** Variables (DESCRY_API_KEYS, limits, LLM...). Default: process.env. */
+  /**
+   * Variables (DESCRY_API_KEYS, limits, LLM, DESCRY_JOB_BUCKETS="IMAGES=/srv/photos"...).
+   * Default: process.env.
+   */
   vars?: Record<string, string | undefined>;
   /**
    * Folder of the web page served at `/` (the API's routes win over its files). Default: the
@@ -52,8 +57,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Build the dependencies for Node. */
-export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps {
+/**
+ * Build the dependencies for Node, batch jobs included: their queue runs in this process and
+ * starts consuming at once. Call `close` to stop it.
+ */
+export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps & { close(): void } {
   const vars = options.vars ?? process.env;
   const config = readServiceConfig(vars);
   const model = options.model ?? vars.DESCRY_MODEL_DIR ?? DEFAULT_MODEL_DIR;
@@ -61,19 +69,25 @@ export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps {
   const source = existsSync(model) ? { ...folderSource(model), id: basename(model) } : model;
   const store = (name: string): KeyValueStore =>
     options.dataDir ? new FileStore(join(options.dataDir, name)) : new MemoryStore();
-  return {
+  const jobs = nodeJobHost(vars, options.dataDir);
+  const deps = {
     config,
     ...engineLoader(() => Descry.load(source, engineLoadOptions(config))),
     classifiers: store('classifiers'),
     adaptations: store('adaptations'),
     descriptions: configuredDescriptionSource(vars),
     runtime: `node ${process.versions.node}`,
+    jobs: jobs.host,
+    close: () => jobs.queue.close(),
   };
+  jobs.queue.consume(serviceJobConsumer(deps));
+  return deps;
 }
 
 /** Start the service; resolves once it listens. */
 export function startNodeServer(options: NodeServerOptions = {}): Promise<RunningServer> {
-  const app = createApp(nodeDeps(options));
+  const deps = nodeDeps(options);
+  const app = createApp(deps);
   app.route('/', staticSite({ site: options.site }));
   return new Promise((resolve, reject) => {
     const server = serve(
@@ -87,7 +101,11 @@ export function startNodeServer(options: NodeServerOptions = {}): Promise<Runnin
       (info: AddressInfo) => {
         resolve({
           url: `http://${info.address}:${info.port}`,
-          close: () => new Promise((done, fail) => server.close((error) => (error ? fail(error) : done()))),
+          close: () =>
+            new Promise((done, fail) => {
+              deps.close();
+              server.close((error) => (error ? fail(error) : done()));
+            }),
         });
       },
     );

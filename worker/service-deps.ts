@@ -6,6 +6,7 @@ import type { Descry, ModelInfo } from 'descry';
 import type { DescriptionSource } from 'descry/llm';
 import type { KeyValueStore } from 'descry/store';
 import type { ServiceConfig } from './config.js';
+import type { JobHost } from './jobs/job-host.js';
 
 /** Identity of the loaded model: `Descry.info`. */
 export type { ModelInfo };
@@ -13,7 +14,14 @@ export type { ModelInfo };
 /** The part of the SDK's {@link Descry} the service uses: its options and results are the SDK's own types. */
 export type ClassificationEngine = Pick<
   Descry,
-  'info' | 'embedImages' | 'embedTexts' | 'compile' | 'loadClassifier' | 'classify' | 'adapt'
+  | 'info'
+  | 'embedImages'
+  | 'embedTexts'
+  | 'compile'
+  | 'loadClassifier'
+  | 'classify'
+  | 'classifyEmbeddings'
+  | 'adapt'
 >;
 
 /** Everything `createApp` is given. */
@@ -31,4 +39,6 @@ export interface ServiceDeps {
   descriptions: DescriptionSource | undefined;
   /** Name of the host runtime for /healthz ('workerd', 'node'). */
   runtime: string;
+  /** Batch jobs (queue, ledger, buckets); undefined when the host has none configured. */
+  jobs?: JobHost;
 }

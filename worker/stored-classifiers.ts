@@ -30,7 +30,7 @@ export class StoredClassifiers {
    */
   async get(
     id: string,
-    engine: () => Promise<ClassificationEngine>,
+    engine: () => Promise<Pick<ClassificationEngine, 'loadClassifier'>>,
   ): Promise<{ classifier: CompiledClassifier; version: string }> {
     const entry = await this.#store.get(classifierKey(id));
     if (entry === null) {

@@ -11,6 +11,9 @@ import { engineLoadOptions } from './batches.js';
 import type { WorkerBindings } from './bindings.js';
 import { readServiceConfig } from './config.js';
 import { engineLoader } from './engine-loader.js';
+import { type JobConsumer, serviceJobConsumer } from './jobs/job-consumer.js';
+import { consumeQueueBatch } from './jobs/queue-consumer.js';
+import { workersJobHost } from './jobs/workers-job-host.js';
 import { configuredDescriptionSource } from './llm/configured-description-source.js';
 import { r2ModelFiles } from './model/r2-model-files.js';
 import { problemType } from './problem.js';
@@ -54,6 +57,7 @@ export function workerDeps(env: WorkerBindings, options: WorkerOptions = {}): Se
     adaptations: new R2Store(env.ADAPTATIONS),
     descriptions: configuredDescriptionSource(env, { ai: env.AI }),
     runtime: 'workerd',
+    jobs: workersJobHost(env),
   };
 }
 
@@ -75,19 +79,29 @@ function misconfigured(error: unknown): Response {
 }
 
 /**
- * The Descry service as a Worker: `export default createWorker({ embeddedModel })`. Bindings and
- * vars are those of wrangler.toml (see {@link WorkerBindings}).
+ * The Descry service as a Worker: `export default createWorker({ embeddedModel })`, and export
+ * {@link JobCoordinator} beside it for batch jobs. Bindings and vars are those of wrangler.toml
+ * (see {@link WorkerBindings}). The same isolate serves requests and queue batches, so the model
+ * loads once for both.
  */
 export function createWorker(options: WorkerOptions = {}): ExportedHandler<WorkerBindings> {
+  let deps: ServiceDeps | undefined;
   let app: AppType | undefined;
+  let consumer: JobConsumer | undefined;
   return {
     fetch(request, env, ctx) {
       try {
-        app ??= createApp(workerDeps(env, options));
+        deps ??= workerDeps(env, options);
+        app ??= createApp(deps);
       } catch (error) {
         return misconfigured(error);
       }
       return app.fetch(request, env, ctx);
+    },
+    async queue(batch, env) {
+      deps ??= workerDeps(env, options);
+      consumer ??= serviceJobConsumer(deps);
+      await consumeQueueBatch(batch, consumer, deps.jobs!.config);
     },
   };
 }
