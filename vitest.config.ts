@@ -62,7 +62,10 @@ export default defineConfig({
         test: {
           name: 'workerd',
           globalSetup: ['tests/worker/support/provide-fixtures.ts'],
-          include: ['tests/worker/**/*.workerd.test.ts', 'tests/{image,predictors,store,sdk}/**/*.test.ts'],
+          include: [
+            'tests/{worker,jobs}/**/*.workerd.test.ts',
+            'tests/{image,predictors,store,sdk}/**/*.test.ts',
+          ],
           exclude: ['**/*.node.test.ts', '**/node_modules/**'],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -1,0 +1,132 @@
+/**
+ * The same job API on the Node server (a real server on 127.0.0.1): a folder as the source
+ * bucket, the in-process queue, results as files under the data folder in the layout R2 gets.
+ * And the CLI classifying the same folder writes the same lines: a job moves between the two.
+ */
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseResultLines } from 'descry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { runCli } from '../cli/support/run-cli.js';
+import { FIXTURE_DIR, FIXTURE_FILES } from '../worker/support/emoji-fixtures.js';
+import { TEST_LIMITS, TEST_VARS } from '../worker/support/test-vars.js';
+import { type Call, keyCounts, resultLines, startJob, waitForJob } from './support/job-client.js';
+import { badObjects, gradientPng } from './support/job-images.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+let server: RunningServer;
+let bucket: string;
+let dataDir: string;
+let labels: string[];
+const call: Call = (path, init) => fetch(`${server.url}${path}`, init);
+
+beforeAll(async () => {
+  bucket = await mkdtemp(join(tmpdir(), 'descry-bucket-'));
+  dataDir = await mkdtemp(join(tmpdir(), 'descry-data-'));
+  const names = JSON.parse(await readFile(join(root, FIXTURE_DIR, 'labels.json'), 'utf8')) as Record<
+    string,
+    { name: string }
+  >;
+  labels = FIXTURE_FILES.map((file) => names[file]!.name);
+  await mkdir(join(bucket, 'photos', 'generated'), { recursive: true });
+  await mkdir(join(bucket, 'mixed'), { recursive: true });
+  for (let i = 0; i < 40; i++) {
+    await writeFile(join(bucket, 'photos', 'generated', `${String(i).padStart(3, '0')}.png`), gradientPng(i));
+  }
+  for (const file of FIXTURE_FILES)
+    await copyFile(join(root, FIXTURE_DIR, file), join(bucket, 'photos', file));
+  await writeFile(join(bucket, 'photos', 'truncated.png'), badObjects(TEST_LIMITS.maxImagePixels)[0]!.bytes);
+  for (const object of badObjects(TEST_LIMITS.maxImagePixels)) {
+    await writeFile(join(bucket, 'mixed', object.name), object.bytes);
+  }
+  server = await startNodeServer({
+    port: 0,
+    dataDir,
+    vars: { ...TEST_VARS, DESCRY_JOB_BUCKETS: `IMAGES=${bucket}` },
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('jobs on the Node server', () => {
+  it('classifies a folder prefix into result files, and the CLI writes the same lines for it', async () => {
+    const started = await startJob(call, {
+      labels,
+      top_k: 3,
+      batch_size: 8,
+      source: { bucket: 'IMAGES', prefix: 'photos/' },
+    });
+    const job = await waitForJob(call, started.id);
+    expect(job.status).toBe('completed');
+    expect(job.counts).toEqual({ total: 45, queued: 0, done: 44, failed: 1 });
+    expect(job.results.location).toBe('DESCRY_DATA_DIR');
+    const lines = await resultLines(call, job.id);
+    expect([...keyCounts(lines).values()].every((n) => n === 1)).toBe(true);
+
+    // The shards and the summary are plain files, where the status says.
+    const shardDir = join(dataDir, job.results.shards);
+    const shards = (await readdir(shardDir)).sort();
+    expect(shards).toHaveLength(Math.ceil(45 / 8));
+    const fromFiles = (await Promise.all(shards.map((name) => readFile(join(shardDir, name), 'utf8')))).join(
+      '',
+    );
+    expect(parseResultLines(fromFiles)).toEqual(lines);
+    const summary = JSON.parse(await readFile(join(dataDir, job.results.summary), 'utf8'));
+    expect(summary).toMatchObject({ id: job.id, status: 'completed', counts: job.counts });
+
+    const cli = await runCli(['classify', '--labels', labels.join(','), '--top-k', '3', 'photos'], {
+      cwd: bucket,
+    });
+    expect(cli.code, cli.stderr).toBe(2);
+    const sorted = (text: typeof lines) => [...text].sort((a, b) => a.key.localeCompare(b.key));
+    const fromCli = sorted(parseResultLines(cli.stdout));
+    const fromJob = sorted(lines);
+    expect(fromCli.map((line) => line.key)).toEqual(fromJob.map((line) => line.key));
+    fromCli.forEach((line, i) => {
+      const other = fromJob[i]!;
+      expect(line.error?.code ?? 'ok', line.key).toBe(other.error?.code ?? 'ok');
+      expect(line.predictions?.map((p) => p.label)).toEqual(other.predictions?.map((p) => p.label));
+      line.predictions?.forEach((p, k) => {
+        expect(p.score).toBeCloseTo(other.predictions![k]!.score, 5);
+      });
+    });
+  });
+
+  it('turns every bad object of a key list into its error line', async () => {
+    const objects = badObjects(TEST_LIMITS.maxImagePixels);
+    const keys = [...objects.map((object) => `mixed/${object.name}`), 'mixed/absent.png', '../escape.png'];
+    const job = await waitForJob(
+      call,
+      (await startJob(call, { labels, source: { bucket: 'IMAGES', keys } })).id,
+    );
+    expect(job.status).toBe('completed');
+    const codes = Object.fromEntries(
+      (await resultLines(call, job.id)).map((line) => [line.key, line.error?.code]),
+    );
+    expect(codes).toEqual({
+      ...Object.fromEntries(objects.map((object) => [`mixed/${object.name}`, object.code])),
+      'mixed/absent.png': 'not_found',
+      '../escape.png': 'invalid_input',
+    });
+  });
+
+  it('cancels a job on Node too', async () => {
+    const job = await startJob(call, {
+      labels,
+      batch_size: 1,
+      source: { bucket: 'IMAGES', prefix: 'photos/generated/' },
+    });
+    const cancel = await call(`/v1/jobs/${job.id}`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${TEST_VARS.DESCRY_API_KEYS!.split(',')[0]}` },
+    });
+    expect(cancel.status).toBe(200);
+    const over = await waitForJob(call, job.id);
+    expect(over.status).toBe('cancelled');
+    expect((await resultLines(call, job.id)).length).toBe(over.counts.done + over.counts.failed);
+  });
+});
