@@ -12,11 +12,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Wrangler's documented switches for running without the Cloudflare network. */
 export const WRANGLER_OFFLINE = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 
-/** The wrangler child process; `vars` are extra `--var NAME:value` settings. */
-export function startWranglerDev({ port, vars = {}, stdio = 'inherit' }) {
+/**
+ * The wrangler child process; `vars` are extra `--var NAME:value` settings; `persistTo` keeps
+ * the local KV, R2, Durable Object and queue state in that folder (wrangler's default otherwise).
+ */
+export function startWranglerDev({ port, vars = {}, stdio = 'inherit', persistTo }) {
   const wrangler = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
   const settings = { DESCRY_DEV: 'true', DESCRY_API_KEYS: '', ...vars };
   const args = [wrangler, 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port)];
+  if (persistTo) args.push('--persist-to', persistTo);
   for (const [name, value] of Object.entries(settings)) args.push('--var', `${name}:${value}`);
   return spawn(process.execPath, args, {
     cwd: root,
