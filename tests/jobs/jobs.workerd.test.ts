@@ -10,10 +10,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { Descry, type ResultLine } from 'descry';
+import embeddedModel from 'descry/models/emoji-clip';
 import { createWorker } from 'descry/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobMessage } from '../../worker/jobs/job-messages.js';
-import { embeddedModel } from '../../worker/model/embedded-model.js';
 import { emojiFixtures } from '../worker/support/fixture-images.js';
 import { workerdReferenceEngine } from '../worker/support/reference-engine.workerd.js';
 import { TEST_LIMITS } from '../worker/support/test-vars.js';

@@ -23,6 +23,7 @@ const jobJson = { 'application/json': { schema: JobStatusSchema } };
 const createJobRoute = createRoute({
   method: 'post',
   path: '/v1/jobs',
+  operationId: 'createJob',
   tags: ['jobs'],
   summary: 'Classify every image under a bucket prefix, or a list of keys, in the background',
   security: [{ bearerAuth: [] }],
@@ -40,6 +41,7 @@ const createJobRoute = createRoute({
 const getJobRoute = createRoute({
   method: 'get',
   path: '/v1/jobs/{id}',
+  operationId: 'getJob',
   tags: ['jobs'],
   summary: 'Status, counts, progress and timings of a job, and where its results are',
   security: [{ bearerAuth: [] }],
@@ -50,6 +52,7 @@ const getJobRoute = createRoute({
 const cancelJobRoute = createRoute({
   method: 'delete',
   path: '/v1/jobs/{id}',
+  operationId: 'cancelJob',
   tags: ['jobs'],
   summary: 'Cancel a job: no new shard starts; result lines already written stay',
   security: [{ bearerAuth: [] }],
@@ -63,6 +66,7 @@ const cancelJobRoute = createRoute({
 const resultsRoute = createRoute({
   method: 'get',
   path: '/v1/jobs/{id}/results',
+  operationId: 'getJobResults',
   tags: ['jobs'],
   summary: 'Every result line written so far, shard after shard, as one JSON Lines stream',
   security: [{ bearerAuth: [] }],

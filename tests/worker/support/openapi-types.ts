@@ -123,6 +123,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Classify every image under a bucket prefix, or a list of keys, in the background */
+        post: operations["createJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Status, counts, progress and timings of a job, and where its results are */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
+        /** Cancel a job: no new shard starts; result lines already written stay */
+        delete: operations["cancelJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every result line written so far, shard after shard, as one JSON Lines stream */
+        get: operations["getJobResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -357,6 +409,138 @@ export interface components {
                 /** @example an emoji of {}. */
                 hypothesis_template?: string;
             };
+        };
+        Job: {
+            id: string;
+            /**
+             * @description listing: pages of the source are still being enqueued; completed, cancelled, failed are final
+             * @enum {string}
+             */
+            status: "listing" | "running" | "completed" | "cancelled" | "failed";
+            model: string;
+            /**
+             * @description Classification method
+             * @example zeroshot
+             * @enum {string}
+             */
+            method: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            /** @description The stored classifier the job snapshotted */
+            classifier?: string;
+            labels: number;
+            top_k: number;
+            source: {
+                bucket: string;
+                prefix: string;
+            } | {
+                bucket: string;
+                keys: number;
+            };
+            /** @description Every listed image ends up done or failed, exactly once */
+            counts: {
+                /** @description Images listed so far (final once status is not listing) */
+                total: number;
+                /** @description Images without a result line yet */
+                queued: number;
+                /** @description Images classified */
+                done: number;
+                /** @description Images with an error line */
+                failed: number;
+            };
+            /** @description Failed images per error code */
+            errors: {
+                [key: string]: number;
+            };
+            /** @description (done + failed) / total, 0 to 1; null while the source is being listed */
+            progress: number | null;
+            shards: {
+                total: number;
+                done: number;
+                dead_lettered: number;
+            };
+            timings: {
+                created_at: string;
+                started_at?: string;
+                finished_at?: string;
+                elapsed_ms: number;
+                images_per_second?: number;
+            };
+            /** @description Where the results are */
+            results: {
+                /** @description The results bucket (binding name) or storage setting */
+                location: string;
+                prefix: string;
+                /** @description Prefix of the JSON Lines shards */
+                shards: string;
+                summary: string;
+                /** @description Every result line of the job, as one JSON Lines stream */
+                url: string;
+            };
+            failure?: string;
+            dead_letters?: {
+                shard: string;
+                reason: string;
+            }[];
+        };
+        JobRequest: {
+            /**
+             * @example [
+             *       "cat",
+             *       "dog",
+             *       "pizza"
+             *     ]
+             */
+            labels?: string[];
+            /**
+             * @description Id of a stored classifier (instead of labels)
+             * @example emoji-animals
+             */
+            classifier?: string;
+            /**
+             * @description Classification method
+             * @example zeroshot
+             * @enum {string}
+             */
+            method?: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            templates?: string[];
+            /**
+             * @example {
+             *       "cat": [
+             *         "whiskers",
+             *         "pointed ears"
+             *       ]
+             *     }
+             */
+            descriptors?: {
+                [key: string]: string[];
+            };
+            /** @description Predictions per image (default 5) */
+            top_k?: number;
+            source: components["schemas"]["JobSource"];
+            /** @description Images per queue message and result shard (default 16) */
+            batch_size?: number;
+        };
+        /**
+         * @example {
+         *       "bucket": "IMAGES",
+         *       "prefix": "photos/2024/"
+         *     }
+         */
+        JobSource: {
+            /**
+             * @description A source bucket the deployment allows (DESCRY_JOB_BUCKETS)
+             * @example IMAGES
+             */
+            bucket: string;
+            /** @description Every object under this prefix ("" for all) */
+            prefix: string;
+        } | {
+            /**
+             * @description A source bucket the deployment allows (DESCRY_JOB_BUCKETS)
+             * @example IMAGES
+             */
+            bucket: string;
+            /** @description These objects (duplicates count once) */
+            keys: string[];
         };
     };
     responses: never;
@@ -1083,6 +1267,286 @@ export interface operations {
             };
             /** @description Unsupported Content-Type or image format */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or undecodable image */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model or a store is not available */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the Location */
+            202: {
+                headers: {
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Malformed body (JSON or multipart that cannot be parsed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown classifier or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stored classifier belongs to another model */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Content-Type or image format */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or undecodable image */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model or a store is not available */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown classifier or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or undecodable image */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model or a store is not available */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancelled job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown classifier or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stored classifier belongs to another model */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or undecodable image */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model or a store is not available */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJobResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One line per image: { key, predictions } or { key, error: { code, message } } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown classifier or model */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
