@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { parseResultLines, type ResultLine } from 'descry';
 import { startNodeServer } from 'descry/server';
+// @ts-expect-error: a script in plain JavaScript
 import { startWranglerDev } from '../scripts/wrangler-dev.mjs';
 import { gradientPng } from '../tests/jobs/support/job-images.js';
 import { truncatedPng } from '../tests/worker/support/synthetic-images.js';

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a script in plain JavaScript
 import { WRANGLER_OFFLINE } from '../../scripts/wrangler-dev.mjs';
 import { launchChromium } from '../browser/support/chromium.js';
 import { fixtureChoice } from '../support/fixture-choice.js';
