@@ -73,7 +73,12 @@ describe('entry points', () => {
 
   it('ship the built code, the embedded model and its licences, not tests or training data', () => {
     expect(pkg.private).toBeUndefined();
-    expect(pkg.files).toEqual(['dist', 'models/emoji-clip', '!models/emoji-clip/onnx/model.onnx']);
+    expect(pkg.files).toEqual([
+      'dist',
+      'THIRD_PARTY_NOTICES.md',
+      'models/emoji-clip',
+      '!models/emoji-clip/onnx/model.onnx',
+    ]);
     expect(pkg.scripts.prepack).toBe('npm run build');
   });
 });

@@ -165,6 +165,7 @@ describe('the npm tarball', () => {
       'package.json',
       'README.md',
       'LICENSE',
+      'THIRD_PARTY_NOTICES.md',
       'dist/node.js',
       'dist/node.d.ts',
       'dist/workerd.js.map',
@@ -183,7 +184,10 @@ describe('the npm tarball', () => {
       expect(files).toContain(file);
     }
     const unexpected = files.filter(
-      (f) => !/^(dist\/|models\/emoji-clip\/|package\.json$|README\.md$|LICENSE$)/.test(f),
+      (f) =>
+        !/^(dist\/|models\/emoji-clip\/|package\.json$|README\.md$|LICENSE$|THIRD_PARTY_NOTICES\.md$)/.test(
+          f,
+        ),
     );
     expect(unexpected).toEqual([]);
     expect(files).not.toContain('models/emoji-clip/onnx/model.onnx');
