@@ -1,53 +1,24 @@
 /**
  * What the description and adaptation methods need beyond a classifier: descriptors and FuDD
  * pair descriptions from the configured LLM, cached in KV by the SDK's description caches, and
- * the TFUP cache of unlabelled image features in R2, updated by compare-and-swap.
+ * the TFUP cache of unlabelled image features in R2 (adaptations.ts).
  */
-import type {
-  ClassificationMethod,
-  ClassifyOptions,
-  CompiledClassifier,
-  DescriptorMap,
-  Matrix,
-} from 'descry';
-import { isDescryError } from 'descry';
+import type { ClassificationMethod, ClassifyOptions, CompiledClassifier, DescriptorMap } from 'descry';
 import type { DescriptionSource } from 'descry/llm';
 import { allPairs, DescriptorCache, describeClasses, describePairs, PairDescriptionCache } from 'descry/llm';
-import {
-  buildTfupCache,
-  decodeTfupCache,
-  encodeTfupCache,
-  extendTfupCache,
-  type TfupCache,
-} from 'descry/predictors';
 import type { KeyValueStore } from 'descry/store';
-import { updateWithRetry } from 'descry/store';
+import { Adaptations } from './adaptations.js';
 import { ProblemError } from './problem.js';
-
-/** Store key of a classifier's TFUP cache. */
-export function adaptationKey(id: string): string {
-  return `tfup/${id}`;
-}
 
 /** Up to this many labels, /describe also asks for every pair's FuDD descriptions up front. */
 export const MAX_EAGER_PAIR_LABELS = 8;
 /** Time budget of FuDD's description requests inside one classify call. */
 const FUDD_DEADLINE_MS = 10_000;
 
-/** `cache` grown by `features`; a cache built for other class weights is started afresh. */
-function extended(cache: TfupCache | null, features: Matrix, weights: Matrix): TfupCache {
-  if (cache === null) return buildTfupCache(features, weights);
-  try {
-    return extendTfupCache(cache, features, weights);
-  } catch (error) {
-    if (isDescryError(error) && error.code === 'model_mismatch') return buildTfupCache(features, weights);
-    throw error;
-  }
-}
-
 /** Per-classifier state of the richer methods. */
 export class MethodResources {
-  readonly #adaptations: KeyValueStore;
+  /** The TFUP caches of stored classifiers. */
+  readonly adaptations: Adaptations;
   readonly #source: DescriptionSource | undefined;
   readonly #descriptors: DescriptorCache | undefined;
   readonly #pairs: PairDescriptionCache | undefined;
@@ -57,7 +28,7 @@ export class MethodResources {
     adaptations: KeyValueStore;
     source: DescriptionSource | undefined;
   }) {
-    this.#adaptations = stores.adaptations;
+    this.adaptations = new Adaptations(stores.adaptations);
     this.#source = stores.source;
     if (stores.source) {
       this.#descriptors = new DescriptorCache(stores.descriptions, stores.source.id);
@@ -66,17 +37,19 @@ export class MethodResources {
   }
 
   /**
-   * Extra classify options for `method`: the TFUP cache of classifier `id`, or the LLM and pair
-   * cache for FuDD. Missing ones are left out and the SDK degrades, saying so in `degraded`.
+   * Extra classify options for `method`: the TFUP cache of `classifier`, stored as `id`, or the
+   * LLM and pair cache for FuDD. Missing ones (and a cache built for another version of the
+   * classifier) are left out and the SDK degrades, saying so in `degraded`.
    */
   async optionsFor(
     method: ClassificationMethod,
     id: string | undefined,
+    classifier: CompiledClassifier,
     signal?: AbortSignal,
   ): Promise<Pick<ClassifyOptions, 'tfup' | 'fudd'>> {
     if (method === 'tfup' && id !== undefined) {
-      const entry = await this.#adaptations.get(adaptationKey(id));
-      return entry === null ? {} : { tfup: { cache: decodeTfupCache(entry.value) } };
+      const cache = await this.adaptations.cacheFor(id, classifier);
+      return cache === undefined ? {} : { tfup: { cache } };
     }
     if (method === 'fudd' && this.#source) {
       return {
@@ -89,28 +62,6 @@ export class MethodResources {
       };
     }
     return {};
-  }
-
-  /**
-   * Append `features` (embeddings of unlabelled images) to classifier `id`'s TFUP cache. Safe
-   * under concurrent calls: the write is conditional on the version read and retried on conflict.
-   */
-  async adapt(
-    id: string,
-    classifier: CompiledClassifier,
-    features: Matrix,
-  ): Promise<{ size: number; attempts: number }> {
-    let size = 0;
-    const outcome = await updateWithRetry(this.#adaptations, adaptationKey(id), (current) => {
-      const next = extended(
-        current === null ? null : decodeTfupCache(current.value),
-        features,
-        classifier.weights,
-      );
-      size = next.pool.rows;
-      return encodeTfupCache(next);
-    });
-    return { size, attempts: outcome.attempts };
   }
 
   /**
@@ -156,10 +107,5 @@ export class MethodResources {
       pairs,
       cached: classes.fromCache === labels.length && pairsFromCache === pairs,
     };
-  }
-
-  /** Drop what was learnt for classifier `id`'s label set (descriptions are shared by label). */
-  async forget(id: string): Promise<void> {
-    await this.#adaptations.delete(adaptationKey(id));
   }
 }

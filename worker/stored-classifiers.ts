@@ -3,8 +3,7 @@
  * is kept per isolate keyed by the stored version, so a hot id costs one store read and no
  * decoding or text encoding.
  */
-import type { CompiledClassifier } from 'descry';
-import { DescryError } from 'descry';
+import { CompiledClassifier, DescryError } from 'descry';
 import type { KeyValueStore } from 'descry/store';
 import type { ClassificationEngine } from './service-deps.js';
 
@@ -43,12 +42,21 @@ export class StoredClassifiers {
     return { classifier, version: entry.version };
   }
 
-  /** Store `classifier` under `id`, replacing any previous one. */
-  async put(id: string, classifier: CompiledClassifier): Promise<{ version: string; bytes: number }> {
+  /**
+   * Store `classifier` under `id`, replacing any previous one. Returns the classifier as stored:
+   * decoded from the bytes written (float16 weights by default), which is what every later read,
+   * here or in another isolate, gets; state derived from its weights (a TFUP cache) must be built
+   * from this one, not from the float32 original, or it would not match them.
+   */
+  async put(
+    id: string,
+    classifier: CompiledClassifier,
+  ): Promise<{ version: string; bytes: number; classifier: CompiledClassifier }> {
     const bytes = classifier.toBytes();
+    const stored = CompiledClassifier.fromBytes(bytes, classifier.fingerprint);
     const { version } = await this.#store.put(classifierKey(id), bytes);
-    this.#remember(id, { version, classifier });
-    return { version, bytes: bytes.byteLength };
+    this.#remember(id, { version, classifier: stored });
+    return { version, bytes: bytes.byteLength, classifier: stored };
   }
 
   /** Whether `id` exists (without decoding it). */

@@ -139,7 +139,7 @@ export function jobConsumer(context: JobContext): JobConsumer {
           const tfup = await host.results.get(objects.tfup);
           if (tfup) options = { tfup: { cache: decodeTfupCache(await tfup.bytes()) } };
         } else if (spec.method === 'fudd') {
-          options = await context.resources.optionsFor('fudd', spec.classifier);
+          options = await context.resources.optionsFor('fudd', spec.classifier, classifier);
         }
         return { classifier, options };
       })();

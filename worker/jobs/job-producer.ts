@@ -103,7 +103,7 @@ export async function startJob(
     // Read before the engine loads: an unknown id is answered without loading the model.
     classifier = (await classifiers.get(request.classifier, context.engine)).classifier;
     if (method === 'tfup') {
-      const { tfup: adapted } = await context.resources.optionsFor('tfup', request.classifier);
+      const { tfup: adapted } = await context.resources.optionsFor('tfup', request.classifier, classifier);
       if (adapted) tfup = encodeTfupCache(adapted.cache);
     }
   }

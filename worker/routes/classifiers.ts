@@ -3,6 +3,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { CompiledClassifier } from 'descry';
 import { DescryError } from 'descry';
 import { assertRequestLimits } from '../classify-input.js';
+import type { Inference } from '../inference.js';
 import type { MethodResources } from '../method-resources.js';
 import {
   ClassifierIdSchema,
@@ -33,6 +34,21 @@ export const ClassifierSpecSchema = z
   })
   .openapi('ClassifierSpec');
 
+const AdaptationStateSchema = z
+  .object({
+    images: z.number().int().openapi({ description: 'Unlabelled images retained in the cache' }),
+    keys_per_class: z
+      .number()
+      .int()
+      .openapi({ description: 'Prototype images per class that TFUP scores with' }),
+    updated: z.string().nullable().openapi({ description: 'When the cache last changed (ISO 8601)' }),
+    current: z.boolean().openapi({
+      description:
+        'False while the cache is built for an earlier version of the classifier: it is not used, and the next adapt rebuilds it from its images',
+    }),
+  })
+  .openapi('AdaptationState');
+
 export const ClassifierInfoSchema = z
   .object({
     id: z.string(),
@@ -42,6 +58,9 @@ export const ClassifierInfoSchema = z
     templates: z.array(z.string()),
     descriptors: z.record(z.string(), z.array(z.string())).optional(),
     created: z.string(),
+    adaptation: AdaptationStateSchema.nullable()
+      .optional()
+      .openapi({ description: 'The TFUP cache (GET only): null when the classifier was never adapted' }),
   })
   .openapi('Classifier');
 
@@ -113,6 +132,7 @@ export function classifierInfo(
 /** Routes of the classifier collection. */
 export function classifierRoutes(
   deps: ServiceDeps,
+  inference: Inference,
   classifiers: StoredClassifiers,
   resources: MethodResources,
 ) {
@@ -121,18 +141,24 @@ export function classifierRoutes(
       const { id } = c.req.valid('param');
       const spec = c.req.valid('json');
       assertRequestLimits(deps.config.limits, { images: 0, labels: spec.labels.length });
-      const engine = await deps.engine();
       const existed = await classifiers.has(id);
-      const classifier = await engine.compile(spec);
-      await classifiers.put(id, classifier);
-      // A new label set invalidates what was learnt or generated for the old one.
-      if (existed) await resources.forget(id);
+      const compiled = await inference.compile(spec, c.req.raw.signal);
+      const { classifier } = await classifiers.put(id, compiled);
+      // What was adapted for the old labels is rebuilt for the new ones (adaptations.ts).
+      await resources.adaptations.reconcile(id, classifier, { created: !existed });
       return c.json(classifierInfo(id, classifier), existed ? 200 : 201);
     })
     .openapi(getRoute, async (c) => {
       const { id } = c.req.valid('param');
       const { classifier } = await classifiers.get(id, deps.engine);
-      return c.json(classifierInfo(id, classifier), 200);
+      const state = await resources.adaptations.state(id, classifier);
+      const adaptation = state && {
+        images: state.images,
+        keys_per_class: state.keysPerClass,
+        updated: state.updated,
+        current: state.current,
+      };
+      return c.json({ ...classifierInfo(id, classifier), adaptation }, 200);
     })
     .openapi(deleteRoute, async (c) => {
       const { id } = c.req.valid('param');
@@ -140,7 +166,7 @@ export function classifierRoutes(
         throw new DescryError('not_found', `no classifier with id "${id}"`, { details: { id } });
       }
       await classifiers.delete(id);
-      await resources.forget(id);
+      await resources.adaptations.delete(id);
       return c.body(null, 204);
     });
 }

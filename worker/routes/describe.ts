@@ -3,6 +3,7 @@
  * label and for FuDD pair descriptions, cache them, and recompile the classifier with them.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Inference } from '../inference.js';
 import type { MethodResources } from '../method-resources.js';
 import { ClassifierIdSchema, problemResponses } from '../schemas.js';
 import type { ServiceDeps } from '../service-deps.js';
@@ -48,6 +49,7 @@ const route = createRoute({
 /** Routes of the describe endpoint. */
 export function describeRoutes(
   deps: ServiceDeps,
+  inference: Inference,
   classifiers: StoredClassifiers,
   resources: MethodResources,
 ) {
@@ -55,17 +57,16 @@ export function describeRoutes(
     const { id } = c.req.valid('param');
     const { refresh } = c.req.valid('query');
     const { classifier } = await classifiers.get(id, deps.engine);
-    const engine = await deps.engine();
     const described = await resources.describe(classifier, {
       refresh: refresh === '1',
       signal: c.req.raw.signal,
     });
-    const recompiled = await engine.compile({
-      labels: classifier.labels,
-      templates: classifier.templates,
-      descriptors: described.descriptors,
-    });
-    await classifiers.put(id, recompiled);
+    const compiled = await inference.compile(
+      { labels: classifier.labels, templates: classifier.templates, descriptors: described.descriptors },
+      c.req.raw.signal,
+    );
+    const { classifier: recompiled } = await classifiers.put(id, compiled);
+    await resources.adaptations.reconcile(id, recompiled, { created: false });
     return c.json(
       { classifier: classifierInfo(id, recompiled), pairs: described.pairs, cached: described.cached },
       200,
