@@ -9,6 +9,8 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import packageJson from '../package.json' with { type: 'json' };
 import { docsPage } from './docs-page.js';
+import { Inference } from './inference.js';
+import { InferenceGate } from './inference-gate.js';
 import { MethodResources } from './method-resources.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
 import { problemErrorHandler, problemNotFound } from './middleware/problem-handler.js';
@@ -29,6 +31,16 @@ import { rejectInvalid } from './validation-problem.js';
 /** Paths that need an API key and count against the body limit. */
 const PROTECTED = ['/v1/*', '/models/*'] as const;
 
+/** Routes that run the encoders, and so wait their turn at the inference gate. */
+const INFERENCE_ROUTES: ReadonlyArray<[string[], string]> = [
+  [['POST'], '/v1/classify'],
+  [['POST'], '/v1/embeddings'],
+  [['PUT'], '/v1/classifiers/:id'],
+  [['POST'], '/v1/classifiers/:id/adapt'],
+  [['POST'], '/v1/classifiers/:id/describe'],
+  [['POST'], '/models/:model'],
+];
+
 /** Build the app over `deps`. */
 export function createApp(deps: ServiceDeps) {
   const { config } = deps;
@@ -38,6 +50,11 @@ export function createApp(deps: ServiceDeps) {
     adaptations: deps.adaptations,
     source: deps.descriptions,
   });
+  const gate = new InferenceGate({
+    concurrency: config.limits.inferenceConcurrency,
+    maxPending: config.limits.maxPendingRequests,
+  });
+  const inference = new Inference(deps.engine, gate, config.limits);
   const app = new OpenAPIHono({ defaultHook: rejectInvalid });
 
   app.use(requestId());
@@ -68,22 +85,23 @@ export function createApp(deps: ServiceDeps) {
         : '[descry] no API keys are configured (DESCRY_API_KEYS): every /v1 and /models request will get 401',
     );
   }
-  for (const path of PROTECTED) {
-    // Authenticate first: an anonymous caller must not be able to make us read a large body.
-    app.use(path, apiKeyAuth({ keys: config.apiKeys, dev: config.dev }));
-    app.use(path, requestBodyLimit(config.limits.maxBodyBytes));
-  }
+  // Authenticate first: an anonymous caller must not be able to make us read a large body or
+  // take a place at the inference gate. Then admit inference (or refuse it with 503), and only
+  // then let the body in (hono/body-limit reads a body without Content-Length whole).
+  for (const path of PROTECTED) app.use(path, apiKeyAuth({ keys: config.apiKeys, dev: config.dev }));
+  for (const [methods, path] of INFERENCE_ROUTES) app.on(methods, path, gate.admit);
+  for (const path of PROTECTED) app.use(path, requestBodyLimit(config.limits.maxBodyBytes));
   app.onError(problemErrorHandler);
   app.notFound(problemNotFound);
 
   const routes = app
     .route('/', healthRoutes(deps))
-    .route('/', classifyRoutes(deps, classifiers, resources))
-    .route('/', embeddingsRoutes(deps))
-    .route('/', classifierRoutes(deps, classifiers, resources))
-    .route('/', adaptRoutes(deps, classifiers, resources))
-    .route('/', describeRoutes(deps, classifiers, resources))
-    .route('/', huggingFaceRoutes(deps))
+    .route('/', classifyRoutes(deps, inference, classifiers, resources))
+    .route('/', embeddingsRoutes(deps, inference))
+    .route('/', classifierRoutes(deps, inference, classifiers, resources))
+    .route('/', adaptRoutes(deps, inference, classifiers, resources))
+    .route('/', describeRoutes(deps, inference, classifiers, resources))
+    .route('/', huggingFaceRoutes(deps, inference))
     .route('/', jobRoutes(deps, classifiers, resources));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

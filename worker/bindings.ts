@@ -36,9 +36,12 @@ export interface WorkerBindings {
   DESCRY_CORS_ORIGINS?: string;
   DESCRY_MAX_BODY_BYTES?: string;
   DESCRY_MAX_IMAGE_PIXELS?: string;
+  DESCRY_MAX_REQUEST_PIXELS?: string;
   DESCRY_MAX_LABELS?: string;
   DESCRY_MAX_IMAGES?: string;
   DESCRY_MAX_TEXTS?: string;
+  DESCRY_MAX_PENDING_REQUESTS?: string;
+  DESCRY_INFERENCE_CONCURRENCY?: string;
   /** Comma-separated R2 binding names jobs may read (default IMAGES). */
   DESCRY_JOB_BUCKETS?: string;
   DESCRY_JOB_MAX_KEYS?: string;

@@ -3,11 +3,13 @@
  * checked against the configured limits.
  */
 import { z } from '@hono/zod-openapi';
-import type { ClassificationMethod, DescriptorMap } from 'descry';
+import type { ClassificationMethod, DescriptorMap, ImageBackground } from 'descry';
 import { InvalidInputError } from 'descry';
 import type { ServiceLimits } from './config.js';
-import { assertPixelLimit, bytesOfEncodedImage, bytesOfUpload } from './request-images.js';
+import { bytesOfEncodedImage, bytesOfUpload, type RequestImage } from './request-images.js';
 import {
+  BackgroundSchema,
+  backgroundOption,
   ClassifierIdSchema,
   DescriptorsSchema,
   EncodedImageSchema,
@@ -32,6 +34,7 @@ export const targetFields = {
   templates: z.array(TemplateSchema).min(1).max(32).optional(),
   descriptors: DescriptorsSchema.optional(),
   top_k: z.number().int().min(1).max(1000).optional(),
+  background: BackgroundSchema.optional(),
 };
 
 type Fields = z.infer<z.ZodObject<typeof targetFields>>;
@@ -81,18 +84,20 @@ export const ClassifyFormSchema = z
     templates: formList.optional().openapi({ description: 'Repeated or a JSON array' }),
     descriptors: z.string().optional().openapi({ description: 'JSON object: label → descriptors' }),
     top_k: z.string().optional(),
+    background: BackgroundSchema.optional(),
   })
   .openapi('ClassifyForm');
 
 /** A classification request after parsing. */
 export interface ClassifyCommand {
-  images: Uint8Array[];
+  images: RequestImage[];
   labels?: string[];
   classifier?: string;
   method: ClassificationMethod;
   templates?: string[];
   descriptors?: DescriptorMap;
   topK?: number;
+  background?: ImageBackground;
 }
 
 function jsonOr<T>(text: string, fallback: () => T): unknown {
@@ -155,7 +160,8 @@ export function assertRequestLimits(
   }
 }
 
-function command(fieldsValue: Fields, images: Uint8Array[]): ClassifyCommand {
+function command(fieldsValue: Fields, images: RequestImage[]): ClassifyCommand {
+  const background = backgroundOption(fieldsValue.background);
   return {
     images,
     method: fieldsValue.method ?? 'zeroshot',
@@ -164,6 +170,7 @@ function command(fieldsValue: Fields, images: Uint8Array[]): ClassifyCommand {
     ...(fieldsValue.templates ? { templates: fieldsValue.templates } : {}),
     ...(fieldsValue.descriptors ? { descriptors: fieldsValue.descriptors } : {}),
     ...(fieldsValue.top_k ? { topK: fieldsValue.top_k } : {}),
+    ...(background ? { background } : {}),
   };
 }
 
@@ -174,9 +181,8 @@ export function classifyCommandFromJson(
 ): ClassifyCommand {
   assertRequestLimits(limits, { images: body.images.length, labels: body.labels?.length });
   const images = body.images.map((image, i) => {
-    const bytes = bytesOfEncodedImage(image, `images[${i}]`);
-    assertPixelLimit(bytes, limits.maxImagePixels, `images[${i}]`);
-    return bytes;
+    const field = `images[${i}]`;
+    return { bytes: bytesOfEncodedImage(image, field), field };
   });
   return command(body, images);
 }
@@ -195,13 +201,13 @@ export async function classifyCommandFromForm(
     descriptors:
       form.descriptors === undefined ? undefined : jsonOr(form.descriptors, () => form.descriptors),
     top_k: formNumber(form.top_k),
+    background: form.background,
   });
   assertRequestLimits(limits, { images: files.length, labels: parsed.labels?.length });
   const images = await Promise.all(
     files.map(async (file, i) => {
-      const bytes = await bytesOfUpload(file, `image[${i}]`);
-      assertPixelLimit(bytes, limits.maxImagePixels, `image[${i}]`);
-      return bytes;
+      const field = `image[${i}]`;
+      return { bytes: await bytesOfUpload(file, field), field };
     }),
   );
   return command(parsed, images);

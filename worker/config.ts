@@ -3,18 +3,27 @@
  * tunes lives here, so routes never read the environment themselves.
  */
 
-/** Upper bounds on one request; each is enforced before the expensive work it protects. */
+/** Upper bounds on one request, and on the inference one isolate/process runs at once. */
 export interface ServiceLimits {
   /** Request body size in bytes; larger bodies get 413 before they are buffered. */
   maxBodyBytes: number;
   /** Width × height of one image, read from its header before decoding. */
   maxImagePixels: number;
+  /** Width × height summed over a request's images, read from their headers before decoding any. */
+  maxRequestPixels: number;
   /** Candidate labels per request or classifier. */
   maxLabels: number;
   /** Images per request. */
   maxImages: number;
   /** Texts per embeddings request. */
   maxTexts: number;
+  /**
+   * Requests doing inference at once, running or waiting their turn; one more gets 503 with
+   * Retry-After before its body is read.
+   */
+  maxPendingRequests: number;
+  /** Units of inference (one image; one label set) running at once; the rest wait in order. */
+  inferenceConcurrency: number;
 }
 
 /** Resolved service configuration. */
@@ -36,13 +45,21 @@ export interface ServiceConfig {
 /** Default batching window: off, because bench:real measured no gain at ViT-B/32 size (see README). */
 export const DEFAULT_BATCH_WINDOW_MS = 0;
 
-/** Defaults sized for a Worker with 128 MB of memory and a small CLIP model. */
+/**
+ * Defaults sized for a Worker's 128 MB with the embedded model (measured by
+ * bench/heavy-requests.mjs; see worker/README.md): one image is decoded at a time, so the
+ * per-image bound sets the peak memory, and the per-request sum bounds how long one request
+ * holds the queue.
+ */
 export const DEFAULT_LIMITS: ServiceLimits = {
   maxBodyBytes: 8 * 1024 * 1024,
   maxImagePixels: 4096 * 4096,
+  maxRequestPixels: 4096 * 4096,
   maxLabels: 256,
   maxImages: 16,
   maxTexts: 256,
+  maxPendingRequests: 8,
+  inferenceConcurrency: 1,
 };
 
 /** Environment variable names, shared by wrangler.toml, the Node server and the docs. */
@@ -52,9 +69,12 @@ export const CONFIG_VARS = {
   corsOrigins: 'DESCRY_CORS_ORIGINS',
   maxBodyBytes: 'DESCRY_MAX_BODY_BYTES',
   maxImagePixels: 'DESCRY_MAX_IMAGE_PIXELS',
+  maxRequestPixels: 'DESCRY_MAX_REQUEST_PIXELS',
   maxLabels: 'DESCRY_MAX_LABELS',
   maxImages: 'DESCRY_MAX_IMAGES',
   maxTexts: 'DESCRY_MAX_TEXTS',
+  maxPendingRequests: 'DESCRY_MAX_PENDING_REQUESTS',
+  inferenceConcurrency: 'DESCRY_INFERENCE_CONCURRENCY',
   batchWindowMs: 'DESCRY_BATCH_WINDOW_MS',
 } as const;
 
@@ -90,32 +110,21 @@ const positiveInteger = (name: string, value: unknown, fallback: number) =>
  * Throws a plain Error on a malformed limit: that is an operator mistake, not a request error.
  */
 export function readServiceConfig(vars: Record<string, unknown>): ServiceConfig {
+  const limit = (name: keyof ServiceLimits) =>
+    positiveInteger(CONFIG_VARS[name], vars[CONFIG_VARS[name]], DEFAULT_LIMITS[name]);
   return {
     apiKeys: list(vars[CONFIG_VARS.apiKeys]),
     dev: flag(vars[CONFIG_VARS.dev]),
     corsOrigins: list(vars[CONFIG_VARS.corsOrigins]),
     limits: {
-      maxBodyBytes: positiveInteger(
-        CONFIG_VARS.maxBodyBytes,
-        vars[CONFIG_VARS.maxBodyBytes],
-        DEFAULT_LIMITS.maxBodyBytes,
-      ),
-      maxImagePixels: positiveInteger(
-        CONFIG_VARS.maxImagePixels,
-        vars[CONFIG_VARS.maxImagePixels],
-        DEFAULT_LIMITS.maxImagePixels,
-      ),
-      maxLabels: positiveInteger(
-        CONFIG_VARS.maxLabels,
-        vars[CONFIG_VARS.maxLabels],
-        DEFAULT_LIMITS.maxLabels,
-      ),
-      maxImages: positiveInteger(
-        CONFIG_VARS.maxImages,
-        vars[CONFIG_VARS.maxImages],
-        DEFAULT_LIMITS.maxImages,
-      ),
-      maxTexts: positiveInteger(CONFIG_VARS.maxTexts, vars[CONFIG_VARS.maxTexts], DEFAULT_LIMITS.maxTexts),
+      maxBodyBytes: limit('maxBodyBytes'),
+      maxImagePixels: limit('maxImagePixels'),
+      maxRequestPixels: limit('maxRequestPixels'),
+      maxLabels: limit('maxLabels'),
+      maxImages: limit('maxImages'),
+      maxTexts: limit('maxTexts'),
+      maxPendingRequests: limit('maxPendingRequests'),
+      inferenceConcurrency: limit('inferenceConcurrency'),
     },
     batchWindowMs: integerAtLeast(
       0,

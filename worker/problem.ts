@@ -14,6 +14,7 @@ export type HttpProblemCode =
   | 'route_not_found'
   | 'method_not_allowed'
   | 'model_not_ready'
+  | 'overloaded'
   | 'internal_error';
 
 /** The body of an `application/problem+json` response. */

@@ -1,6 +1,6 @@
 /**
  * Images as requests carry them (uploaded files, base64, data URLs) turned into bytes, with the
- * pixel limit checked from the image header so a decompression bomb is refused before decoding.
+ * pixel limits checked from the image headers so that nothing is decoded beyond the budget.
  */
 
 import { ImageDecodeError, InvalidInputError } from 'descry';
@@ -42,23 +42,51 @@ export async function bytesOfUpload(file: Blob, field: string): Promise<Uint8Arr
   return bytes;
 }
 
-/**
- * Refuse an image whose header declares more than `maxPixels` pixels. Headers image-size cannot
- * read are let through: the decoder then rejects them with a precise image_* error.
- */
-export function assertPixelLimit(bytes: Uint8Array, maxPixels: number, field: string): void {
-  let size: { width?: number; height?: number };
+/** Width × height from an image's header, or undefined when image-size cannot read it. */
+function headerPixels(bytes: Uint8Array): { width: number; height: number } | undefined {
   try {
-    size = imageSize(bytes);
+    const { width, height } = imageSize(bytes);
+    return width && height ? { width, height } : undefined;
   } catch {
-    return;
+    return undefined;
   }
-  const pixels = (size.width ?? 0) * (size.height ?? 0);
-  if (pixels > maxPixels) {
+}
+
+/** One image of a request and the field it came in, for error messages. */
+export interface RequestImage {
+  bytes: Uint8Array;
+  field: string;
+}
+
+/**
+ * Refuse a request whose images declare, in their headers, more than `maxImagePixels` in one
+ * image or more than `maxRequestPixels` in all: before any of them is decoded, so neither a
+ * decompression bomb nor a pile of large images costs more than reading headers. Headers
+ * image-size cannot read are let through: the decoder then rejects them with a precise image_* error.
+ */
+export function assertPixelBudget(
+  images: readonly RequestImage[],
+  limits: { maxImagePixels: number; maxRequestPixels: number },
+): void {
+  let total = 0;
+  for (const { bytes, field } of images) {
+    const size = headerPixels(bytes);
+    if (!size) continue;
+    const pixels = size.width * size.height;
+    if (pixels > limits.maxImagePixels) {
+      throw new ImageDecodeError(
+        'image_too_large',
+        `${field}: ${size.width}×${size.height} is ${pixels} pixels, more than the limit of ${limits.maxImagePixels}`,
+        { details: { ...size, limit: limits.maxImagePixels } },
+      );
+    }
+    total += pixels;
+  }
+  if (total > limits.maxRequestPixels) {
     throw new ImageDecodeError(
       'image_too_large',
-      `${field}: ${size.width}×${size.height} is ${pixels} pixels, more than the limit of ${maxPixels}`,
-      { details: { width: size.width, height: size.height, limit: maxPixels } },
+      `the images of this request total ${total} pixels, more than the per-request limit of ${limits.maxRequestPixels}`,
+      { details: { pixels: total, limit: limits.maxRequestPixels } },
     );
   }
 }

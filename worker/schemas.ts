@@ -2,6 +2,7 @@
  * Zod schemas shared by several routes; they are also the OpenAPI components clients see.
  */
 import { z } from '@hono/zod-openapi';
+import type { ImageBackground } from 'descry';
 
 /** RFC 9457 problem details. */
 export const ProblemSchema = z
@@ -28,7 +29,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   415: 'Unsupported Content-Type or image format',
   422: 'Invalid fields or undecodable image',
   502: 'The LLM failed',
-  503: 'The model or a store is not available',
+  503: 'The model or a store is not available, or the service is busy (`overloaded`, with Retry-After)',
   504: 'The LLM timed out',
 };
 
@@ -103,6 +104,23 @@ export const UploadSchema = z
     message: 'expected a file upload',
   })
   .openapi({ type: 'string', format: 'binary' });
+
+/**
+ * What transparent pixels become before the model sees an image (the SDK's `background`); on the
+ * wire always a string.
+ */
+export const BackgroundSchema = z
+  .union([z.enum(['white', 'black', 'drop']), z.string().regex(/^#[0-9a-fA-F]{6}$/, "a colour is '#rrggbb'")])
+  .openapi({
+    description:
+      "What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)",
+    example: 'white',
+  });
+
+/** The SDK's background option from its wire form. */
+export function backgroundOption(value: string | undefined): ImageBackground | undefined {
+  return value as ImageBackground | undefined;
+}
 
 /** Base64 or a base64 data URL. */
 export const EncodedImageSchema = z.string().min(1).openapi({

@@ -1,21 +1,32 @@
 /**
  * POST /v1/classifiers/{id}/adapt: add unlabelled images to the classifier's TFUP cache. The
- * cache is updated by compare-and-swap with retries, so concurrent calls never lose images.
+ * cache is updated by compare-and-swap with retries, each attempt for the classifier stored at
+ * that moment (adaptations.ts), so concurrent calls never lose images and a replace racing with
+ * them never leaves a cache for the old labels.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { embedInBatches } from '../batches.js';
 import { assertRequestLimits } from '../classify-input.js';
+import type { Inference } from '../inference.js';
 import type { MethodResources } from '../method-resources.js';
-import { assertPixelLimit, bytesOfEncodedImage, bytesOfUpload } from '../request-images.js';
+import { bytesOfEncodedImage, bytesOfUpload, type RequestImage } from '../request-images.js';
 import { bodyEncoding } from '../request-media-type.js';
-import { ClassifierIdSchema, EncodedImageSchema, problemResponses, UploadSchema } from '../schemas.js';
+import {
+  BackgroundSchema,
+  backgroundOption,
+  ClassifierIdSchema,
+  EncodedImageSchema,
+  problemResponses,
+  UploadSchema,
+} from '../schemas.js';
 import type { ServiceDeps } from '../service-deps.js';
 import type { StoredClassifiers } from '../stored-classifiers.js';
 import { rejectInvalid } from '../validation-problem.js';
 
-const AdaptJsonSchema = z.object({ images: z.array(EncodedImageSchema).min(1) }).openapi('AdaptRequest');
+const AdaptJsonSchema = z
+  .object({ images: z.array(EncodedImageSchema).min(1), background: BackgroundSchema.optional() })
+  .openapi('AdaptRequest');
 const AdaptFormSchema = z
-  .object({ image: z.union([UploadSchema, z.array(UploadSchema)]) })
+  .object({ image: z.union([UploadSchema, z.array(UploadSchema)]), background: BackgroundSchema.optional() })
   .openapi('AdaptForm');
 
 export const AdaptResponseSchema = z
@@ -54,28 +65,48 @@ const route = createRoute({
 });
 
 /** Routes of the adaptation endpoint. */
-export function adaptRoutes(deps: ServiceDeps, classifiers: StoredClassifiers, resources: MethodResources) {
+export function adaptRoutes(
+  deps: ServiceDeps,
+  inference: Inference,
+  classifiers: StoredClassifiers,
+  resources: MethodResources,
+) {
   return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const limits = deps.config.limits;
-    let images: Uint8Array[];
+    let images: RequestImage[];
+    let background: string | undefined;
     if (bodyEncoding(c) === 'json') {
       const body = c.req.valid('json') as z.infer<typeof AdaptJsonSchema>;
       assertRequestLimits(limits, { images: body.images.length });
-      images = body.images.map((image, i) => bytesOfEncodedImage(image, `images[${i}]`));
+      images = body.images.map((image, i) => {
+        const field = `images[${i}]`;
+        return { bytes: bytesOfEncodedImage(image, field), field };
+      });
+      background = body.background;
     } else {
       const form = c.req.valid('form') as z.infer<typeof AdaptFormSchema>;
       const files = Array.isArray(form.image) ? form.image : [form.image];
       assertRequestLimits(limits, { images: files.length });
-      images = await Promise.all(files.map((file, i) => bytesOfUpload(file, `image[${i}]`)));
+      images = await Promise.all(
+        files.map(async (file, i) => {
+          const field = `image[${i}]`;
+          return { bytes: await bytesOfUpload(file, field), field };
+        }),
+      );
+      background = form.background;
     }
-    images.forEach((bytes, i) => {
-      assertPixelLimit(bytes, limits.maxImagePixels, `images[${i}]`);
+    // An unknown id is answered before any image is decoded.
+    await classifiers.get(id, deps.engine);
+    const features = await inference.embedImages(images, {
+      background: backgroundOption(background),
+      signal: c.req.raw.signal,
     });
-    const { classifier } = await classifiers.get(id, deps.engine);
-    const engine = await deps.engine();
-    const features = await embedInBatches(images, (batch) => engine.embedImages(batch));
-    const outcome = await resources.adapt(id, classifier, features);
+    const outcome = await resources.adaptations.add(
+      id,
+      features,
+      async () => (await classifiers.get(id, deps.engine)).classifier,
+    );
     return c.json({ id, added: images.length, size: outcome.size, attempts: outcome.attempts }, 200);
   });
 }

@@ -1,8 +1,6 @@
 /** POST /v1/classify: rank labels (or a stored classifier's classes) for each image. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { ClassificationResult } from 'descry';
-import { CompiledClassifier } from 'descry';
-import { inBatches } from '../batches.js';
+import type { ClassificationResult, CompiledClassifier } from 'descry';
 import {
   type ClassifyCommand,
   ClassifyFormSchema,
@@ -10,6 +8,7 @@ import {
   classifyCommandFromForm,
   classifyCommandFromJson,
 } from '../classify-input.js';
+import type { Inference } from '../inference.js';
 import type { MethodResources } from '../method-resources.js';
 import { bodyEncoding } from '../request-media-type.js';
 import { DegradationSchema, MethodSchema, PredictionSchema, problemResponses } from '../schemas.js';
@@ -81,40 +80,42 @@ export function wireResults(results: ClassificationResult[]): ClassifyResponse['
 /** Routes of the classify endpoint. */
 export function classifyRoutes(
   deps: ServiceDeps,
+  inference: Inference,
   classifiers: StoredClassifiers,
   resources: MethodResources,
 ) {
   return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
     const started = performance.now();
     const limits = deps.config.limits;
+    const signal = c.req.raw.signal;
     const command: ClassifyCommand =
       bodyEncoding(c) === 'json'
         ? classifyCommandFromJson(c.req.valid('json') as z.infer<typeof ClassifyJsonSchema>, limits)
         : await classifyCommandFromForm(c.req.valid('form') as z.infer<typeof ClassifyFormSchema>, limits);
-    const target: readonly string[] | CompiledClassifier =
+    const classifier: CompiledClassifier =
       command.classifier === undefined
-        ? (command.labels ?? [])
+        ? await inference.compile(
+            {
+              labels: command.labels ?? [],
+              ...(command.templates ? { templates: command.templates } : {}),
+              ...(command.descriptors ? { descriptors: command.descriptors } : {}),
+            },
+            signal,
+          )
         : (await classifiers.get(command.classifier, deps.engine)).classifier;
-    const engine = await deps.engine();
-    // Compile plain labels once, not once per batch (the text embeddings are cached either way).
-    const classifier =
-      target instanceof CompiledClassifier
-        ? target
-        : await engine.compile({
-            labels: target,
-            ...(command.templates ? { templates: command.templates } : {}),
-            ...(command.descriptors ? { descriptors: command.descriptors } : {}),
-          });
+    const engine = await inference.engine();
     const prepared = performance.now();
-    const extra = await resources.optionsFor(command.method, command.classifier, c.req.raw.signal);
-    const results = await inBatches(command.images, (batch) =>
-      engine.classify(batch, classifier, {
-        method: command.method,
-        ...(command.topK ? { topK: command.topK } : {}),
-        signal: c.req.raw.signal,
-        ...extra,
-      }),
-    );
+    const extra = await resources.optionsFor(command.method, command.classifier, classifier, signal);
+    const embeddings = await inference.embedImages(command.images, {
+      background: command.background,
+      signal,
+    });
+    const results = await engine.classifyEmbeddings(embeddings, classifier, {
+      method: command.method,
+      ...(command.topK ? { topK: command.topK } : {}),
+      signal,
+      ...extra,
+    });
     const done = performance.now();
     const wire = wireResults(results);
     const degraded = wire.find((result) => result.degraded)?.degraded;

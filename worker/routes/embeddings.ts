@@ -1,12 +1,19 @@
 /** POST /v1/embeddings: L2-normalised image and/or text vectors in the model's joint space. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Matrix } from 'descry';
-import { embedInBatches } from '../batches.js';
 import { assertRequestLimits } from '../classify-input.js';
+import type { Inference } from '../inference.js';
 import { ProblemError } from '../problem.js';
-import { assertPixelLimit, bytesOfEncodedImage, bytesOfUpload } from '../request-images.js';
+import { bytesOfEncodedImage, bytesOfUpload, type RequestImage } from '../request-images.js';
 import { bodyEncoding } from '../request-media-type.js';
-import { EncodedImageSchema, problemResponses, UploadSchema, wellFormedText } from '../schemas.js';
+import {
+  BackgroundSchema,
+  backgroundOption,
+  EncodedImageSchema,
+  problemResponses,
+  UploadSchema,
+  wellFormedText,
+} from '../schemas.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { rejectInvalid } from '../validation-problem.js';
 
@@ -16,6 +23,7 @@ const EmbeddingsJsonSchema = z
   .object({
     images: z.array(EncodedImageSchema).min(1).optional(),
     texts: z.array(TextSchema).min(1).optional(),
+    background: BackgroundSchema.optional(),
   })
   .refine((body) => body.images !== undefined || body.texts !== undefined, {
     message: 'give images, texts or both',
@@ -27,6 +35,7 @@ const EmbeddingsFormSchema = z
   .object({
     image: z.union([UploadSchema, z.array(UploadSchema)]).optional(),
     text: z.union([TextSchema, z.array(TextSchema)]).optional(),
+    background: BackgroundSchema.optional(),
   })
   .openapi('EmbeddingsForm');
 
@@ -73,22 +82,34 @@ function rows(matrix: Matrix): number[][] {
 }
 
 /** Routes of the embeddings endpoint. */
-export function embeddingsRoutes(deps: ServiceDeps) {
+export function embeddingsRoutes(deps: ServiceDeps, inference: Inference) {
   return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
     const limits = deps.config.limits;
-    let images: Uint8Array[] = [];
+    const signal = c.req.raw.signal;
+    let images: RequestImage[] = [];
     let texts: string[] = [];
+    let background: string | undefined;
     if (bodyEncoding(c) === 'json') {
       const body = c.req.valid('json') as z.infer<typeof EmbeddingsJsonSchema>;
       assertRequestLimits(limits, { images: body.images?.length ?? 0 });
-      images = (body.images ?? []).map((image, i) => bytesOfEncodedImage(image, `images[${i}]`));
+      images = (body.images ?? []).map((image, i) => {
+        const field = `images[${i}]`;
+        return { bytes: bytesOfEncodedImage(image, field), field };
+      });
       texts = body.texts ?? [];
+      background = body.background;
     } else {
       const form = c.req.valid('form') as z.infer<typeof EmbeddingsFormSchema>;
       const files = form.image === undefined ? [] : Array.isArray(form.image) ? form.image : [form.image];
       assertRequestLimits(limits, { images: files.length });
-      images = await Promise.all(files.map((file, i) => bytesOfUpload(file, `image[${i}]`)));
+      images = await Promise.all(
+        files.map(async (file, i) => {
+          const field = `image[${i}]`;
+          return { bytes: await bytesOfUpload(file, field), field };
+        }),
+      );
       texts = form.text === undefined ? [] : Array.isArray(form.text) ? form.text : [form.text];
+      background = form.background;
     }
     if (images.length === 0 && texts.length === 0) {
       throw new ProblemError(422, 'invalid_input', 'give images, texts or both');
@@ -98,14 +119,11 @@ export function embeddingsRoutes(deps: ServiceDeps) {
         extensions: { limit: limits.maxTexts },
       });
     }
-    images.forEach((bytes, i) => {
-      assertPixelLimit(bytes, limits.maxImagePixels, `images[${i}]`);
-    });
-    const engine = await deps.engine();
-    const [imageVectors, textVectors] = await Promise.all([
-      images.length ? embedInBatches(images, (batch) => engine.embedImages(batch)) : undefined,
-      texts.length ? engine.embedTexts(texts) : undefined,
-    ]);
+    const imageVectors = images.length
+      ? await inference.embedImages(images, { background: backgroundOption(background), signal })
+      : undefined;
+    const textVectors = texts.length ? await inference.embedTexts(texts, signal) : undefined;
+    const engine = await inference.engine();
     const dim = imageVectors?.cols ?? textVectors?.cols ?? 0;
     return c.json(
       {

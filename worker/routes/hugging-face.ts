@@ -8,9 +8,17 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { DescryError } from 'descry';
 import { assertRequestLimits } from '../classify-input.js';
+import type { Inference } from '../inference.js';
 import { ProblemError } from '../problem.js';
-import { assertPixelLimit, bytesOfEncodedImage, bytesOfUpload } from '../request-images.js';
-import { EncodedImageSchema, LabelSchema, problemResponses, TemplateSchema } from '../schemas.js';
+import { bytesOfEncodedImage, bytesOfUpload } from '../request-images.js';
+import {
+  BackgroundSchema,
+  backgroundOption,
+  EncodedImageSchema,
+  LabelSchema,
+  problemResponses,
+  TemplateSchema,
+} from '../schemas.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { rejectInvalid, validationProblem } from '../validation-problem.js';
 
@@ -28,6 +36,7 @@ const HfRequestSchema = z
     parameters: z.object({
       candidate_labels: CandidateLabelsSchema,
       hypothesis_template: TemplateSchema.optional(),
+      background: BackgroundSchema.optional(),
     }),
   })
   .openapi('HfZeroShotImageClassificationRequest');
@@ -40,6 +49,7 @@ const HfQuerySchema = z.object({
   hypothesis_template: TemplateSchema.optional().openapi({
     description: 'With a raw image body: the prompt template',
   }),
+  background: BackgroundSchema.optional().openapi({ description: 'With a raw image body: the background' }),
 });
 
 const HfResponseSchema = z
@@ -111,6 +121,7 @@ interface HfCommand {
   image: Uint8Array;
   labels: string[];
   template: string | undefined;
+  background: string | undefined;
 }
 
 function isJson(contentType: string | undefined): boolean {
@@ -118,7 +129,7 @@ function isJson(contentType: string | undefined): boolean {
 }
 
 /** Routes of the Hugging Face compatible endpoint. */
-export function huggingFaceRoutes(deps: ServiceDeps) {
+export function huggingFaceRoutes(deps: ServiceDeps, inference: Inference) {
   return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
     const { model } = c.req.valid('param');
     const query = c.req.valid('query');
@@ -129,6 +140,7 @@ export function huggingFaceRoutes(deps: ServiceDeps) {
         image: bytesOfEncodedImage(typeof inputs === 'string' ? inputs : inputs.image, 'inputs'),
         labels: candidateLabels(parameters.candidate_labels, 'parameters.candidate_labels'),
         template: parameters.hypothesis_template,
+        background: parameters.background,
       };
     } else {
       if (query.candidate_labels === undefined) {
@@ -142,21 +154,26 @@ export function huggingFaceRoutes(deps: ServiceDeps) {
         image: await bytesOfUpload(await c.req.blob(), 'body'),
         labels: candidateLabels(query.candidate_labels, 'candidate_labels'),
         template: query.hypothesis_template,
+        background: query.background,
       };
     }
     assertRequestLimits(deps.config.limits, { images: 1, labels: command.labels.length });
-    assertPixelLimit(command.image, deps.config.limits.maxImagePixels, 'inputs');
-    const engine = await deps.engine();
+    const engine = await inference.engine();
     if (!namesModel(model, engine.info.id)) {
       throw new DescryError('not_found', `this service serves ${engine.info.id}, not ${model}`, {
         details: { model },
       });
     }
-    const [result] = await engine.classify([command.image], command.labels, {
-      method: 'zeroshot',
-      ...(command.template ? { templates: [command.template] } : {}),
-      signal: c.req.raw.signal,
+    const signal = c.req.raw.signal;
+    const classifier = await inference.compile(
+      { labels: command.labels, ...(command.template ? { templates: [command.template] } : {}) },
+      signal,
+    );
+    const embeddings = await inference.embedImages([{ bytes: command.image, field: 'inputs' }], {
+      background: backgroundOption(command.background),
+      signal,
     });
+    const [result] = await engine.classifyEmbeddings(embeddings, classifier, { method: 'zeroshot', signal });
     const predictions = [...(result?.predictions ?? [])].sort((a, b) => b.score - a.score);
     return c.json(
       predictions.map(({ label, score }) => ({ label, score })),

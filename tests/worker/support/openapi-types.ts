@@ -297,6 +297,11 @@ export interface components {
                 [key: string]: string[];
             };
             top_k?: number;
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @example white
+             */
+            background?: ("white" | "black" | "drop") | string;
         };
         ClassifyForm: {
             /** @description One or more image files */
@@ -314,6 +319,11 @@ export interface components {
             /** @description JSON object: label → descriptors */
             descriptors?: string;
             top_k?: string;
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @example white
+             */
+            background?: ("white" | "black" | "drop") | string;
         };
         EmbeddingsResponse: {
             model: string;
@@ -324,10 +334,20 @@ export interface components {
         EmbeddingsRequest: {
             images?: string[];
             texts?: string[];
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @example white
+             */
+            background?: ("white" | "black" | "drop") | string;
         };
         EmbeddingsForm: {
             image?: string | string[];
             text?: string | string[];
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @example white
+             */
+            background?: ("white" | "black" | "drop") | string;
         };
         Classifier: {
             id: string;
@@ -339,6 +359,17 @@ export interface components {
                 [key: string]: string[];
             };
             created: string;
+            /** @description The TFUP cache (GET only): null when the classifier was never adapted */
+            adaptation?: {
+                /** @description Unlabelled images retained in the cache */
+                images: number;
+                /** @description Prototype images per class that TFUP scores with */
+                keys_per_class: number;
+                /** @description When the cache last changed (ISO 8601) */
+                updated: string | null;
+                /** @description False while the cache is built for an earlier version of the classifier: it is not used, and the next adapt rebuilds it from its images */
+                current: boolean;
+            } | null;
         };
         ClassifierSpec: {
             /**
@@ -373,9 +404,19 @@ export interface components {
         };
         AdaptRequest: {
             images: string[];
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @example white
+             */
+            background?: ("white" | "black" | "drop") | string;
         };
         AdaptForm: {
             image: string | string[];
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @example white
+             */
+            background?: ("white" | "black" | "drop") | string;
         };
         DescribeResponse: {
             classifier: components["schemas"]["Classifier"];
@@ -408,6 +449,11 @@ export interface components {
                 candidate_labels: string[] | string;
                 /** @example an emoji of {}. */
                 hypothesis_template?: string;
+                /**
+                 * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+                 * @example white
+                 */
+                background?: ("white" | "black" | "drop") | string;
             };
         };
         Job: {
@@ -679,7 +725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The model or a store is not available */
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -758,7 +804,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The model or a store is not available */
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -825,7 +871,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The model or a store is not available */
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -914,7 +960,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The model or a store is not available */
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -970,7 +1016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The model or a store is not available */
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1069,7 +1115,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The model or a store is not available */
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1175,7 +1221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The model or a store is not available */
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1202,6 +1248,8 @@ export interface operations {
                 candidate_labels?: string | string[];
                 /** @description With a raw image body: the prompt template */
                 hypothesis_template?: string;
+                /** @description With a raw image body: the background */
+                background?: ("white" | "black" | "drop") | string;
             };
             header?: never;
             path: {
@@ -1283,7 +1331,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The model or a store is not available */
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;

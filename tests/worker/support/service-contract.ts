@@ -2,6 +2,7 @@
  * The behaviour every host of the service must show, as one suite run against the Worker inside
  * workerd and against the Node server: same app, same config (support/test-vars.ts), real model.
  */
+import { encode as encodePng } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import type { ClassificationEngine } from '../../../worker/service-deps.js';
 import { base64, GIF_BYTES, solidPng, truncatedPng } from './synthetic-images.js';
@@ -181,6 +182,22 @@ export function serviceContract(service: ServiceUnderTest): void {
       });
       const problem = await expectProblem(response, 422, 'image_too_large');
       expect(problem.detail).toContain(String(TEST_LIMITS.maxImagePixels));
+    });
+
+    it('refuses images whose headers total more pixels than a request may decode, before decoding', async () => {
+      // Each image is within the per-image limit; four of them are not within the per-request one.
+      const side = Math.floor(Math.sqrt(TEST_LIMITS.maxImagePixels));
+      const image = base64(solidPng(side, side));
+      const perRequest = Math.floor(TEST_LIMITS.maxRequestPixels / (side * side));
+      const within = await post('/v1/embeddings', {
+        images: Array.from({ length: perRequest }, () => image),
+      });
+      expect(within.status, await within.clone().text()).toBe(200);
+      const over = await post('/v1/embeddings', {
+        images: Array.from({ length: perRequest + 1 }, () => image),
+      });
+      const problem = await expectProblem(over, 422, 'image_too_large');
+      expect(problem.detail).toContain(String(TEST_LIMITS.maxRequestPixels));
     });
 
     it('refuses more texts than allowed in embeddings', async () => {
@@ -556,6 +573,67 @@ export function serviceContract(service: ServiceUnderTest): void {
         404,
         'not_found',
       );
+    });
+  });
+
+  describe('transparent images', () => {
+    /** Left half opaque red, right half fully transparent with black stored under it. */
+    function halfTransparent(): Uint8Array {
+      const size = 32;
+      const data = new Uint8Array(size * size * 4);
+      for (let y = 0; y < size; y++) {
+        for (let x = 0; x < size; x++)
+          data.set(x < size / 2 ? [220, 30, 30, 255] : [0, 0, 0, 0], (y * size + x) * 4);
+      }
+      return encodePng({ width: size, height: size, data, channels: 4, depth: 8 });
+    }
+
+    it('composites onto the background asked for, as the SDK does, on every image route', async () => {
+      const image = halfTransparent();
+      const reference = await service.reference();
+      const vectors: Record<string, number[]> = {};
+      for (const background of [undefined, 'white', 'black', 'drop', '#3366cc'] as const) {
+        const response = await post('/v1/embeddings', {
+          images: [base64(image)],
+          ...(background ? { background } : {}),
+        });
+        expect(response.status, await response.clone().text()).toBe(200);
+        const [vector] = ((await response.json()) as { images: number[][] }).images;
+        const expected = await reference.embedImages([image], background ? { background } : {});
+        for (const [i, value] of vector!.entries()) expect(value).toBeCloseTo(expected.data[i]!, 5);
+        vectors[background ?? 'default'] = vector!;
+      }
+      // The default is white, and the choice matters for a transparent image.
+      expect(vectors.default).toEqual(vectors.white);
+      expect(vectors.drop).not.toEqual(vectors.white);
+      expect(vectors.black).toEqual(vectors.drop); // black is what this file stores under alpha 0
+
+      const { labels } = await service.fixtures();
+      const form = new FormData();
+      form.append('image', png(image));
+      form.append('labels', labels.join(','));
+      form.append('background', 'drop');
+      const classified = await service.fetch('/v1/classify', { method: 'POST', headers: AUTH, body: form });
+      expect(classified.status, await classified.clone().text()).toBe(200);
+      const [expected] = await reference.classify([image], labels, { background: 'drop' });
+      const predictions = ((await classified.json()) as ClassifyBody).results[0]!.predictions;
+      expect(predictions.map((p) => p.label)).toEqual(expected!.predictions.map((p) => p.label));
+      const hf = await post('/models/x', {
+        inputs: base64(image),
+        parameters: { candidate_labels: labels, background: 'black' },
+      });
+      expect(hf.status).toBe(404); // the route read the parameter; the model name is what it refused
+    });
+
+    it('refuses a background that is not white, black, drop or #rrggbb with 422', async () => {
+      for (const background of ['grey', '#fff', '#12345g', 'WHITE']) {
+        const problem = await expectProblem(
+          await post('/v1/classify', { images: [base64(solidPng(8, 8))], labels: ['a', 'b'], background }),
+          422,
+          'invalid_input',
+        );
+        expect(Object.keys(problem.errors?.fieldErrors ?? {})).toContain('background');
+      }
     });
   });
 

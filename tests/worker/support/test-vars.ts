@@ -7,6 +7,7 @@ export const TEST_KEYS = ['test-key-1', 'test-key-2'] as const;
 export const TEST_LIMITS = {
   maxBodyBytes: 262_144,
   maxImagePixels: 262_144,
+  maxRequestPixels: 524_288,
   maxLabels: 64,
   maxImages: 8,
   maxTexts: 32,
@@ -44,6 +45,7 @@ export const TEST_VARS: Record<string, string> = {
   DESCRY_CORS_ORIGINS: TEST_CORS_ORIGIN,
   DESCRY_MAX_BODY_BYTES: String(TEST_LIMITS.maxBodyBytes),
   DESCRY_MAX_IMAGE_PIXELS: String(TEST_LIMITS.maxImagePixels),
+  DESCRY_MAX_REQUEST_PIXELS: String(TEST_LIMITS.maxRequestPixels),
   DESCRY_MAX_LABELS: String(TEST_LIMITS.maxLabels),
   DESCRY_MAX_IMAGES: String(TEST_LIMITS.maxImages),
   DESCRY_MAX_TEXTS: String(TEST_LIMITS.maxTexts),

@@ -1,0 +1,137 @@
+/**
+ * The service under load, the same on every host: inference requests beyond
+ * DESCRY_MAX_PENDING_REQUESTS get 503 `overloaded` with Retry-After before their body is read,
+ * and a large request does not hold up /healthz or a small request that arrives while it runs.
+ * How long anything takes is for bench/heavy-requests.mjs; this checks the order things finish in.
+ */
+import { encode as encodePng } from 'fast-png';
+import { expect, it } from 'vitest';
+import { base64, solidPng } from './synthetic-images.js';
+import { TEST_KEYS } from './test-vars.js';
+
+/** A request whose headers have been sent and whose body waits for `release`. */
+export interface HeldRequest {
+  /** The status the service answered, once it has. */
+  status: Promise<number>;
+  /** Send the body. */
+  release(): void;
+}
+
+/** A service started with extra variables, and how to stop it. */
+export interface BusyService {
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** POST JSON `body` to `path`, holding the body back until released. */
+  hold(path: string, body: string): HeldRequest;
+  close(): Promise<void>;
+}
+
+/** {@link BusyService.hold} for a host reached in process: the body is a stream that waits. */
+export function holdInProcess(fetcher: BusyService['fetch']): BusyService['hold'] {
+  return (path, text) => {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await released;
+        controller.enqueue(new TextEncoder().encode(text));
+        controller.close();
+      },
+    });
+    const status = fetcher(path, {
+      method: 'POST',
+      headers: JSON_AUTH,
+      body,
+      duplex: 'half',
+    } as RequestInit).then((response) => response.status);
+    return { status, release };
+  };
+}
+
+export const JSON_AUTH = { Authorization: `Bearer ${TEST_KEYS[0]}`, 'Content-Type': 'application/json' };
+
+/** A PNG of a pattern: as costly to decode as any image of its size, small to send. */
+function patternPng(side: number): Uint8Array {
+  const data = new Uint8Array(side * side * 4);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++)
+      data.set([(x * 7) & 255, (y * 13) & 255, (x ^ y) & 255, 255], (y * side + x) * 4);
+  }
+  return encodePng({ width: side, height: side, data, channels: 4, depth: 8 });
+}
+
+/** Register the suite; `start(vars)` starts a service with TEST_VARS plus `vars`. */
+export function busyServiceContract(start: (vars: Record<string, string>) => Promise<BusyService>): void {
+  it('refuses inference beyond DESCRY_MAX_PENDING_REQUESTS with 503 and Retry-After, before reading the body', async () => {
+    const service = await start({ DESCRY_MAX_PENDING_REQUESTS: '1' });
+    try {
+      const held = service.hold('/v1/embeddings', JSON.stringify({ texts: ['a cat'] }));
+      // The first request is admitted and waits for its body; the second must not wait for it.
+      let refused: Response | undefined;
+      for (let attempt = 0; attempt < 100 && refused?.status !== 503; attempt++) {
+        refused = await service.fetch('/v1/embeddings', {
+          method: 'POST',
+          headers: JSON_AUTH,
+          body: JSON.stringify({ texts: ['a dog'] }),
+        });
+        if (refused.status !== 503) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      if (!refused) throw new Error('no request was sent');
+      expect(refused.status, await refused.clone().text()).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(((await refused.json()) as { code: string }).code).toBe('overloaded');
+      // Health is not inference: it is answered meanwhile.
+      expect((await service.fetch('/healthz')).status).toBe(200);
+      held.release();
+      expect(await held.status).toBe(200);
+      const after = await service.fetch('/v1/embeddings', {
+        method: 'POST',
+        headers: JSON_AUTH,
+        body: JSON.stringify({ texts: ['a dog'] }),
+      });
+      expect(after.status).toBe(200);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('answers /healthz and a small request that arrive while a large request is running', async () => {
+    const service = await start({
+      DESCRY_MAX_IMAGE_PIXELS: String(1000 * 1000),
+      DESCRY_MAX_REQUEST_PIXELS: String(8 * 1000 * 1000),
+      DESCRY_MAX_BODY_BYTES: String(16 * 1024 * 1024),
+    });
+    try {
+      // Warm the model so that what follows measures nothing but the work of the requests.
+      const small = { images: [base64(solidPng(8, 8))], labels: ['cat', 'dog'] };
+      const post = (body: unknown) =>
+        service.fetch('/v1/classify', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(body) });
+      expect((await post(small)).status).toBe(200);
+      const finished: string[] = [];
+      const image = base64(patternPng(700));
+      const large = post({ images: Array.from({ length: 6 }, () => image), labels: ['cat', 'dog'] }).then(
+        (response) => {
+          finished.push('large');
+          return response;
+        },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const health = service.fetch('/healthz').then((response) => {
+        finished.push('health');
+        return response;
+      });
+      const smallAnswer = post(small).then((response) => {
+        finished.push('small');
+        return response;
+      });
+      const [largeResponse, healthResponse, smallResponse] = await Promise.all([large, health, smallAnswer]);
+      expect(largeResponse.status, await largeResponse.clone().text()).toBe(200);
+      expect(healthResponse.status).toBe(200);
+      expect(smallResponse.status).toBe(200);
+      expect(finished.at(-1), finished.join(' ')).toBe('large');
+    } finally {
+      await service.close();
+    }
+  });
+}
