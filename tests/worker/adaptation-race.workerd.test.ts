@@ -3,9 +3,9 @@
  * and R2 (caches, compare-and-swap on etags) from miniflare, see support/adaptation-race-contract.ts.
  */
 import { env } from 'cloudflare:workers';
+import embeddedModel from 'descry/models/emoji-clip';
 import { createApp, type WorkerBindings, workerDeps } from 'descry/worker';
 import { describe } from 'vitest';
-import { embeddedModel } from '../../worker/model/embedded-model.js';
 import { adaptationRaceContract } from './support/adaptation-race-contract.js';
 
 // Room for a PUT and 20 adapts at once.

@@ -3,9 +3,9 @@
  * (real KV and R2 from miniflare) with extra variables per case (see support/busy-service-contract.ts).
  */
 import { env } from 'cloudflare:workers';
+import embeddedModel from 'descry/models/emoji-clip';
 import { createApp, type WorkerBindings, workerDeps } from 'descry/worker';
 import { describe } from 'vitest';
-import { embeddedModel } from '../../worker/model/embedded-model.js';
 import { busyServiceContract, holdInProcess } from './support/busy-service-contract.js';
 
 describe('the service under load in workerd', () => {
