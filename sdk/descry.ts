@@ -229,9 +229,10 @@ export class Descry {
     let descriptors: ClassDescriptors[] | undefined;
     if (spec.descriptors) {
       const template = spec.descriptorTemplate ?? PAPER_DESCRIPTOR_TEMPLATE;
-      // Blank lines of LLM output are not descriptors.
+      const given = spec.descriptors;
+      // Blank lines of LLM output are not descriptors; only own keys count (a label may be "__proto__").
       const lists = labels.map((label) =>
-        (spec.descriptors?.[label] ?? []).map((d) => d.trim()).filter(Boolean),
+        (Object.hasOwn(given, label) ? (given[label] ?? []) : []).map((d) => d.trim()).filter(Boolean),
       );
       const all = lists.flatMap((list, i) =>
         list.map((d) => descriptorPromptFromTemplate(template, labels[i]!, d)),

@@ -108,7 +108,7 @@ export class CompiledClassifier {
     if (header.descriptors) {
       let row = 0;
       for (const label of header.labels) {
-        const list = header.descriptors[label] ?? [];
+        const list = (Object.hasOwn(header.descriptors, label) ? header.descriptors[label] : undefined) ?? [];
         descriptors.push({
           descriptors: list,
           embeddings: {

@@ -320,6 +320,30 @@ export function serviceContract(service: ServiceUnderTest): void {
       expect(labels.sort()).toEqual(['dog', '🐱 cat']);
     });
 
+    it('takes labels that are Object.prototype keys, with and without descriptors for them', async () => {
+      // Found by tests/fuzz/requests.node.test.ts: "__proto__" read the prototype as its descriptor list.
+      const labels = ['__proto__', 'constructor', 'dog'];
+      // As JSON text: an object literal's "__proto__" would set the prototype instead of a key.
+      for (const descriptors of ['{}', '{"dog":["has fur"]}', '{"__proto__":["odd"],"dog":["has fur"]}']) {
+        const put = await service.fetch('/v1/classifiers/prototype-keys', {
+          method: 'PUT',
+          headers: JSON_AUTH,
+          body: `{"labels":${JSON.stringify(labels)},"descriptors":${descriptors}}`,
+        });
+        expect(put.status, await put.clone().text()).toBeLessThan(300);
+        const classify = await post('/v1/classify', {
+          images: [base64(solidPng(8, 8))],
+          classifier: 'prototype-keys',
+          method: 'descriptions',
+        });
+        expect(classify.status, await classify.clone().text()).toBe(200);
+        const predicted = ((await classify.json()) as ClassifyBody).results[0]!.predictions.map(
+          (p) => p.label,
+        );
+        expect(predicted.sort()).toEqual([...labels].sort());
+      }
+    });
+
     it('answers 404 for an unknown classifier and 422 for an invalid id', async () => {
       await expectProblem(
         await service.fetch('/v1/classifiers/no-such-thing', { headers: AUTH }),
