@@ -1,0 +1,463 @@
+/**
+ * Request fuzzing with fast-check: generated request bodies, valid-ish and hostile, JSON and
+ * multipart and raw, go to every route of a real Node server (worker/node.ts on 127.0.0.1, the
+ * static LLM source, memory stores). Each must get an answer below 500: a 2xx, or problem+json
+ * with a stable code. No request may take longer than a time bound, the process must not crash
+ * (an unhandled rejection fails the run), and memory must come back near its baseline.
+ *
+ * What is generated: for each route, bodies built from its fields with values that are right,
+ * nearly right (wrong types, out of range, empty, huge, lone surrogates, prototype keys) or
+ * wrong; images as base64, data URLs and uploads of real PNG/JPEG/WebP files, damaged copies of
+ * them, or random bytes; arbitrary JSON values; raw strings that are not JSON; random content
+ * types, ids, model names and percent-escapes in paths; and missing or wrong keys.
+ *
+ * `npm test` runs a few hundred requests; `npm run fuzz` (FUZZ=full) runs more than 10,000 and
+ * prints the outcome counts. FUZZ_SEED replays a run.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { TEST_KEYS, TEST_VARS } from '../worker/support/test-vars.js';
+
+const FULL = process.env.FUZZ === 'full';
+const SEED = process.env.FUZZ_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED);
+/** Requests per group: structured bodies per route, and hostile ones. */
+const RUNS = FULL ? { structured: 8000, hostile: 2500 } : { structured: 200, hostile: 100 };
+/** The longest one request may take (generous: the machine is shared). */
+const TIME_BOUND_MS = 15_000;
+/** How far memory may stay above its baseline once everything is collected (stores grow a little). */
+const MEMORY_SLACK_BYTES = 96 * 2 ** 20;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function settledMemory(): number {
+  gc();
+  gc();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
+}
+
+const fixtures = join(process.cwd(), 'tests/fixtures/preprocess');
+const seeds = [
+  'noise_33x47.png',
+  'rgba_120x90.png',
+  'photo_444_160x120.jpg',
+  'lossy_150x100.webp',
+  'tiny_1x1.png',
+].map((name) => new Uint8Array(readFileSync(join(fixtures, name))));
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+// ---- values ----------------------------------------------------------------------------------
+
+/** Image bytes: a real image, a damaged one, or anything. */
+const imageBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...seeds) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(...seeds),
+        fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 6 }),
+      )
+      .map(([seed, flips]) => {
+        const out = seed.slice();
+        for (const [where, value] of flips) out[where % out.length] = value;
+        return out;
+      }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constantFrom(...seeds), fc.nat()).map(([s, n]) => s.slice(0, n % s.length)),
+  },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 256 }) },
+);
+
+/** An image as JSON carries it: base64, a data URL, or a string that is neither. */
+const encodedImage: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 6, arbitrary: imageBytes.map(base64) },
+  { weight: 2, arbitrary: imageBytes.map((bytes) => `data:image/png;base64,${base64(bytes)}`) },
+  { weight: 1, arbitrary: imageBytes.map((bytes) => `data:image/png,${base64(bytes)}`) },
+  {
+    weight: 1,
+    arbitrary: imageBytes.map((bytes) => base64(bytes).replaceAll('+', '-').replaceAll('/', '_')),
+  },
+  { weight: 1, arbitrary: fc.string() },
+  { weight: 1, arbitrary: fc.anything() },
+);
+
+/** Text with the awkward cases: empty, blank, long, emoji, lone surrogates. */
+const text: fc.Arbitrary<string> = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom('cat', 'dog', 'pizza', 'star', 'clock', 'high voltage', '🐱 cat') },
+  { weight: 2, arbitrary: fc.string({ maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('', '   ', '\ud83d', 'x\udc00y', '__proto__', 'constructor', 'a'.repeat(400)),
+  },
+);
+
+const labels = fc.oneof(
+  { weight: 6, arbitrary: fc.uniqueArray(text, { minLength: 1, maxLength: 8 }) },
+  { weight: 1, arbitrary: fc.array(text, { maxLength: 80 }) },
+  { weight: 1, arbitrary: fc.anything() },
+);
+const template = fc.oneof(
+  text.map((t) => `${t} {}`),
+  text,
+  fc.anything(),
+);
+const background = fc.oneof(
+  fc.constantFrom('white', 'black', 'drop', '#3366cc', '#fff', 'WHITE', ''),
+  fc.anything(),
+);
+const method = fc.oneof(fc.constantFrom('zeroshot', 'descriptions', 'fudd', 'tfup'), fc.anything());
+const descriptors = fc.oneof(
+  fc.dictionary(text, fc.array(text, { maxLength: 4 }), { maxKeys: 4 }),
+  fc.anything(),
+);
+const topK = fc.oneof(fc.integer({ min: -2, max: 2000 }), fc.double(), fc.anything());
+const id = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom('fuzz-a', 'fuzz-b', 'fuzz.c', 'missing') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 80 }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('%ZZ', '..', '%2e%2e', 'a%2Fb', '%00', 'x'.repeat(70), '%F0%9F%90%B1'),
+  },
+);
+
+/** A record whose fields are each present or not. */
+function fields(shape: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Record<string, unknown>> {
+  return fc.record(shape, { requiredKeys: [] });
+}
+
+// ---- requests --------------------------------------------------------------------------------
+
+interface FuzzRequest {
+  method: string;
+  path: string;
+  /** Content-Type to send, or none. */
+  type?: string;
+  body?: string | Uint8Array | FormData;
+  auth: 'key' | 'none' | 'wrong';
+}
+
+const auth = fc.oneof(
+  { weight: 18, arbitrary: fc.constant<FuzzRequest['auth']>('key') },
+  { weight: 1, arbitrary: fc.constantFrom<FuzzRequest['auth']>('none', 'wrong') },
+);
+const jsonType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/problem+json',
+);
+
+function json(
+  methodName: string,
+  path: fc.Arbitrary<string>,
+  body: fc.Arbitrary<unknown>,
+): fc.Arbitrary<FuzzRequest> {
+  return fc.record({
+    method: fc.constant(methodName),
+    path,
+    type: jsonType,
+    body: body.map((value) => JSON.stringify(value) ?? 'null'),
+    auth,
+  });
+}
+
+/** A multipart body: files and fields in any order, names right or not. */
+const multipart = (names: string[]): fc.Arbitrary<FormData> =>
+  fc
+    .array(
+      fc.oneof(
+        fc
+          .tuple(fc.constantFrom('image', 'image', 'file', 'images'), imageBytes)
+          .map(([name, bytes]) => ({ name, bytes })),
+        fc
+          .tuple(
+            fc.constantFrom(...names, 'other'),
+            fc.oneof(
+              text,
+              labels.map((l) => JSON.stringify(l)),
+            ),
+          )
+          .map(([name, value]) => ({ name, value: String(value) })),
+      ),
+      { maxLength: 10 },
+    )
+    .map((parts) => {
+      const form = new FormData();
+      for (const part of parts) {
+        if ('bytes' in part)
+          form.append(
+            part.name,
+            new Blob([part.bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
+            'x.png',
+          );
+        else form.append(part.name, part.value);
+      }
+      return form;
+    });
+
+/** Mostly right: a list of images, and a value that is not one now and then. */
+const images = fc.oneof(
+  { weight: 8, arbitrary: fc.array(encodedImage, { minLength: 1, maxLength: 3 }) },
+  { weight: 1, arbitrary: fc.anything() },
+);
+
+/** Labels or a stored classifier, as the route wants (one of them), or not. */
+const target = fc.oneof(
+  { weight: 5, arbitrary: labels.map((l) => ({ labels: l })) },
+  { weight: 3, arbitrary: id.map((c) => ({ classifier: c })) },
+  { weight: 1, arbitrary: fc.tuple(labels, id).map(([l, c]) => ({ labels: l, classifier: c })) },
+  { weight: 1, arbitrary: fc.constant({}) },
+);
+
+const classifyBody = fc
+  .tuple(
+    images,
+    target,
+    fields({
+      method,
+      templates: fc.oneof(fc.array(template, { maxLength: 3 }), fc.anything()),
+      descriptors,
+      top_k: topK,
+      background,
+    }),
+  )
+  .map(([i, t, rest]) => ({ images: i, ...t, ...rest }));
+
+const structured: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  json('POST', fc.constant('/v1/classify'), classifyBody),
+  fc.record({
+    method: fc.constant('POST'),
+    path: fc.constant('/v1/classify'),
+    body: multipart(['labels', 'classifier', 'method', 'templates', 'descriptors', 'top_k', 'background']),
+    auth,
+  }),
+  json(
+    'POST',
+    fc.constant('/v1/embeddings'),
+    fc
+      .tuple(images, fields({ texts: fc.oneof(fc.array(text, { maxLength: 6 }), fc.anything()), background }))
+      .map(([i, rest]) => ({ images: i, ...rest })),
+  ),
+  fc.record({
+    method: fc.constant('POST'),
+    path: fc.constant('/v1/embeddings'),
+    body: multipart(['text', 'background']),
+    auth,
+  }),
+  json(
+    'PUT',
+    id.map((i) => `/v1/classifiers/${i}`),
+    fields({ labels, templates: fc.array(template, { maxLength: 3 }), descriptors }),
+  ),
+  json(
+    'POST',
+    id.map((i) => `/v1/classifiers/${i}/adapt`),
+    fields({
+      images: fc.oneof(fc.array(encodedImage, { minLength: 1, maxLength: 3 }), fc.anything()),
+      background,
+    }),
+  ),
+  fc.record({
+    method: fc.constantFrom('GET', 'DELETE', 'POST'),
+    path: fc.oneof(
+      id.map((i) => `/v1/classifiers/${i}`),
+      id.map((i) => `/v1/classifiers/${i}/describe`),
+      id.map((i) => `/v1/classifiers/${i}/describe?refresh=1`),
+    ),
+    auth,
+  }),
+  json(
+    'POST',
+    fc.oneof(
+      fc.constant('/models/emoji-clip'),
+      id.map((m) => `/models/${m}`),
+    ),
+    fields({
+      inputs: fc.oneof(
+        encodedImage,
+        encodedImage.map((image) => ({ image })),
+        fc.anything(),
+      ),
+      parameters: fc.oneof(
+        fields({
+          candidate_labels: fc.oneof(
+            labels,
+            labels.map((l) => (Array.isArray(l) ? l.join(',') : l)),
+          ),
+          hypothesis_template: template,
+          background,
+        }),
+        fc.anything(),
+      ),
+    }),
+  ),
+  fc.record({
+    method: fc.constant('POST'),
+    path: fc
+      .tuple(
+        fc.string({ maxLength: 30 }),
+        fc.constantFrom('', '&hypothesis_template=an%20emoji%20of%20%7B%7D', '&background=drop'),
+      )
+      .map(([l, rest]) => `/models/emoji-clip?candidate_labels=${encodeURIComponent(l || 'cat,dog')}${rest}`),
+    type: fc.constantFrom('image/png', 'image/jpeg', 'application/octet-stream', 'image/gif'),
+    body: imageBytes,
+    auth,
+  }),
+);
+
+const hostile: fc.Arbitrary<FuzzRequest> = fc.record({
+  method: fc.constantFrom('POST', 'PUT', 'GET', 'DELETE', 'PATCH', 'OPTIONS'),
+  path: fc.oneof(
+    fc.constantFrom(
+      '/v1/classify',
+      '/v1/embeddings',
+      '/v1/classifiers/fuzz-a',
+      '/v1/classifiers/fuzz-a/adapt',
+      '/models/emoji-clip',
+      '/healthz?ready=2',
+    ),
+    fc.webPath().map((p) => p || '/'),
+  ),
+  type: fc.oneof(
+    fc.constantFrom(
+      'application/json',
+      'multipart/form-data',
+      'multipart/form-data; boundary=x',
+      'text/plain',
+      'image/png',
+      '',
+    ),
+    fc
+      .string({ maxLength: 40 })
+      .filter((t) => !/[\r\n\0]/.test(t) && [...t].every((c) => c.charCodeAt(0) < 256)),
+  ),
+  body: fc.oneof(
+    fc.json({ maxDepth: 4 }),
+    fc.string({ maxLength: 200 }),
+    fc.constantFrom(
+      '{"images":',
+      '[[[[[[[[[[',
+      '{"labels":[1,2,3]}',
+      '--x\r\nContent-Disposition: form-data; name="image"\r\n\r\nabc\r\n--x--',
+    ),
+    fc.nat(12).map((depth) => `${'['.repeat(depth * 50)}${']'.repeat(depth * 50)}`),
+    fc.uint8Array({ maxLength: 300 }),
+  ),
+  auth,
+});
+
+// ---- the property ----------------------------------------------------------------------------
+
+let server: RunningServer;
+let baseline = 0;
+const outcomes = new Map<string, Map<string, number>>();
+const durations: number[] = [];
+
+function count(group: string, outcome: string): void {
+  const byOutcome = outcomes.get(group) ?? new Map<string, number>();
+  byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+  outcomes.set(group, byOutcome);
+}
+
+async function send(group: string, request: FuzzRequest): Promise<void> {
+  const headers: Record<string, string> = {};
+  if (request.type !== undefined) headers['Content-Type'] = request.type;
+  if (request.auth === 'key') headers.Authorization = `Bearer ${TEST_KEYS[0]}`;
+  if (request.auth === 'wrong') headers.Authorization = 'Bearer not-a-key';
+  const started = performance.now();
+  const response = await fetch(`${server.url}${request.path}`, {
+    method: request.method,
+    headers,
+    ...(request.body === undefined || ['GET', 'HEAD'].includes(request.method)
+      ? {}
+      : { body: request.body as BodyInit }),
+    signal: AbortSignal.timeout(TIME_BOUND_MS),
+  });
+  const text = await response.text();
+  const elapsed = performance.now() - started;
+  durations.push(elapsed);
+  const context = `${request.method} ${request.path} -> ${response.status} ${text.slice(0, 300)}`;
+  expect(response.status, context).toBeLessThan(500);
+  let outcome = String(response.status);
+  if (response.status >= 400) {
+    expect(response.headers.get('content-type'), context).toMatch(/^application\/problem\+json/);
+    const problem = JSON.parse(text) as { code?: unknown; status?: unknown };
+    expect(problem.status, context).toBe(response.status);
+    expect(typeof problem.code, context).toBe('string');
+    outcome = `${response.status} ${problem.code}`;
+  }
+  count(group, outcome);
+  expect(elapsed, context).toBeLessThan(TIME_BOUND_MS);
+}
+
+beforeAll(async () => {
+  server = await startNodeServer({
+    port: 0,
+    // Room for every request fast-check sends at once when it shrinks; the limits are the tests'.
+    vars: { ...TEST_VARS, DESCRY_MAX_PENDING_REQUESTS: '64' },
+  });
+  // Warm the model, the decoders and the stores, so that they are part of the baseline.
+  for (const seed of seeds) {
+    await send('warm-up', {
+      method: 'POST',
+      path: '/v1/classify',
+      type: 'application/json',
+      body: JSON.stringify({ images: [base64(seed)], labels: ['cat', 'dog'] }),
+      auth: 'key',
+    });
+  }
+  baseline = settledMemory();
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  const total = [...outcomes.entries()]
+    .filter(([group]) => group !== 'warm-up')
+    .reduce((n, [, byOutcome]) => n + [...byOutcome.values()].reduce((a, b) => a + b, 0), 0);
+  const sorted = [...durations].sort((a, b) => a - b);
+  const p99 = sorted[Math.floor(sorted.length * 0.99)] ?? 0;
+  console.info(
+    `fuzz: ${total} requests, seed ${SEED}, slowest ${sorted.at(-1)?.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+  );
+  for (const [group, byOutcome] of outcomes) {
+    if (group === 'warm-up') continue;
+    const sortedOutcomes = [...byOutcome.entries()].sort((a, b) => b[1] - a[1]);
+    console.info(`  ${group}: ${sortedOutcomes.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
+  }
+});
+
+describe('request fuzzing: answers below 500, problem+json errors, bounded time, memory back to baseline', () => {
+  it(`answers ${RUNS.structured} structured requests to every route`, async () => {
+    await fc.assert(
+      fc.asyncProperty(structured, (request) => send('structured', request)),
+      { numRuns: RUNS.structured, seed: SEED },
+    );
+  }, 3_600_000);
+
+  it(`answers ${RUNS.hostile} hostile requests (any JSON, any string, any bytes, any type)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(hostile, (request) => send('hostile', request)),
+      { numRuns: RUNS.hostile, seed: SEED },
+    );
+  }, 3_600_000);
+
+  it('returns memory to near its baseline', () => {
+    const settled = settledMemory();
+    const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+    console.info(
+      `fuzz: heap + array buffers ${mb(baseline)} MB after warm-up, ${mb(settled)} MB after the run (limit +${mb(MEMORY_SLACK_BYTES)} MB)`,
+    );
+    expect(settled - baseline).toBeLessThan(MEMORY_SLACK_BYTES);
+  });
+});
