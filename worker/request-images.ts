@@ -3,9 +3,8 @@
  * pixel limits checked from the image headers so that nothing is decoded beyond the budget.
  */
 
-import { ImageDecodeError, InvalidInputError } from 'descry';
+import { ImageDecodeError, InvalidInputError, probeImage } from 'descry';
 import { decodeBase64 } from 'hono/utils/encode';
-import { imageSize } from 'image-size';
 
 const DATA_URL = /^data:([^;,]*)(;[^,]*)?,/;
 
@@ -42,11 +41,14 @@ export async function bytesOfUpload(file: Blob, field: string): Promise<Uint8Arr
   return bytes;
 }
 
-/** Width × height from an image's header, or undefined when image-size cannot read it. */
+/**
+ * Width × height from an image's header (the SDK's probe, which reads what its decoders read), or
+ * undefined when the header cannot be read: the decoder then refuses the image with its own error.
+ */
 function headerPixels(bytes: Uint8Array): { width: number; height: number } | undefined {
   try {
-    const { width, height } = imageSize(bytes);
-    return width && height ? { width, height } : undefined;
+    const { width, height } = probeImage(bytes);
+    return { width, height };
   } catch {
     return undefined;
   }
@@ -62,7 +64,7 @@ export interface RequestImage {
  * Refuse a request whose images declare, in their headers, more than `maxImagePixels` in one
  * image or more than `maxRequestPixels` in all: before any of them is decoded, so neither a
  * decompression bomb nor a pile of large images costs more than reading headers. Headers
- * image-size cannot read are let through: the decoder then rejects them with a precise image_* error.
+ * the probe cannot read are let through: the decoder then rejects them with a precise image_* error.
  */
 export function assertPixelBudget(
   images: readonly RequestImage[],
