@@ -46,15 +46,16 @@ export interface ServiceConfig {
 export const DEFAULT_BATCH_WINDOW_MS = 0;
 
 /**
- * Defaults sized for a Worker's 128 MB with the embedded model (measured by
- * bench/heavy-requests.mjs; see worker/README.md): one image is decoded at a time, so the
- * per-image bound sets the peak memory, and the per-request sum bounds how long one request
- * holds the queue.
+ * Defaults sized for a Worker's 128 MB with the embedded model and for /healthz staying under
+ * 200 ms beside the heaviest request they accept (measured by `npm run bench:heavy`; see
+ * worker/README.md). One image is decoded at a time and its decode cannot be interrupted, so the
+ * per-image bound (2 Mpx: a 1920×1080 frame fits) sets both the peak memory and the longest pause
+ * of the event loop; the per-request sum (8 Mpx) bounds how long one request takes.
  */
 export const DEFAULT_LIMITS: ServiceLimits = {
   maxBodyBytes: 8 * 1024 * 1024,
-  maxImagePixels: 4096 * 4096,
-  maxRequestPixels: 4096 * 4096,
+  maxImagePixels: 2 ** 21,
+  maxRequestPixels: 2 ** 23,
   maxLabels: 256,
   maxImages: 16,
   maxTexts: 256,
