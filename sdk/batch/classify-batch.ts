@@ -8,6 +8,7 @@
 import type { CompiledClassifier } from '../classifier/compiled.js';
 import type { ClassifyOptions, Descry } from '../descry.js';
 import { type DescryError, ImageDecodeError, InvalidInputError } from '../errors.js';
+import type { ImageBackground } from '../image/background.js';
 import { matrixFromRows, matrixRow } from '../predictors/matrix.js';
 import type { ImageInput, Matrix } from '../types.js';
 import { errorLine, type ResultLine, resultLine } from './result-line.js';
@@ -26,6 +27,8 @@ export interface SettledOptions {
   /** Images per encoder run (default 4: ONNX Runtime's wasm heap grows to the largest batch). */
   batchSize?: number;
   signal?: AbortSignal;
+  /** What transparent pixels become (default: the engine's `background`). */
+  background?: ImageBackground;
 }
 
 /** Options of {@link classifyBatch}: {@link ClassifyOptions} plus the encoder batch. */
@@ -53,12 +56,13 @@ export async function embedImagesSettled(
   options: SettledOptions = {},
 ): Promise<SettledEmbeddings> {
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 4));
+  const embedOptions = options.background === undefined ? {} : { background: options.background };
   const parts: Matrix[] = [];
   const indices: number[] = [];
   const failures = new Map<number, DescryError>();
   const embedOne = async (index: number) => {
     try {
-      parts.push(await engine.embedImages([images[index]!]));
+      parts.push(await engine.embedImages([images[index]!], embedOptions));
       indices.push(index);
     } catch (error) {
       if (!isImageError(error)) throw error;
@@ -69,7 +73,7 @@ export async function embedImagesSettled(
     options.signal?.throwIfAborted();
     const slice = images.slice(start, start + batchSize);
     try {
-      parts.push(await engine.embedImages(slice));
+      parts.push(await engine.embedImages(slice, embedOptions));
       slice.forEach((_, i) => {
         indices.push(start + i);
       });
@@ -99,6 +103,7 @@ export async function classifyBatch(
     {
       ...(batchSize === undefined ? {} : { batchSize }),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.background === undefined ? {} : { background: options.background }),
     },
   );
   const results =

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startNodeServer } from '../../worker/node.js';
 import { runCli } from '../cli/support/run-cli.js';
 import { FIXTURE_DIR, FIXTURE_FILES } from '../worker/support/emoji-fixtures.js';
-import { TEST_LIMITS, TEST_VARS } from '../worker/support/test-vars.js';
+import { TEST_KEYS, TEST_LIMITS, TEST_VARS } from '../worker/support/test-vars.js';
 import { type Call, keyCounts, resultLines, startJob, waitForJob } from './support/job-client.js';
 import { badObjects, gradientPng } from './support/job-images.js';
 
@@ -38,6 +38,8 @@ beforeAll(async () => {
   for (const file of FIXTURE_FILES)
     await copyFile(join(root, FIXTURE_DIR, file), join(bucket, 'photos', file));
   await writeFile(join(bucket, 'photos', 'truncated.png'), badObjects(TEST_LIMITS.maxImagePixels)[0]!.bytes);
+  await mkdir(join(bucket, 'alpha'), { recursive: true });
+  await copyFile(join(root, 'tests/fixtures/preprocess/rgba_120x90.png'), join(bucket, 'alpha', 'rgba.png'));
   for (const object of badObjects(TEST_LIMITS.maxImagePixels)) {
     await writeFile(join(bucket, 'mixed', object.name), object.bytes);
   }
@@ -112,6 +114,40 @@ describe('jobs on the Node server', () => {
       'mixed/absent.png': 'not_found',
       '../escape.png': 'invalid_input',
     });
+  });
+
+  it('composites transparent images onto the background it was given, as /v1/classify does', async () => {
+    const image = Buffer.from(await readFile(join(bucket, 'alpha', 'rgba.png'))).toString('base64');
+    const scores: Record<string, number[]> = {};
+    for (const background of [undefined, 'black', 'drop', '#3366cc']) {
+      const options = background === undefined ? {} : { background };
+      const job = await waitForJob(
+        call,
+        (await startJob(call, { labels, ...options, source: { bucket: 'IMAGES', keys: ['alpha/rgba.png'] } }))
+          .id,
+      );
+      const [line] = await resultLines(call, job.id);
+      const response = await call('/v1/classify', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TEST_KEYS[0]}` },
+        body: JSON.stringify({ images: [image], labels, top_k: 5, ...options }),
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      const { results } = (await response.json()) as {
+        results: Array<{ predictions: Array<{ label: string; score: number }> }>;
+      };
+      const direct = results[0]!.predictions;
+      expect(
+        line!.predictions?.map((p) => p.label),
+        String(background),
+      ).toEqual(direct.map((p) => p.label));
+      line!.predictions!.forEach((p, k) => {
+        expect(p.score).toBeCloseTo(direct[k]!.score, 5);
+      });
+      scores[String(background)] = direct.map((p) => p.score);
+    }
+    // The backgrounds give different answers, so the comparison above could tell them apart.
+    expect(new Set(Object.values(scores).map((list) => list.join())).size).toBe(4);
   });
 
   it('cancels a job on Node too', async () => {

@@ -31,6 +31,7 @@ import {
 import { decodeTfupCache } from 'descry/predictors';
 import { INFERENCE_BATCH } from '../batches.js';
 import { MethodResources } from '../method-resources.js';
+import { backgroundOption } from '../schemas.js';
 import type { ServiceDeps } from '../service-deps.js';
 import type { JobContext } from './job-host.js';
 import type { ShardTally } from './job-ledger.js';
@@ -169,6 +170,7 @@ export function jobConsumer(context: JobContext): JobConsumer {
       method: spec.method,
       topK: spec.topK,
       batchSize: INFERENCE_BATCH,
+      ...(spec.background === undefined ? {} : { background: backgroundOption(spec.background) }),
     });
     const byKey = new Map([...classified, ...unreadable].map((line) => [line.key, line]));
     const lines = message.keys.map((key) => byKey.get(key)!);

@@ -125,6 +125,7 @@ export async function startJob(
     method,
     topK: request.top_k ?? DEFAULT_TOP_K,
     ...(request.classifier !== undefined ? { classifier: request.classifier } : {}),
+    ...(request.background !== undefined ? { background: request.background } : {}),
     labels: classifier.labels.length,
     source: keys
       ? { bucket: request.source.bucket, keys: keys.length }

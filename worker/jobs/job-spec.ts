@@ -72,6 +72,8 @@ export interface JobSpec {
   topK: number;
   /** The stored classifier the job snapshotted, when it named one. */
   classifier?: string;
+  /** What transparent pixels become, as the request gave it (the service's default when absent). */
+  background?: string;
   labels: number;
   source: StoredSource;
   batchSize: number;
