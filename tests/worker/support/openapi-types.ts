@@ -561,6 +561,11 @@ export interface components {
             };
             /** @description Predictions per image (default 5) */
             top_k?: number;
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @example white
+             */
+            background?: ("white" | "black" | "drop") | string;
             source: components["schemas"]["JobSource"];
             /** @description Images per queue message and result shard (default 16) */
             batch_size?: number;
@@ -1428,7 +1433,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The model or a store is not available */
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1486,7 +1491,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The model or a store is not available */
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1553,7 +1558,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The model or a store is not available */
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1611,7 +1616,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The model or a store is not available */
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
