@@ -30,7 +30,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
-import { deployedVars, memory, resetPeak, root, startNode, startWorkerd } from './heavy-requests.hosts.mjs';
+import { deployedVars, memory, resetPeak, root, startNode, startWorkerd } from './service-hosts.mjs';
 
 const hostArg = process.argv.indexOf('--host');
 const hosts = hostArg > 0 ? [process.argv[hostArg + 1]] : ['node', 'workerd'];

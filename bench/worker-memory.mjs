@@ -14,12 +14,11 @@
  *
  *   node bench/worker-memory.mjs [image.png]
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startWranglerDev } from '../scripts/wrangler-dev.mjs';
+import { memory, root, workerdPids } from './service-hosts.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = process.env.PORT ?? '8799';
 const base = `http://127.0.0.1:${port}`;
 const image = readFileSync(process.argv[2] ?? join(root, 'tests/fixtures/openmoji-eval/1F453.png')).toString(
@@ -27,42 +26,6 @@ const image = readFileSync(process.argv[2] ?? join(root, 'tests/fixtures/openmoj
 );
 
 const child = startWranglerDev({ port, stdio: 'ignore' });
-
-function children(pid) {
-  const result = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) result.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return result;
-}
-
-/** Every workerd below wrangler: its dev proxy and the runtime that runs the Worker. */
-function workerdPids() {
-  const found = [];
-  const queue = [child.pid];
-  while (queue.length) {
-    const pid = queue.shift();
-    for (const kid of children(pid)) {
-      const cmd = readFileSync(`/proc/${kid}/cmdline`, 'utf8');
-      if (cmd.includes('workerd') && cmd.includes('serve')) found.push(kid);
-      queue.push(kid);
-    }
-  }
-  return found;
-}
-
-function memory(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN);
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-}
 
 async function until(check) {
   for (let i = 0; i < 240; i++) {
@@ -78,7 +41,7 @@ async function until(check) {
 
 try {
   await until(async () => (await fetch(`${base}/healthz`)).ok);
-  const pids = workerdPids();
+  const pids = workerdPids(child.pid);
   if (pids.length === 0) throw new Error('workerd process not found');
   const snapshot = () => new Map(pids.map((pid) => [pid, memory(pid)]));
   const idle = snapshot();

@@ -9,8 +9,6 @@
  * and prints the outcome counts. FUZZ_SEED replays a run.
  */
 
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { encode } from 'fast-png';
 import sharp from 'sharp';
@@ -21,6 +19,7 @@ import { decodeImage } from '../../sdk/image/decode.js';
 import { parsePreprocessorConfig, preprocess } from '../../sdk/image/preprocess.js';
 import { probeImage } from '../../sdk/image/probe.js';
 import type { RgbaImage } from '../../sdk/types.js';
+import { FuzzTally, settledMemory, WARM_UP } from './support/fuzz-tally.js';
 
 const FULL = process.env.FUZZ === 'full';
 const SEED = process.env.FUZZ_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED);
@@ -35,9 +34,6 @@ const MEMORY_SLACK_BYTES = 64 * 2 ** 20;
 /** Small enough that a mutated header cannot make one case allocate much. */
 const MAX_PIXELS = 2_000_000;
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
 const config = parsePreprocessorConfig({
   image_processor_type: 'CLIPImageProcessor',
   size: { shortest_edge: 32 },
@@ -45,14 +41,7 @@ const config = parsePreprocessorConfig({
 });
 
 /** Outcome counts per group: 'decoded' or the error code. */
-const outcomes = new Map<string, Map<string, number>>();
-const durations: number[] = [];
-
-function count(group: string, outcome: string): void {
-  const byOutcome = outcomes.get(group) ?? new Map<string, number>();
-  byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
-  outcomes.set(group, byOutcome);
-}
+const tally = new FuzzTally();
 
 const IMAGE_ERRORS = new Set(['image_empty', 'image_unsupported_format', 'image_corrupt', 'image_too_large']);
 
@@ -79,14 +68,14 @@ async function pipeline(
     const tensor = preprocess(image, config, { background });
     expect(tensor.length).toBe(3 * 32 * 32);
     expect(tensor.every(Number.isFinite)).toBe(true);
-    count(group, 'decoded');
+    tally.count(group, 'decoded');
   } catch (error) {
     if (!(error instanceof DescryError)) throw error;
     expect(IMAGE_ERRORS, `${error.code}: ${error.message}`).toContain(error.code);
-    count(group, error.code);
+    tally.count(group, error.code);
   }
   const elapsed = performance.now() - started;
-  durations.push(elapsed);
+  tally.durations.push(elapsed);
   expect(elapsed).toBeLessThan(TIME_BOUND_MS);
   return image;
 }
@@ -341,36 +330,17 @@ async function makeSeeds(): Promise<void> {
 
 let baseline = 0;
 
-function settledMemory(): number {
-  gc();
-  gc();
-  const { heapUsed, external, arrayBuffers } = process.memoryUsage();
-  return heapUsed + external + arrayBuffers;
-}
-
 const backgrounds = fc.constantFrom<ImageBackground>('white', 'drop', '#3c8', [0, 0, 0]);
 
 beforeAll(async () => {
   await makeSeeds();
   // Warm every decoder once, so that its wasm instance is part of the baseline.
-  for (const format of ['png', 'jpeg', 'webp'] as const)
-    await pipeline('warm-up', seeds[format][0]!, 'white');
+  for (const format of ['png', 'jpeg', 'webp'] as const) await pipeline(WARM_UP, seeds[format][0]!, 'white');
   baseline = settledMemory();
 }, 120_000);
 
 afterAll(() => {
-  const total = [...outcomes.entries()]
-    .filter(([group]) => group !== 'warm-up')
-    .reduce((n, [, byOutcome]) => n + [...byOutcome.values()].reduce((a, b) => a + b, 0), 0);
-  const sorted = [...durations].sort((a, b) => a - b);
-  const p99 = sorted[Math.floor(sorted.length * 0.99)] ?? 0;
-  console.info(
-    `fuzz: ${total} images, seed ${SEED}, slowest ${sorted.at(-1)?.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
-  );
-  for (const [group, byOutcome] of outcomes) {
-    if (group === 'warm-up') continue;
-    console.info(`  ${group}: ${[...byOutcome.entries()].map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  }
+  for (const line of tally.report('images', SEED)) console.info(line);
 });
 
 describe('decoder fuzzing: typed errors only, bounded time, memory back to baseline', () => {
@@ -437,16 +407,14 @@ describe('decoder fuzzing: typed errors only, bounded time, memory back to basel
         { numRuns: RUNS[format], seed: SEED + format.length },
       );
       // The damage must have been found: most mutations of these small files break them.
-      const found = outcomes.get(`mutated ${format.toUpperCase()}`)!;
+      const found = tally.outcomes.get(`mutated ${format.toUpperCase()}`)!;
       expect(found.get('image_corrupt') ?? 0).toBeGreaterThan(RUNS[format] / 10);
     }, 900_000);
   }
 
   it('leaves memory near its baseline once everything is collected', () => {
     const after = settledMemory();
-    console.info(
-      `fuzz memory: baseline ${(baseline / 2 ** 20).toFixed(1)} MiB, after ${(after / 2 ** 20).toFixed(1)} MiB (heap + external + array buffers)`,
-    );
+    console.info(FuzzTally.memoryLine(baseline, after, MEMORY_SLACK_BYTES));
     expect(after - baseline).toBeLessThan(MEMORY_SLACK_BYTES);
   });
 });

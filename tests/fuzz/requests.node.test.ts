@@ -16,12 +16,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startNodeServer } from '../../worker/node.js';
 import { TEST_KEYS, TEST_VARS } from '../worker/support/test-vars.js';
+import { FuzzTally, settledMemory, WARM_UP } from './support/fuzz-tally.js';
 
 const FULL = process.env.FUZZ === 'full';
 const SEED = process.env.FUZZ_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED);
@@ -31,16 +30,6 @@ const RUNS = FULL ? { structured: 8000, hostile: 2500 } : { structured: 200, hos
 const TIME_BOUND_MS = 15_000;
 /** How far memory may stay above its baseline once everything is collected (stores grow a little). */
 const MEMORY_SLACK_BYTES = 96 * 2 ** 20;
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-function settledMemory(): number {
-  gc();
-  gc();
-  const { heapUsed, arrayBuffers } = process.memoryUsage();
-  return heapUsed + arrayBuffers;
-}
 
 const fixtures = join(process.cwd(), 'tests/fixtures/preprocess');
 const seeds = [
@@ -361,14 +350,7 @@ const hostile: fc.Arbitrary<FuzzRequest> = fc.record({
 
 let server: RunningServer;
 let baseline = 0;
-const outcomes = new Map<string, Map<string, number>>();
-const durations: number[] = [];
-
-function count(group: string, outcome: string): void {
-  const byOutcome = outcomes.get(group) ?? new Map<string, number>();
-  byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
-  outcomes.set(group, byOutcome);
-}
+const tally = new FuzzTally();
 
 async function send(group: string, request: FuzzRequest): Promise<void> {
   const headers: Record<string, string> = {};
@@ -386,7 +368,7 @@ async function send(group: string, request: FuzzRequest): Promise<void> {
   });
   const text = await response.text();
   const elapsed = performance.now() - started;
-  durations.push(elapsed);
+  tally.durations.push(elapsed);
   const context = `${request.method} ${request.path} -> ${response.status} ${text.slice(0, 300)}`;
   expect(response.status, context).toBeLessThan(500);
   let outcome = String(response.status);
@@ -397,7 +379,7 @@ async function send(group: string, request: FuzzRequest): Promise<void> {
     expect(typeof problem.code, context).toBe('string');
     outcome = `${response.status} ${problem.code}`;
   }
-  count(group, outcome);
+  tally.count(group, outcome);
   expect(elapsed, context).toBeLessThan(TIME_BOUND_MS);
 }
 
@@ -409,7 +391,7 @@ beforeAll(async () => {
   });
   // Warm the model, the decoders and the stores, so that they are part of the baseline.
   for (const seed of seeds) {
-    await send('warm-up', {
+    await send(WARM_UP, {
       method: 'POST',
       path: '/v1/classify',
       type: 'application/json',
@@ -422,19 +404,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  const total = [...outcomes.entries()]
-    .filter(([group]) => group !== 'warm-up')
-    .reduce((n, [, byOutcome]) => n + [...byOutcome.values()].reduce((a, b) => a + b, 0), 0);
-  const sorted = [...durations].sort((a, b) => a - b);
-  const p99 = sorted[Math.floor(sorted.length * 0.99)] ?? 0;
-  console.info(
-    `fuzz: ${total} requests, seed ${SEED}, slowest ${sorted.at(-1)?.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
-  );
-  for (const [group, byOutcome] of outcomes) {
-    if (group === 'warm-up') continue;
-    const sortedOutcomes = [...byOutcome.entries()].sort((a, b) => b[1] - a[1]);
-    console.info(`  ${group}: ${sortedOutcomes.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
-  }
+  for (const line of tally.report('requests', SEED)) console.info(line);
 });
 
 describe('request fuzzing: answers below 500, problem+json errors, bounded time, memory back to baseline', () => {
@@ -454,10 +424,7 @@ describe('request fuzzing: answers below 500, problem+json errors, bounded time,
 
   it('returns memory to near its baseline', () => {
     const settled = settledMemory();
-    const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-    console.info(
-      `fuzz: heap + array buffers ${mb(baseline)} MB after warm-up, ${mb(settled)} MB after the run (limit +${mb(MEMORY_SLACK_BYTES)} MB)`,
-    );
+    console.info(FuzzTally.memoryLine(baseline, settled, MEMORY_SLACK_BYTES));
     expect(settled - baseline).toBeLessThan(MEMORY_SLACK_BYTES);
   });
 });

@@ -2,7 +2,7 @@
  * The service's two hosts as benches start them, and what Linux says about their memory: the Node
  * server (worker/node.ts, one process) and the Worker under `wrangler dev --local` (the workerd
  * runtime process among wrangler's descendants). Both listen on a free port on 127.0.0.1 and fail
- * with their own output when they cannot start. Used by heavy-requests.mjs.
+ * with their own output when they cannot start. Used by heavy-requests.mjs and worker-memory.mjs.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -86,7 +86,7 @@ function children(pid) {
 }
 
 /** Every workerd below `pid`: wrangler's dev proxy and the runtime that runs the Worker. */
-function workerdPids(pid) {
+export function workerdPids(pid) {
   const found = [];
   const queue = [pid];
   while (queue.length) {
