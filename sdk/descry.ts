@@ -16,6 +16,7 @@ import {
   parsePreprocessorConfig,
   preprocessBatch,
 } from './image/preprocess.js';
+import { type ImageProbe, probeImage } from './image/probe.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
 import { type EncoderModelFile, onnxPath, TextEncoder, VisionEncoder } from './model/encoders.js';
 import { modelFingerprint } from './model/fingerprint.js';
@@ -197,6 +198,19 @@ export class Descry {
   /** Whether each encoder has been loaded (the text encoder stays unloaded with compiled classifiers). */
   get loaded(): { text: boolean; vision: boolean } {
     return { text: this.#text.loaded, vision: this.#vision.loaded };
+  }
+
+  /**
+   * Reads an encoded image's headers as this model will decode it, decoding nothing: format,
+   * declared size, whether it can be transparent, and `decoded`, the size the decoder will
+   * allocate (a large JPEG at a reduced DCT scale, unless loaded with `jpegDctScaling: false`).
+   * A server sums `decoded` pixels over a request to bound its work before decoding any image;
+   * the same count is what `maxImagePixels` limits.
+   *
+   * @throws ImageDecodeError as {@link probeImage}.
+   */
+  probe(bytes: Uint8Array): ImageProbe {
+    return probeImage(bytes, { minSize: this.#minDecodeSize });
   }
 
   /** Embed images; rows are L2-normalised, in input order. */

@@ -36,7 +36,7 @@ export {
 } from './descry.js';
 export * from './errors.js';
 export type { ImageBackground } from './image/background.js';
-export { type ImageProbe, probeImage } from './image/probe.js';
+export { type ImageProbe, type ProbeOptions, probeImage } from './image/probe.js';
 export type { OnnxBackend, OnnxModel, OnnxSession, TensorData } from './model/backend.js';
 export { fromOrt } from './model/backend.js';
 export { ortWebBackend } from './model/backends/ort-web.js';

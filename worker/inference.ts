@@ -53,8 +53,8 @@ export class Inference {
     images: readonly RequestImage[],
     options: EmbedRequestImagesOptions = {},
   ): Promise<Matrix> {
-    assertPixelBudget(images, this.#limits);
     const engine = await this.#engine();
+    assertPixelBudget(images, this.#limits, (bytes) => engine.probe(bytes));
     const embedOptions = options.background === undefined ? {} : { background: options.background };
     const parts: Matrix[] = [];
     for (const image of images) {

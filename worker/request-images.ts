@@ -3,7 +3,7 @@
  * pixel limits checked from the image headers so that nothing is decoded beyond the budget.
  */
 
-import { ImageDecodeError, InvalidInputError, probeImage } from 'descry';
+import { ImageDecodeError, type ImageProbe, InvalidInputError } from 'descry';
 import { decodeBase64 } from 'hono/utils/encode';
 
 const DATA_URL = /^data:([^;,]*)(;[^,]*)?,/;
@@ -42,17 +42,19 @@ export async function bytesOfUpload(file: Blob, field: string): Promise<Uint8Arr
 }
 
 /**
- * Width × height from an image's header (the SDK's probe, which reads what its decoders read), or
- * undefined when the header cannot be read: the decoder then refuses the image with its own error.
+ * The size an image will be decoded at (the engine's probe: a large JPEG at a reduced DCT scale),
+ * or undefined when its header cannot be read: the decoder then refuses it with its own error.
  */
-function headerPixels(bytes: Uint8Array): { width: number; height: number } | undefined {
+function decodedSize(bytes: Uint8Array, probe: ImageProber): ImageProbe | undefined {
   try {
-    const { width, height } = probeImage(bytes);
-    return { width, height };
+    return probe(bytes);
   } catch {
     return undefined;
   }
 }
+
+/** Reads an image's headers as the engine will decode it (`Descry.probe`). */
+export type ImageProber = (bytes: Uint8Array) => ImageProbe;
 
 /** One image of a request and the field it came in, for error messages. */
 export interface RequestImage {
@@ -61,25 +63,30 @@ export interface RequestImage {
 }
 
 /**
- * Refuse a request whose images declare, in their headers, more than `maxImagePixels` in one
- * image or more than `maxRequestPixels` in all: before any of them is decoded, so neither a
- * decompression bomb nor a pile of large images costs more than reading headers. Headers
- * the probe cannot read are let through: the decoder then rejects them with a precise image_* error.
+ * Refuse a request whose images will decode, by their headers, to more than `maxImagePixels` in
+ * one image or more than `maxRequestPixels` in all: before any of them is decoded, so neither a
+ * decompression bomb nor a pile of large images costs more than reading headers. Pixels are
+ * counted as decoded, so a 12-megapixel phone JPEG that the model only needs at 1/4 scale counts
+ * its 0.76 megapixels. Headers the probe cannot read are let through: the decoder then rejects
+ * them with a precise image_* error.
  */
 export function assertPixelBudget(
   images: readonly RequestImage[],
   limits: { maxImagePixels: number; maxRequestPixels: number },
+  probe: ImageProber,
 ): void {
   let total = 0;
   for (const { bytes, field } of images) {
-    const size = headerPixels(bytes);
+    const size = decodedSize(bytes, probe);
     if (!size) continue;
-    const pixels = size.width * size.height;
+    const { width, height } = size.decoded;
+    const pixels = width * height;
     if (pixels > limits.maxImagePixels) {
+      const scaled = width === size.width ? '' : ` (${size.width}×${size.height} decoded at a reduced scale)`;
       throw new ImageDecodeError(
         'image_too_large',
-        `${field}: ${size.width}×${size.height} is ${pixels} pixels, more than the limit of ${limits.maxImagePixels}`,
-        { details: { ...size, limit: limits.maxImagePixels } },
+        `${field}: ${width}×${height}${scaled} is ${pixels} pixels, more than the limit of ${limits.maxImagePixels}`,
+        { details: { width, height, limit: limits.maxImagePixels } },
       );
     }
     total += pixels;

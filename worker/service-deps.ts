@@ -15,6 +15,7 @@ export type { ModelInfo };
 export type ClassificationEngine = Pick<
   Descry,
   | 'info'
+  | 'probe'
   | 'embedImages'
   | 'embedTexts'
   | 'compile'

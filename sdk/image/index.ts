@@ -48,7 +48,7 @@ export {
   parsePreprocessorConfig,
 } from './preprocessor-config.js';
 /** Format, declared size and transparency from the headers alone, to bound work before decoding. */
-export { type ImageProbe, probeImage } from './probe.js';
+export { type ImageProbe, type ProbeOptions, probeImage } from './probe.js';
 /** Pillow-exact resizing of 8-bit rasters. */
 export { type Raster, Resample, type ResampleFilter, resize } from './resize.js';
 /** Where the WebP decoder's wasm comes from (required on workerd). */

@@ -132,6 +132,19 @@ export function jpegScale(width: number, height: number, minWidth: number, minHe
 }
 
 /**
+ * The scale {@link decodeJpeg} decodes a JPEG at: reduced only when the caller gave a `minSize`
+ * and the frame is not CMYK (jpeg-js decodes those, at full size). The pixel budget counts the
+ * pixels of this decode, so a phone photo decoded at 1/4 costs a sixteenth of its header's size.
+ */
+export function decodeScale(
+  frame: { width: number; height: number; components: number },
+  minSize: { width: number; height: number } | undefined,
+): number {
+  if (minSize === undefined || frame.components === 4) return 1;
+  return jpegScale(frame.width, frame.height, minSize.width, minSize.height);
+}
+
+/**
  * Decodes a JPEG at 1/`scale` of its size to RGBA, or returns undefined when this runtime has no
  * scaled decoder or libjpeg reported any error or warning (the caller then decodes at full size).
  *

@@ -8,7 +8,7 @@
 import decodeMozjpeg, { init as initMozjpeg } from '@jsquash/jpeg/decode.js';
 import type { RgbaImage } from '../types.js';
 import { decodeCmykJpeg } from './jpeg-cmyk.js';
-import { decodeJpegScaled, jpegScale } from './jpeg-scaled.js';
+import { decodeJpegScaled, decodeScale } from './jpeg-scaled.js';
 import { readJpegStructure } from './jpeg-structure.js';
 import { assertPixelBudget, corruptImage, type DecodeOptions } from './limits.js';
 import { type WasmSource, wasmCodec } from './wasm-codec.js';
@@ -72,8 +72,10 @@ export function readJpegSize(bytes: Uint8Array): { width: number; height: number
  * @throws BackendError 'backend_failed' when the decoder's wasm cannot be loaded.
  */
 export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Promise<RgbaImage> {
-  const { width, height, components, scans, complete, scanBytes, minScanBytes } = readJpegStructure(bytes);
-  assertPixelBudget('JPEG', width, height, options);
+  const frame = readJpegStructure(bytes);
+  const { width, height, components, scans, complete, scanBytes, minScanBytes } = frame;
+  const scale = decodeScale(frame, options?.minSize);
+  assertPixelBudget('JPEG', width, height, options, scale);
   if (!complete) throw corruptImage('JPEG', new Error('the data ends before the end-of-image marker'));
   if (scans > MAX_JPEG_SCANS) {
     throw corruptImage('JPEG', new Error(`${scans} scans; at most ${MAX_JPEG_SCANS} are accepted`));
@@ -87,12 +89,11 @@ export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Pr
     );
   }
   if (components === 4) return decodeCmykJpeg(bytes, options);
-  const scale = options?.minSize
-    ? jpegScale(width, height, options.minSize.width, options.minSize.height)
-    : 1;
   if (scale > 1) {
     const scaled = await decodeJpegScaled(bytes, scale);
     if (scaled !== undefined) return scaled;
+    // The full decode the fallback makes must fit the budget too.
+    assertPixelBudget('JPEG', width, height, options);
   }
   const { image: decoded, missing } = await codec.run(async (messages) => {
     try {

@@ -19,12 +19,16 @@ export interface DecodeOptions {
   minSize?: { width: number; height: number };
 }
 
-/** Throws 'image_corrupt' for a zero dimension and 'image_too_large' above the pixel budget. */
+/**
+ * Throws 'image_corrupt' for a zero dimension and 'image_too_large' above the pixel budget. The
+ * budget counts decoded pixels: with a DCT `scale` (JPEG), ceil(width / scale) × ceil(height / scale).
+ */
 export function assertPixelBudget(
   format: string,
   width: number,
   height: number,
   options: DecodeOptions | undefined,
+  scale = 1,
 ): void {
   const maxPixels = options?.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -36,11 +40,17 @@ export function assertPixelBudget(
       },
     );
   }
-  if (width * height > maxPixels) {
+  const decodedWidth = Math.ceil(width / scale);
+  const decodedHeight = Math.ceil(height / scale);
+  if (decodedWidth * decodedHeight > maxPixels) {
+    const decoded =
+      scale === 1
+        ? `${width}x${height} (${width * height} pixels)`
+        : `${width}x${height}, decoded at 1/${scale} as ${decodedWidth}x${decodedHeight} (${decodedWidth * decodedHeight} pixels)`;
     throw new ImageDecodeError(
       'image_too_large',
-      `The ${format} image is ${width}x${height} (${width * height} pixels); the limit is ${maxPixels} pixels.`,
-      { details: { format, width, height, maxPixels } },
+      `The ${format} image is ${decoded}; the limit is ${maxPixels} pixels.`,
+      { details: { format, width, height, scale, maxPixels } },
     );
   }
 }

@@ -5,6 +5,7 @@
  */
 import { ImageDecodeError } from '../errors.js';
 import { type ImageFormat, sniffFormat } from './format.js';
+import { decodeScale } from './jpeg-scaled.js';
 import { readJpegStructure } from './jpeg-structure.js';
 import { corruptImage } from './limits.js';
 import { readPngHeader } from './png.js';
@@ -21,6 +22,20 @@ export interface ImageProbe {
    * WebP whose header flags alpha. JPEG never has alpha.
    */
   hasAlpha: boolean;
+  /**
+   * The size the decoder will allocate: the declared size, or for a JPEG probed with a `minSize`
+   * the reduced DCT scale it will be decoded at (see {@link ProbeOptions}). Pixel budgets count this.
+   */
+  decoded: { width: number; height: number };
+}
+
+/** Options of {@link probeImage}. */
+export interface ProbeOptions {
+  /**
+   * The smallest decoded size that serves the caller, as decoding is given it (`DecodeOptions.minSize`):
+   * a large JPEG is then decoded, and reported in `decoded`, at a reduced DCT scale.
+   */
+  minSize?: { width: number; height: number } | undefined;
 }
 
 /**
@@ -69,31 +84,36 @@ function hasTransparencyChunk(bytes: Uint8Array): boolean {
   return false;
 }
 
-function probePng(bytes: Uint8Array): ImageProbe {
+type Header = Omit<ImageProbe, 'decoded'> & { scale: number };
+
+function probePng(bytes: Uint8Array): Header {
   const { width, height, colorType } = readPngHeader(bytes);
   const hasAlpha = colorType === 4 || colorType === 6 || hasTransparencyChunk(bytes);
-  return { format: 'png', width, height, hasAlpha };
+  return { format: 'png', width, height, hasAlpha, scale: 1 };
 }
 
-function probeWebp(bytes: Uint8Array): ImageProbe {
-  return { format: 'webp', ...readStillWebpHeader(bytes) };
+function probeWebp(bytes: Uint8Array): Header {
+  return { format: 'webp', ...readStillWebpHeader(bytes), scale: 1 };
 }
 
-function probeJpeg(bytes: Uint8Array): ImageProbe {
-  const { width, height } = readJpegStructure(bytes);
-  return { format: 'jpeg', width, height, hasAlpha: false };
+function probeJpeg(bytes: Uint8Array, options: ProbeOptions): Header {
+  const frame = readJpegStructure(bytes);
+  const { width, height } = frame;
+  return { format: 'jpeg', width, height, hasAlpha: false, scale: decodeScale(frame, options.minSize) };
 }
 
 /**
- * Reads an encoded image's format, declared size and whether it can hold transparency, without
- * decoding pixels. Sum `width * height` over a request's images to bound the work before decoding.
+ * Reads an encoded image's format, declared size, whether it can hold transparency and the size it
+ * will be decoded at, without decoding pixels. Sum `decoded` pixels over a request's images to
+ * bound the work before decoding any ({@link Descry.probe} fills in the model's `minSize`).
  *
  * @throws ImageDecodeError 'image_empty', 'image_unsupported_format' (also for animated WebP), or
  *   'image_corrupt' when the header cannot be read or declares an empty image.
  */
-export function probeImage(bytes: Uint8Array): ImageProbe {
+export function probeImage(bytes: Uint8Array, options: ProbeOptions = {}): ImageProbe {
   const format = supportedFormat(bytes);
-  const probe = format === 'png' ? probePng(bytes) : format === 'webp' ? probeWebp(bytes) : probeJpeg(bytes);
+  const { scale, ...probe } =
+    format === 'png' ? probePng(bytes) : format === 'webp' ? probeWebp(bytes) : probeJpeg(bytes, options);
   if (
     !Number.isInteger(probe.width) ||
     !Number.isInteger(probe.height) ||
@@ -105,5 +125,8 @@ export function probeImage(bytes: Uint8Array): ImageProbe {
       new Error(`the header declares an empty ${probe.width}x${probe.height} image`),
     );
   }
-  return probe;
+  return {
+    ...probe,
+    decoded: { width: Math.ceil(probe.width / scale), height: Math.ceil(probe.height / scale) },
+  };
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ImageDecodeError } from '../../sdk/errors.js';
 import { decodeImage } from '../../sdk/image/decode.js';
 import { jpegScale } from '../../sdk/image/jpeg-scaled.js';
+import { probeImage } from '../../sdk/image/probe.js';
 import { expectDescryError, fromBase64 } from './expect-error.js';
 import { JPEG_8X6, JPEG_PROGRESSIVE_420_8X6 } from './samples.js';
 
@@ -70,5 +71,45 @@ describe('decoding at a reduced DCT scale', () => {
     // And the scaled decoder still works afterwards.
     const again = await decodeImage(fromBase64(JPEG_8X6), { minSize: { width: 4, height: 3 } });
     expect(again.width).toBe(4);
+  });
+});
+
+describe('the pixel budget counts the pixels a JPEG is decoded at', () => {
+  const jpeg = () => fromBase64(JPEG_8X6);
+  const half = { width: 4, height: 3 };
+
+  it('accepts a JPEG over the budget at full size when its reduced decode fits', async () => {
+    const image = await decodeImage(jpeg(), { minSize: half, maxPixels: 12 });
+    expect([image.width, image.height]).toEqual([4, 3]);
+    expect(probeImage(jpeg(), { minSize: half }).decoded).toEqual(half);
+    expect(probeImage(jpeg()).decoded).toEqual({ width: 8, height: 6 });
+  });
+
+  it('refuses it, naming both sizes, when even the reduced decode is over the budget', async () => {
+    const error = await expectDescryError(
+      () => decodeImage(jpeg(), { minSize: half, maxPixels: 11 }),
+      ImageDecodeError,
+      'image_too_large',
+    );
+    expect(error.message).toContain('8x6, decoded at 1/2 as 4x3 (12 pixels)');
+    await expectDescryError(
+      () => decodeImage(jpeg(), { maxPixels: 12 }),
+      ImageDecodeError,
+      'image_too_large',
+    );
+  });
+
+  it('checks the full size before falling back to a full decode', async () => {
+    // A header that lies (8x6 data declared as 16x12): the reduced decode warns, so decoding would
+    // fall back to the full 16x12 decode, which this budget does not allow.
+    const lying = jpeg().slice();
+    const sof = lying.findIndex((byte, i) => byte === 0xff && lying[i + 1] === 0xc0);
+    lying.set([0, 12, 0, 16], sof + 5);
+    const error = await expectDescryError(
+      () => decodeImage(lying, { minSize: { width: 8, height: 6 }, maxPixels: 48 }),
+      ImageDecodeError,
+      'image_too_large',
+    );
+    expect(error.message).toContain('16x12 (192 pixels)');
   });
 });

@@ -20,7 +20,13 @@ function withTrns(bytes: Uint8Array): Uint8Array {
 
 describe('probeImage', () => {
   it('reads PNG size and alpha from IHDR and tRNS', () => {
-    expect(probeImage(png(3, 7, 4))).toEqual({ format: 'png', width: 7, height: 4, hasAlpha: false });
+    expect(probeImage(png(3, 7, 4))).toEqual({
+      format: 'png',
+      width: 7,
+      height: 4,
+      hasAlpha: false,
+      decoded: { width: 7, height: 4 },
+    });
     expect(probeImage(png(4)).hasAlpha).toBe(true);
     expect(probeImage(png(2)).hasAlpha).toBe(true);
     expect(probeImage(png(1)).hasAlpha).toBe(false);
@@ -33,15 +39,23 @@ describe('probeImage', () => {
       width: 8,
       height: 6,
       hasAlpha: false,
+      decoded: { width: 8, height: 6 },
     });
     expect(probeImage(fromBase64(WEBP_LOSSY_8X6))).toEqual({
       format: 'webp',
       width: 8,
       height: 6,
       hasAlpha: false,
+      decoded: { width: 8, height: 6 },
     });
     const lossless = fromBase64(WEBP_LOSSLESS_8X6);
-    expect(probeImage(lossless)).toEqual({ format: 'webp', width: 8, height: 6, hasAlpha: true });
+    expect(probeImage(lossless)).toEqual({
+      format: 'webp',
+      width: 8,
+      height: 6,
+      hasAlpha: true,
+      decoded: { width: 8, height: 6 },
+    });
     const decoded = await decodeImage(lossless);
     expect(decoded.data.some((value, i) => i % 4 === 3 && value < 255)).toBe(true);
   });
@@ -54,7 +68,13 @@ describe('probeImage', () => {
       bytes.set([99, 0, 0, 49, 0, 0], 24); // 100 x 50
       return bytes;
     };
-    expect(probeImage(vp8x(0x10))).toEqual({ format: 'webp', width: 100, height: 50, hasAlpha: true });
+    expect(probeImage(vp8x(0x10))).toEqual({
+      format: 'webp',
+      width: 100,
+      height: 50,
+      hasAlpha: true,
+      decoded: { width: 100, height: 50 },
+    });
     expect(probeImage(vp8x(0)).hasAlpha).toBe(false);
     await expectDescryError(() => probeImage(vp8x(0x02)), ImageDecodeError, 'image_unsupported_format');
   });

@@ -5,7 +5,7 @@
 import { encode as encodePng } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import type { ClassificationEngine } from '../../../worker/service-deps.js';
-import { base64, GIF_BYTES, solidPng, truncatedPng } from './synthetic-images.js';
+import { base64, GIF_BYTES, solidJpeg, solidPng, truncatedPng } from './synthetic-images.js';
 import { TEST_CORS_ORIGIN, TEST_KEYS, TEST_LIMITS } from './test-vars.js';
 
 /** A labelled image the model is known to classify correctly. */
@@ -182,6 +182,19 @@ export function serviceContract(service: ServiceUnderTest): void {
       });
       const problem = await expectProblem(response, 422, 'image_too_large');
       expect(problem.detail).toContain(String(TEST_LIMITS.maxImagePixels));
+    });
+
+    it('counts a large JPEG at the reduced scale it is decoded at, as a phone photo needs', async () => {
+      // 1024x1024 is four times the per-image limit; the model needs 2 x 48 px, so the JPEG is
+      // decoded at 1/8 (128x128) and the budget counts that.
+      const photo = solidJpeg(1024, 1024);
+      expect(1024 * 1024).toBeGreaterThan(TEST_LIMITS.maxImagePixels);
+      const response = await post('/v1/embeddings', { images: [base64(photo)] });
+      expect(response.status, await response.clone().text()).toBe(200);
+      // The same pixels as a PNG, which has no reduced decode, are refused from the header.
+      const png = await post('/v1/embeddings', { images: [base64(solidPng(1024, 1024))] });
+      const problem = await expectProblem(png, 422, 'image_too_large');
+      expect(problem.detail).toContain('1024×1024');
     });
 
     it('refuses images whose headers total more pixels than a request may decode, before decoding', async () => {

@@ -1,5 +1,6 @@
 /** Images made in the test, runtime-neutral (fast-png), for limits and error paths. */
 import { encode } from 'fast-png';
+import jpeg from 'jpeg-js';
 
 /** A PNG of one colour. Solid colours compress well, so large dimensions stay small in bytes. */
 export function solidPng(
@@ -30,4 +31,15 @@ export const GIF_BYTES = new Uint8Array([
 /** A PNG cut off after its header: declares its size, has no pixel data. */
 export function truncatedPng(): Uint8Array {
   return solidPng(32, 32).subarray(0, 40);
+}
+
+/** A baseline JPEG of one colour (jpeg-js's encoder): large dimensions in a few kilobytes. */
+export function solidJpeg(
+  width: number,
+  height: number,
+  rgb: [number, number, number] = [40, 120, 200],
+): Uint8Array {
+  const data = new Uint8Array(width * height * 4);
+  for (let i = 0; i < data.length; i += 4) data.set([...rgb, 255], i);
+  return new Uint8Array(jpeg.encode({ width, height, data }, 50).data);
 }
