@@ -1,320 +1,289 @@
 /**
- * Accuracy of Descry's methods on the embedded model over held-out OpenMoji images, for two tasks:
- * all base emoji names, and subcategories. Offline, every description comes from the dataset's own
- * metadata through the static provider, never from an LLM:
- * - descriptors of an emoji: its OpenMoji tags and annotation (written by OpenMoji's authors);
- *   descriptors of a subcategory: the names of its member emoji;
- * - FuDD pair descriptions: for names, the tags one emoji of the pair has and the other lacks; for
- *   subcategories, member names of each side. Only the pairs that FuDD's first pass actually
- *   confuses are generated (the production path: precompute confused pairs), then served by
- *   `staticSource`.
- * TFUP's unlabelled images are the test images themselves, without their labels (transductive, as
- * in the paper).
+ * Accuracy of Descry's methods on the embedded model, each on the task it is made for, over held-out OpenMoji
+ * (72 px transparent PNGs classified through the SDK with its default background; never trained on):
  *
- *   npm run bench:methods                 # all held-out OpenMoji images (needs models/.data: npm run build:data)
- *   npm run bench:methods -- --subset     # the committed evaluation subset only
+ * - names (1,906 base emoji) and subcategories (98): bare labels, the template ensemble, classification by
+ *   description read the paper's way ("{class}, {clause}", mean), FuDD (the paper's mean), TFUP and TFUP with
+ *   descriptions (transductive: TFUP adapts on the test images without their labels, as in the paper);
+ * - a shifted domain with many unlabelled images per class, TFUP's setting: OpenMoji's skin-tone and gender
+ *   variants (2,183 images; none in training, whose art is the default-skin, per-gender base emoji of other
+ *   styles), classified to their gender-neutral base emoji (181 classes) and to their subcategories (15).
+ *
+ * Descriptors and FuDD pair sentences come from OpenMoji's own metadata through the static provider (no LLM):
+ * - descriptors of an emoji: its OpenMoji tags, `openmoji_tags` and annotation, minus every name and keyword that
+ *   any training caption of that emoji could contain (`captions` in models/.data/classes.json, written by
+ *   models/scripts/build-data.mjs): the model never saw the emoji paired with any of its descriptors;
+ * - descriptors of a subcategory: the OpenMoji tags shared by at least two of its members (and by at least a tenth
+ *   of them), most frequent first, at most 12. Training had no caption pairing a subcategory with a keyword;
+ * - FuDD, for each pair its first pass confuses: the descriptors one class has and the other lacks, one sentence
+ *   per attribute, "{a}, unlike {b}, has {descriptor}" (the differential sentence FuDD's LLM writes).
+ *
+ * Every figure has a bootstrap 95% interval over images; every claimed gain is a paired difference on the same
+ * images with its own interval, so a difference of a few tenths is not called a gain.
+ *
+ *   npm run build:data && npm run bench:methods
  */
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type {
-  ClassificationResult,
-  ClassifyOptions,
-  CompiledClassifier,
-  DescriptorMap,
-  Matrix,
-} from 'descry';
+import type { ClassificationResult, ClassifyOptions, CompiledClassifier, DescriptorMap, Matrix } from 'descry';
 import { Descry, EMOJI_TEMPLATES } from 'descry';
 import { staticSource } from 'descry/llm';
+import {
+  bootstrap,
+  embedFiles,
+  fmt,
+  hitsAt,
+  type Interval,
+  loadClasses,
+  loadVariants,
+  ROOT,
+  ranksOf,
+  trainedTexts,
+} from '../models/scripts/heldout.js';
 
-const root = new URL('..', import.meta.url).pathname;
 const cli = new Command()
-  .option('--subset', 'use the committed evaluation subset instead of all held-out images')
+  .option('--model <dir>', 'model folder', join(ROOT, 'models', 'emoji-clip'))
   .option('--k <n>', 'FuDD ambiguous-set size', '10')
-  .option(
-    '--out <file>',
-    'where to write the markdown table',
-    join(root, 'bench', 'results', 'methods-accuracy.md'),
-  )
+  .option('--out <file>', 'where to write the markdown table', join(ROOT, 'bench', 'results', 'methods-accuracy.md'))
+  .option('--readme', 'also write the table into README.md between the methods markers')
   .parse()
-  .opts<{ subset?: boolean; k: string; out: string }>();
+  .opts<{ model: string; k: string; out: string; readme?: boolean }>();
 
-interface EmojiClass {
-  name: string;
-  subcategory: string;
-  tags: string[];
-  annotation?: string;
-  image: string;
+const classes = loadClasses();
+const trained = trainedTexts(classes);
+const variants = loadVariants();
+const heldOut = classes.filter((c) => c.openmoji?.transparent72);
+const descry = await Descry.load(cli.model);
+const started = Date.now();
+const heldOutImages = await embedFiles(
+  descry,
+  heldOut.map((c) => join(ROOT, c.openmoji!.transparent72!)),
+  'white',
+);
+const variantImages = await embedFiles(
+  descry,
+  variants.map((v) => join(ROOT, v.image)),
+  'white',
+);
+
+/** OpenMoji's descriptors of each emoji that none of its training captions contained. */
+const nameDescriptors = new Map<string, string[]>();
+const openmojiTags = new Map<string, Set<string>>();
+for (const c of classes) {
+  const om = c.openmoji;
+  const tags = om ? [...om.tags, ...om.openmoji_tags].map((t) => t.toLowerCase().trim()) : [];
+  openmojiTags.set(c.name, new Set(tags));
+  const seen = trained.get(c.name) ?? new Set<string>();
+  const list = [...tags, ...(om?.annotation ? [om.annotation.toLowerCase()] : [])].filter(
+    (d) => d && d !== c.name && !seen.has(d),
+  );
+  nameDescriptors.set(c.name, [...new Set(list)]);
 }
-
-const readable = (subcategory: string) => subcategory.replaceAll('-', ' ');
-
-/** Held-out images with their class metadata. */
-async function loadData(): Promise<{ items: EmojiClass[]; source: string }> {
-  const full = join(root, 'models', '.data', 'classes.json');
-  if (!cli.subset && existsSync(full)) {
-    const data = JSON.parse(await readFile(full, 'utf8')) as {
-      classes: Array<{
-        name: string;
-        subcategory: string;
-        tags?: string[];
-        openmoji_tags?: string[];
-        annotation?: string;
-        openmoji_image?: string;
-      }>;
-    };
-    const items = data.classes
-      .filter((c) => c.openmoji_image)
-      .map((c) => ({
-        name: c.name,
-        subcategory: c.subcategory,
-        tags: [...new Set([...(c.tags ?? []), ...(c.openmoji_tags ?? [])])],
-        ...(c.annotation ? { annotation: c.annotation } : {}),
-        image: join(root, c.openmoji_image!),
-      }));
-    return { items, source: `all ${items.length} held-out OpenMoji images (models/.data)` };
+const subcategoryDescriptors = new Map<string, string[]>();
+{
+  const members = new Map<string, string[]>();
+  for (const c of classes) members.set(c.subcategory, [...(members.get(c.subcategory) ?? []), c.name]);
+  for (const [sub, names] of members) {
+    const counts = new Map<string, number>();
+    for (const n of names) for (const t of openmojiTags.get(n)!) counts.set(t, (counts.get(t) ?? 0) + 1);
+    const min = Math.max(2, Math.ceil(names.length / 10));
+    const list = [...counts]
+      .filter(([t, n]) => n >= min && t !== sub)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, 12)
+      .map(([t]) => t);
+    subcategoryDescriptors.set(sub, list);
   }
-  const dir = join(root, 'tests', 'fixtures', 'openmoji-eval');
-  const labels = JSON.parse(await readFile(join(dir, 'labels.json'), 'utf8')) as Record<
-    string,
-    { name: string; subcategory: string; tags?: string[]; annotation?: string }
-  >;
-  const items = Object.entries(labels).map(([file, l]) => ({
-    name: l.name,
-    subcategory: l.subcategory,
-    tags: l.tags ?? [],
-    ...(l.annotation ? { annotation: l.annotation } : {}),
-    image: join(dir, file),
-  }));
-  return {
-    items,
-    source: `the committed subset of ${items.length} OpenMoji images (tests/fixtures/openmoji-eval)`,
-  };
 }
-
-const { items, source } = await loadData();
-const classes = JSON.parse(
-  await readFile(join(root, 'tests', 'fixtures', 'emoji-classes.json'), 'utf8'),
-) as Array<{
-  name: string;
-  subcategory: string;
-  tags?: string[];
-  openmoji_tags?: string[];
-  annotation?: string;
-}>;
-
-const descry = await Descry.load(join(root, 'models', 'emoji-clip'));
-const images: Matrix = await (async () => {
-  const parts: Matrix[] = [];
-  for (let i = 0; i < items.length; i += 64) {
-    const batch = await Promise.all(
-      items.slice(i, i + 64).map(async (item) => new Uint8Array(await readFile(item.image))),
-    );
-    parts.push(await descry.embedImages(batch));
-  }
-  const cols = parts[0]!.cols;
-  const data = new Float32Array(items.length * cols);
-  let offset = 0;
-  for (const p of parts) {
-    data.set(p.data, offset);
-    offset += p.data.length;
-  }
-  return { rows: items.length, cols, data };
-})();
 
 interface Task {
   name: string;
   labels: string[];
-  truth: number[];
+  truth: string[];
+  images: Matrix;
   descriptors: DescriptorMap;
-  /** How this task's descriptors are best read: the prompt template and the pooling. */
-  describedAs: { template: string; aggregation: 'mean' | 'max'; why: string };
-  /** Differential descriptions of one pair, from metadata. */
-  pair: (a: string, b: string) => Array<{ attr_type: string; prompt_pair: [string, string] }>;
+  shifted: boolean;
 }
-
-function namesTask(): Task {
-  const meta = new Map<string, { tags: string[]; annotation?: string }>();
-  for (const c of classes) {
-    if (meta.has(c.name)) continue;
-    const tags = [...new Set([...(c.tags ?? []), ...(c.openmoji_tags ?? [])])];
-    meta.set(c.name, { tags, ...(c.annotation ? { annotation: c.annotation } : {}) });
-  }
-  const labels = [...meta.keys()];
-  const index = new Map(labels.map((l, i) => [l, i]));
-  const descriptors: DescriptorMap = {};
-  for (const [label, m] of meta) {
-    const list = m.tags.filter((t) => t !== label);
-    if (m.annotation && m.annotation !== label) list.push(m.annotation);
-    descriptors[label] = [...new Set(list)];
-  }
+const task = (
+  name: string,
+  images: Matrix,
+  truth: string[],
+  descriptorsOf: Map<string, string[]>,
+  shifted = false,
+): Task => {
+  const labels = [...new Set(truth)];
+  const all = shifted ? labels : [...new Set([...descriptorsOf.keys()])];
   return {
-    name: `all base emoji names (${labels.length} classes)`,
-    labels,
-    truth: items.map((item) => index.get(item.name) ?? -1),
-    descriptors,
-    describedAs: {
-      template: '{class}, {clause}',
-      aggregation: 'mean',
-      why: 'tags are attributes of the emoji',
-    },
-    pair(a, b) {
-      const ta = new Set(meta.get(a)?.tags ?? []);
-      const tb = new Set(meta.get(b)?.tags ?? []);
-      const onlyA = [...ta].filter((t) => !tb.has(t));
-      const onlyB = [...tb].filter((t) => !ta.has(t));
-      const n = Math.max(onlyA.length, onlyB.length);
-      return Array.from({ length: n }, (_, i) => ({
-        attr_type: 'tag',
-        prompt_pair: [
-          onlyA[i] ? `an emoji of ${a}, with ${onlyA[i]}` : `an emoji of ${a}`,
-          onlyB[i] ? `an emoji of ${b}, with ${onlyB[i]}` : `an emoji of ${b}`,
-        ] as [string, string],
-      }));
-    },
+    name,
+    labels: all,
+    truth,
+    images,
+    descriptors: Object.fromEntries(all.map((l) => [l, descriptorsOf.get(l) ?? []])),
+    shifted,
   };
+};
+const tasks: Task[] = [
+  task(
+    `names (${classes.length} classes, ${heldOut.length} images)`,
+    heldOutImages,
+    heldOut.map((c) => c.name),
+    nameDescriptors,
+  ),
+  task(
+    `subcategories (${subcategoryDescriptors.size} classes, ${heldOut.length} images)`,
+    heldOutImages,
+    heldOut.map((c) => c.subcategory),
+    subcategoryDescriptors,
+  ),
+  task(
+    `shifted: skin-tone and gender variants to their base emoji (${new Set(variants.map((v) => v.base)).size} classes, ${variants.length} images)`,
+    variantImages,
+    variants.map((v) => v.base),
+    nameDescriptors,
+    true,
+  ),
+  task(
+    `shifted: skin-tone and gender variants to their subcategory (${new Set(variants.map((v) => v.subcategory)).size} classes, ${variants.length} images)`,
+    variantImages,
+    variants.map((v) => v.subcategory),
+    subcategoryDescriptors,
+    true,
+  ),
+];
+
+/** FuDD pair sentences from the difference of two classes' descriptors. */
+function pairSentences(t: Task, a: string, b: string) {
+  const da = t.descriptors[a] ?? [];
+  const db = t.descriptors[b] ?? [];
+  const has = (label: string) => openmojiTags.get(label) ?? new Set(t.descriptors[label] ?? []);
+  const onlyA = da.filter((d) => !has(b).has(d));
+  const onlyB = db.filter((d) => !has(a).has(d));
+  const n = Math.max(onlyA.length, onlyB.length);
+  return Array.from({ length: n }, (_, i) => ({
+    attr_type: 'tag',
+    prompt_pair: [
+      onlyA[i] ? `${a}, unlike ${b}, has ${onlyA[i]}` : `a photo of a ${a}.`,
+      onlyB[i] ? `${b}, unlike ${a}, has ${onlyB[i]}` : `a photo of a ${b}.`,
+    ] as [string, string],
+  }));
 }
 
-function subcategoryTask(): Task {
-  const members = new Map<string, string[]>();
-  for (const c of classes) {
-    const key = readable(c.subcategory);
-    members.set(key, [...(members.get(key) ?? []), c.name]);
-  }
-  const labels = [...members.keys()];
-  const index = new Map(labels.map((l, i) => [l, i]));
-  const descriptors: DescriptorMap = Object.fromEntries(labels.map((l) => [l, [...new Set(members.get(l))]]));
-  return {
-    name: `subcategories (${labels.length} classes)`,
-    labels,
-    truth: items.map((item) => index.get(readable(item.subcategory)) ?? -1),
-    descriptors,
-    describedAs: {
-      template: 'an emoji of {descriptor}',
-      aggregation: 'max',
-      why: 'member names are alternatives, not attributes',
-    },
-    pair(a, b) {
-      const ma = descriptors[a]!;
-      const mb = descriptors[b]!;
-      const n = Math.min(16, Math.max(ma.length, mb.length));
-      return Array.from({ length: n }, (_, i) => ({
-        attr_type: 'member',
-        prompt_pair: [`an emoji of ${ma[i % ma.length]}`, `an emoji of ${mb[i % mb.length]}`] as [
-          string,
-          string,
-        ],
-      }));
-    },
-  };
+interface Row {
+  method: string;
+  top1: Interval;
+  top5: Interval;
+  ranks: number[];
+}
+interface TaskResult {
+  task: Task;
+  rows: Row[];
+  notes: string[];
+  top10: boolean[];
 }
 
-function accuracy(results: ClassificationResult[], task: Task): { top1: number; top5: number } {
-  let top1 = 0;
-  let top5 = 0;
-  let counted = 0;
-  results.forEach((result, i) => {
-    const truth = task.labels[task.truth[i]!];
-    if (truth === undefined) return;
-    counted++;
-    const ranked = result.predictions.map((p) => p.label);
-    if (ranked[0] === truth) top1++;
-    if (ranked.slice(0, 5).includes(truth)) top5++;
-  });
-  return { top1: (100 * top1) / counted, top5: (100 * top5) / counted };
+function row(method: string, results: ClassificationResult[], t: Task): Row {
+  const ranks = ranksOf(
+    results.map((r) => r.predictions.map((p) => p.label)),
+    t.truth,
+  );
+  return { method, top1: bootstrap(hitsAt(ranks, 1)), top5: bootstrap(hitsAt(ranks, 5)), ranks };
 }
 
-async function runTask(task: Task) {
-  const rows: Array<[string, { top1: number; top5: number }]> = [];
-  const local = (c: CompiledClassifier, options: ClassifyOptions) =>
-    descry.classifyEmbeddings(images, c, options);
-  const bare = await descry.compile({ labels: task.labels, templates: ['{}'] });
-  rows.push(['bare labels ("{}")', accuracy(await local(bare, {}), task)]);
-  const paper = await descry.compile({
-    labels: task.labels,
-    templates: EMOJI_TEMPLATES,
-    descriptors: task.descriptors,
-  });
-  rows.push([
-    `template ensemble (${EMOJI_TEMPLATES.length} templates)`,
-    accuracy(await local(paper, {}), task),
-  ]);
-  rows.push([
-    'descriptions, the paper\'s prompt "{class}, {clause}" and mean',
-    accuracy(await local(paper, { method: 'descriptions' }), task),
-  ]);
-  const { template, aggregation, why } = task.describedAs;
-  const ensemble = await descry.compile({
-    labels: task.labels,
-    templates: EMOJI_TEMPLATES,
-    descriptors: task.descriptors,
-    descriptorTemplate: template,
-  });
-  if (template !== '{class}, {clause}' || aggregation !== 'mean') {
-    rows.push([
-      `descriptions, prompt "${template}" and ${aggregation} (${why})`,
-      accuracy(await local(ensemble, { method: 'descriptions', aggregation }), task),
-    ]);
-  }
+async function run(t: Task): Promise<TaskResult> {
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const local = (c: CompiledClassifier, options: ClassifyOptions) => descry.classifyEmbeddings(t.images, c, options);
+  const bare = await descry.compile({ labels: t.labels, templates: ['{}'] });
+  rows.push(row('bare labels ("{}")', await local(bare, {}), t));
+  const clf = await descry.compile({ labels: t.labels, templates: EMOJI_TEMPLATES, descriptors: t.descriptors });
+  const ensemble = await local(clf, {});
+  rows.push(row(`template ensemble (${EMOJI_TEMPLATES.length} templates)`, ensemble, t));
+  const counts = t.labels.map((l) => t.descriptors[l]!.length);
+  notes.push(
+    `descriptors per class: mean ${(counts.reduce((a, b) => a + b, 0) / counts.length).toFixed(1)}, ` +
+      `${counts.filter((n) => n === 0).length} of ${counts.length} classes have none (scored by their class-name prompt)`,
+  );
+  rows.push(row('descriptions, the paper\'s "{class}, {clause}", mean', await local(clf, { method: 'descriptions' }), t));
 
-  // FuDD: generate static pair descriptions for the pairs the first pass confuses, then run it.
   const k = Number(cli.k);
-  const pairs = await descry.confusedPairs(images, ensemble, k);
-  const sourceJson = {
-    pairs: pairs
-      .map((classes) => ({ classes, attributes: task.pair(...classes) }))
-      .filter((p) => p.attributes.length > 0),
-  };
-  const fudd = await descry.classifyEmbeddings(images, ensemble, {
-    method: 'fudd',
-    fudd: { source: staticSource(sourceJson), k, deadlineMs: 600_000, concurrency: 64 },
+  const pairs = await descry.confusedPairs(t.images, clf, k);
+  const source = staticSource({
+    pairs: pairs.map((p) => ({ classes: p, attributes: pairSentences(t, ...p) })).filter((p) => p.attributes.length),
   });
-  rows.push([
-    `FuDD (k = ${k}, ${sourceJson.pairs.length} confused pairs), mean (the paper's)`,
-    accuracy(fudd, task),
-  ]);
-  if (aggregation === 'max') {
-    const fuddMax = await descry.classifyEmbeddings(images, ensemble, {
-      method: 'fudd',
-      fudd: { source: staticSource(sourceJson), k, deadlineMs: 600_000, concurrency: 64, pooling: 'max' },
-    });
-    rows.push([`FuDD, max over a class's pair sentences (${why})`, accuracy(fuddMax, task)]);
-  }
+  const fudd = await local(clf, { method: 'fudd', fudd: { source, k, deadlineMs: 3_600_000, concurrency: 256 } });
+  rows.push(row(`FuDD (k = ${k}, ${pairs.length} confused pairs), the paper's mean`, fudd, t));
+  const firstPass = ranksOf(
+    ensemble.map((r) => r.predictions.map((p) => p.label)),
+    t.truth,
+  );
+  const top10 = firstPass.map((r) => r < k);
 
-  const tfup = await descry.adapt(ensemble, images);
-  rows.push([
-    'TFUP (on the template ensemble)',
-    accuracy(await local(ensemble, { method: 'tfup', tfup: { cache: tfup } }), task),
-  ]);
-  const tfupDescribed = await descry.adapt(ensemble, images, { weights: 'descriptions' });
-  rows.push([
-    'TFUP with descriptions',
-    accuracy(
-      await local(ensemble, { method: 'tfup', tfup: { cache: tfupDescribed, weights: 'descriptions' } }),
-      task,
+  const cache = await descry.adapt(clf, t.images);
+  const K = cache.keyIndices.length / cache.classCount;
+  const pure = [...cache.keyIndices].filter((idx, m) => t.labels[cache.keyLabels[m]!] === t.truth[idx]!).length;
+  notes.push(
+    `TFUP: N = ${t.images.rows} unlabelled images, C = ${t.labels.length}, K = ${K} keys per class, cache ${cache.keyIndices.length} keys ` +
+      `(${((cache.keyIndices.length * t.images.cols * 4) / 1024).toFixed(0)} KiB of features); ` +
+      `${((100 * pure) / cache.keyIndices.length).toFixed(1)}% of keys carry the right pseudo-label`,
+  );
+  rows.push(row('TFUP (on the template ensemble)', await local(clf, { method: 'tfup', tfup: { cache } }), t));
+  const dcache = await descry.adapt(clf, t.images, { weights: 'descriptions' });
+  rows.push(
+    row(
+      'TFUP with descriptions',
+      await local(clf, { method: 'tfup', tfup: { cache: dcache, weights: 'descriptions' } }),
+      t,
     ),
-  ]);
-  return rows;
+  );
+  return { task: t, rows, notes, top10 };
 }
 
-const lines = [
-  `Held-out images: ${source}. Model: models/emoji-clip. Descriptors and FuDD pair descriptions come from`,
-  'the dataset metadata (OpenMoji tags and annotations; member names of subcategories) through the static',
-  'provider, not from an LLM. TFUP adapts on the same images without their labels.',
+const results: TaskResult[] = [];
+for (const t of tasks) {
+  results.push(await run(t));
+  console.error(`${t.name}: done (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+const byMethod = (r: TaskResult, prefix: string) => r.rows.find((x) => x.method.startsWith(prefix))!;
+const gain = (a: Row, b: Row, k: number, only?: boolean[]) => {
+  const keep = (xs: number[]) => (only ? xs.filter((_, i) => only[i]) : xs);
+  return bootstrap(keep(hitsAt(a.ranks, k)), keep(hitsAt(b.ranks, k)));
+};
+
+const lines: string[] = [
+  'Held-out OpenMoji (CC BY-SA), 72 px transparent PNGs classified through the SDK from their bytes with the default',
+  `background (white); model ${cli.model.replace(ROOT, '')}. Top-1 / top-5 in %, bootstrap 95% interval over`,
+  'images in brackets. Descriptors and FuDD sentences: OpenMoji metadata never paired with the class in training',
+  '(see bench/methods-accuracy.ts); no LLM. TFUP adapts on each task\'s images without their labels.',
   '',
 ];
-for (const task of [namesTask(), subcategoryTask()]) {
-  const rows = await runTask(task);
-  lines.push(`**${task.name}**`, '', '| method | top-1 % | top-5 % |', '| --- | ---: | ---: |');
-  for (const [name, { top1, top5 }] of rows)
-    lines.push(`| ${name} | ${top1.toFixed(1)} | ${top5.toFixed(1)} |`);
-  lines.push('');
+for (const r of results) {
+  lines.push(`**${r.task.name}**`, '', '| method | top-1 % | top-5 % |', '| --- | ---: | ---: |');
+  for (const x of r.rows) lines.push(`| ${x.method} | ${fmt(x.top1)} | ${fmt(x.top5)} |`);
+  lines.push('', ...r.notes.map((n) => `- ${n}`));
+  const ens = byMethod(r, 'template ensemble');
+  const desc = byMethod(r, 'descriptions');
+  const fudd = byMethod(r, 'FuDD');
+  const tfup = byMethod(r, 'TFUP (on');
+  const n10 = r.top10.filter(Boolean).length;
+  const top1On = (x: Row) => bootstrap(hitsAt(x.ranks, 1).filter((_, i) => r.top10[i]));
+  lines.push(
+    `- descriptions − ensemble, top-1: ${fmt(gain(desc, ens, 1))} points`,
+    `- on the ${n10} images whose first-pass top-${cli.k} holds the truth: FuDD ${fmt(top1On(fudd))}, descriptions ${fmt(top1On(desc))}; FuDD − descriptions, top-1: ${fmt(gain(fudd, desc, 1, r.top10))} points`,
+    `- TFUP − ensemble (its zero-shot baseline), top-1: ${fmt(gain(tfup, ens, 1))} points; top-5: ${fmt(gain(tfup, ens, 5))}`,
+    '',
+  );
 }
 const table = lines.join('\n');
 console.log(table);
 await mkdir(join(cli.out, '..'), { recursive: true });
-await writeFile(
-  cli.out,
-  `${table}\n\nReproduce: \`npm run bench:methods${cli.subset ? ' -- --subset' : ''}\`\n`,
-);
+await writeFile(cli.out, `${table}\nReproduce: \`npm run build:data && npm run bench:methods\`\n`);
+if (cli.readme) {
+  const readme = join(ROOT, 'README.md');
+  const text = await readFile(readme, 'utf8');
+  await writeFile(
+    readme,
+    text.replace(/<!-- methods:start -->[\s\S]*?<!-- methods:end -->/, `<!-- methods:start -->\n${table}\n<!-- methods:end -->`),
+  );
+}

@@ -1,20 +1,35 @@
 #!/usr/bin/env bash
 # Rebuilds the embedded emoji-clip model from scratch: data -> tokenizer -> train -> export -> evaluate.
-# Needs only the npm packages in node_modules and Debian's python3-torch/python3-onnx/python3-pil/python3-numpy.
+# Needs only the npm packages in node_modules and Debian's python3-torch, python3-onnx, python3-pil and
+# python3-numpy (installed here when missing and we are root with apt-get; otherwise it says what to install).
+# Training is a fixed number of steps (TRAIN_STEPS), not a time budget: a rebuild is reproducible, and a busy machine
+# only makes it slower (about 30 minutes on an idle 2-core machine; see the model card).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 NODE=${NODE:-node}
-export OMP_WAIT_POLICY=PASSIVE  # other jobs share the 2 cores; spinning OpenMP threads slow training
-export IMAGE_SIZE=${IMAGE_SIZE:-48}
-rm -rf models/.data/openmoji  # rasterised at the model input size
+TSX=${TSX:-node_modules/.bin/tsx}
+export OMP_WAIT_POLICY=PASSIVE  # other jobs share the cores; spinning OpenMP threads slow everyone down
+export MODEL_DIR=${MODEL_DIR:-models/emoji-clip}
+
+PKGS="python3-torch python3-onnx python3-pil python3-numpy"
+if ! $PY -c 'import torch, onnx, PIL, numpy' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing Debian's $PKGS"
+    apt-get update -qq && apt-get install -y -qq $PKGS
+  else
+    echo "build:model needs Debian's Python packages: apt-get install -y $PKGS (run as /usr/bin/python3)" >&2
+    exit 1
+  fi
+fi
+
 echo "== data"; $NODE models/scripts/build-data.mjs
 echo "== tokenizer"; $PY models/scripts/train_tokenizer.py
-$PY -c "import sys,json; sys.path.insert(0,'models/scripts'); from captions import *; json.dump(corpus(load_classes()), open('models/.data/corpus.json','w'))"
-$NODE models/scripts/encode-captions.mjs
-export TRAIN_MINUTES=${TRAIN_MINUTES:-25}
-echo "== train (${TRAIN_MINUTES} min)"; $PY models/scripts/train.py
+$NODE models/scripts/check-tokenizer.mjs
+export TRAIN_STEPS=${TRAIN_STEPS:-2600}
+echo "== train (${TRAIN_STEPS} steps)"; $PY models/scripts/train.py
 echo "== export"; $PY models/scripts/export.py
-echo "== evaluate"; $NODE models/scripts/evaluate.mjs --fixtures
-du -sb models/emoji-clip
-echo "After a retrain: check tests/model (subset floor in files.test.ts; node models/scripts/pick-pipeline-example.mjs for transformers-js.test.ts)."
+echo "== evaluate"; $TSX models/scripts/evaluate.ts --model "$MODEL_DIR" --fixtures
+du -sb "$MODEL_DIR"
+echo "After a retrain: npx tsx models/scripts/pick-fixtures.ts (fixture choices for tests/model, tests/worker and"
+echo "npm start's demo), then npm run bench:methods -- --readme."

@@ -8,11 +8,11 @@ import onnx
 sys.path.insert(0, os.path.dirname(__file__))
 import model as M
 from model import EmojiCLIP, MEAN, STD
-from captions import ROOT, DATA
+from captions import DATA, MODEL
 
 M.FAST_LINEAR = False
 OPSET = 14
-OUT = os.path.join(ROOT, 'models', 'emoji-clip')
+OUT = MODEL
 CKPT = os.environ.get('CKPT', os.path.join(DATA, 'emoji-clip.pt'))
 
 
@@ -114,7 +114,8 @@ def main():
             'vision_tower': 'residual CNN, global average pooled',
             'parameters': {'text': n_text, 'vision': n_vis, 'total': n_text + n_vis + 1},
             'train_minutes': round(ck.get('train_minutes', 0), 1), 'train_steps': ck.get('steps'),
-            'selection_val_top1_notov1_heldout': round(float(ck.get('val_top1', 0)), 4),
+            'snapshot_step': ck.get('snapshot_step', ck.get('steps')),
+            'selection': {k: round(float(v), 4) for k, v in ck.get('val', {}).items()},
             'prompt': 'an emoji of {}',
         },
     }

@@ -1,21 +1,24 @@
-"""Contrastive training of the embedded emoji-clip model (CPU, 2 threads, fixed seeds)."""
+"""Contrastive training of the embedded emoji-clip model (CPU, 2 threads, fixed seeds, a fixed number of steps)."""
 import json, math, os, random, sys, time
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # before torch loads OpenMP: spinning threads starve other jobs
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
 sys.path.insert(0, os.path.dirname(__file__))
-from captions import load_classes, class_texts, TEMPLATES, SUB_TEMPLATES, ROOT, DATA
+from bpe import Encoder
+from captions import load_classes, Captions, SUB_TEMPLATES, ROOT, DATA, MODEL
 import model as M
 from model import EmojiCLIP, MEAN, STD
 M.FAST_LINEAR = True
 
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 torch.set_num_threads(2)
 SEED = int(os.environ.get('SEED', 0))
 random.seed(SEED); np.random.seed(SEED); torch.manual_seed(SEED)
 
-MINUTES = float(os.environ.get('TRAIN_MINUTES', 25))
+# A fixed number of steps, not a wall-clock budget: a rebuild is reproducible and a busy machine only makes it slower.
+STEPS = int(os.environ.get('TRAIN_STEPS', 3000))
+EVAL_EVERY = int(os.environ.get('EVAL_EVERY', 250))
 BATCH = int(os.environ.get('BATCH', 128))
 LR = float(os.environ.get('LR', 3e-3))
 OUT = os.environ.get('CKPT', os.path.join(DATA, 'emoji-clip.pt'))
@@ -30,11 +33,9 @@ N_VAL = 300  # classes whose notov1 image is held out for model selection (train
 
 classes = load_classes()
 C = len(classes)
-cap = json.load(open(os.path.join(DATA, 'captions.json')))
-cap_ids = {t: ids for t, ids in zip(cap['texts'], cap['ids'])}
-tok = json.load(open(os.path.join(ROOT, 'models', 'emoji-clip', 'tokenizer.json')))
-VOCAB = len(tok['model']['vocab'])
-EOS = tok['model']['vocab']['<|endoftext|>']
+ENC = Encoder(os.path.join(MODEL, 'tokenizer.json'))
+VOCAB = len(ENC.vocab)
+EOS = ENC.eos
 
 rng = random.Random(SEED)
 val_classes = set(rng.sample([c['id'] for c in classes if 'notov1' in c['images']], N_VAL))
@@ -66,23 +67,27 @@ for i, c in enumerate(img_cls.tolist()):
     by_class[c].append(i)
 print(f'train images={len(imgs)} val images={len(val_cls)} classes={C} vocab={VOCAB}', flush=True)
 
-texts_per_class = [class_texts(c) for c in classes]
-MEAN_T = torch.tensor(MEAN).view(1, 3, 1, 1)
-STD_T = torch.tensor(STD).view(1, 3, 1, 1)
+captions = Captions(classes, rng)
+cap_ids = {}
+
+
+def ids_of(text):
+    ids = cap_ids.get(text)
+    if ids is None:
+        ids = cap_ids[text] = ENC.encode(text)
+    return ids
 
 
 def sample_caption(c):
-    r = rng.random()
-    if r < 0.08:
-        return rng.choice(SUB_TEMPLATES).format(classes[c]['subcategory'])
-    ts = texts_per_class[c]
-    t = rng.choices([x[0] for x in ts], weights=[x[1] for x in ts])[0]
-    tpl = 'an emoji of {}' if rng.random() < 0.25 else rng.choice(TEMPLATES)
-    return tpl.format(t)
+    """(caption, kind) whose tokens fit the context."""
+    while True:
+        text, kind = captions.sample(c)
+        if len(ids_of(text)) <= CFG['context']:
+            return text, kind
 
 
-sub_caps = set(t.format(c['subcategory']) for c in classes for t in SUB_TEMPLATES) | \
-    set(t.format(c['category'].lower()) for c in classes for t in SUB_TEMPLATES)
+MEAN_T = torch.tensor(MEAN).view(1, 3, 1, 1)
+STD_T = torch.tensor(STD).view(1, 3, 1, 1)
 
 
 def pad(id_lists):
@@ -93,6 +98,21 @@ def pad(id_lists):
         ids[i, :len(x)] = torch.tensor(x)
         mask[i, :len(x)] = 1
     return ids, mask
+
+
+def encode_texts(model, id_lists, buckets=3):
+    """Text features in input order, run in length buckets: captions range from 4 to 32 tokens, and padding every
+    one to the longest would more than double the text tower's work."""
+    order = sorted(range(len(id_lists)), key=lambda i: len(id_lists[i]))
+    out = [None] * len(id_lists)
+    size = -(-len(order) // buckets)
+    for b in range(0, len(order), size):
+        part = order[b:b + size]
+        ids, mask = pad([id_lists[i] for i in part])
+        feats = model.text(ids, mask)
+        for j, i in enumerate(part):
+            out[i] = feats[j]
+    return torch.stack(out)
 
 
 def gaussian_blur(x, sigma):
@@ -167,16 +187,7 @@ def augment(x):
     mu = rgb.mean(dim=(1, 2, 3), keepdim=True)
     rgb = ((rgb - mu) * contrast + mu) * bright
     rgb = rgb.clamp(0, 1)
-    # background: white mostly, else random solid colour or a two-colour gradient
-    r = rand(B, 1, 1, 1)
-    bg1 = rand(B, 3, 1, 1)
-    bg2 = rand(B, 3, 1, 1)
-    yy = torch.linspace(0, 1, S).view(1, 1, S, 1)
-    grad = bg1 + (bg2 - bg1) * yy
-    white = torch.ones(B, 3, 1, 1) * (0.85 + 0.15 * rand(B, 1, 1, 1))
-    bg = torch.where(r < 0.55, white, torch.where(r < 0.85, bg1.expand(B, 3, S, S), grad))
-    bg = bg.expand(B, 3, S, S)
-    img = rgb * a + bg * (1 - a)
+    img = composite(rgb, a)
     # final blur / noise
     sel = (rand(B) < 0.2).nonzero().squeeze(1)
     if len(sel):
@@ -185,46 +196,109 @@ def augment(x):
     return (img - MEAN_T) / STD_T
 
 
-def to_input(x):
-    """Eval-time: RGBA [B,4,64,64] composited on white, resized to S (no augmentation)."""
-    rgb = x[:, :3] * x[:, 3:] + (1 - x[:, 3:])
+def pick(n, weights):
+    """Per sample, the index of one option drawn with `weights`."""
+    return torch.multinomial(torch.tensor(weights), n, replacement=True)
+
+
+def background(kind, n, rgb=None, a=None):
+    """n backgrounds [n,3,S,S] of one kind."""
+    rand = lambda *s: torch.rand(*s)
+    c1 = rand(n, 3, 1, 1)
+    if kind == 'white':
+        bg = torch.ones(n, 3, 1, 1) * (0.85 + 0.15 * rand(n, 1, 1, 1))
+    elif kind == 'black':
+        bg = torch.zeros(n, 3, 1, 1) + 0.06 * rand(n, 1, 1, 1)
+    elif kind == 'dark':
+        bg = c1 * 0.3
+    elif kind == 'light':
+        bg = 0.7 + 0.3 * c1
+    elif kind == 'solid':
+        bg = c1
+    elif kind == 'gradient':
+        bg = c1 + (rand(n, 3, 1, 1) - c1) * torch.linspace(0, 1, S).view(1, 1, S, 1)
+    elif kind == 'noise':
+        bg = (gaussian_blur(rand(n, 3, S, S), 0.5 + rng.random()) * (0.3 + 0.7 * rand(n, 1, 1, 1)) + c1 * 0.3).clamp(0, 1)
+    else:  # 'bleed': the edge colours spread outwards, as some encoders store under transparent pixels
+        bg = (gaussian_blur(rgb * a, 2.0) / gaussian_blur(a, 2.0).clamp(min=1e-3)).clamp(0, 1)
+    return bg.expand(n, 3, S, S)
+
+
+COMPOSITE = {'white': 0.40, 'light': 0.06, 'black': 0.14, 'dark': 0.08, 'solid': 0.14, 'gradient': 0.09, 'noise': 0.09}
+DROPPED_FILL = {'black': 0.6, 'white': 0.1, 'solid': 0.1, 'noise': 0.1, 'bleed': 0.1}
+P_DROP = 0.3
+
+
+def composite(rgb, a):
+    """Puts the emoji (un-premultiplied rgb, alpha a) on a background, as images reach the model in use:
+    composited onto white (Descry's default) or another colour, a gradient or noise; or with alpha DROPPED, as
+    transformers.js and CLIPImageProcessor do, so the model sees whatever a decoder stored under transparent pixels
+    (usually black, sometimes white, a random colour, noise, or the edge colours bled outwards) and antialiased
+    edges at full colour."""
+    B = rgb.shape[0]
+    drop = torch.rand(B) < P_DROP
+    img = torch.empty(B, 3, S, S)
+    for dropped, table in ((False, COMPOSITE), (True, DROPPED_FILL)):
+        idx = (drop == dropped).nonzero().squeeze(1)
+        if not len(idx):
+            continue
+        kinds = list(table)
+        which = pick(len(idx), list(table.values()))
+        for k, kind in enumerate(kinds):
+            sub = idx[which == k]
+            if not len(sub):
+                continue
+            bg = background(kind, len(sub), rgb[sub], a[sub])
+            # alpha dropped: colour wherever alpha > 0 (a hard edge, softened a little as a later resize does)
+            cover = (a[sub] * 8).clamp(0, 1) if dropped else a[sub]
+            img[sub] = rgb[sub] * cover + bg * (1 - cover)
+    return img
+
+
+def to_input(x, background='white'):
+    """Eval-time: RGBA [B,4,64,64] on white, or with alpha dropped over black (what a PNG encoder usually stores
+    under transparent pixels), resized to S (no augmentation)."""
+    a = x[:, 3:]
+    if background == 'white':
+        rgb = x[:, :3] * a + (1 - a)
+    else:
+        rgb = x[:, :3] * (a > 0).float()
     if rgb.shape[-1] != S:
         rgb = F.interpolate(rgb, size=(S, S), mode='bicubic', align_corners=False).clamp(0, 1)
     return (rgb - MEAN_T) / STD_T
 
 
 def encode_class_names(model, template='an emoji of {}'):
-    ids, mask = pad([cap_ids.get(template.format(c['name'])) or fail(template.format(c['name'])) for c in classes])
+    ids, mask = pad([ids_of(template.format(c['name'])) for c in classes])
     out = []
     for i in range(0, C, 512):
         out.append(model.text(ids[i:i + 512], mask[i:i + 512]))
     return F.normalize(torch.cat(out), dim=-1)
 
 
-def fail(t):
-    raise KeyError(f'caption not in encoded corpus: {t}')
-
-
 @torch.no_grad()
 def evaluate(model):
+    """Top-1 / top-5 on the Noto v1 selection split, on white and with alpha dropped (mean of the two)."""
     if val_imgs is None:
-        return 0.0, 0.0
+        return {}
     model.eval()
     t = encode_class_names(model)
-    v = F.normalize(model.visual(to_input(val_imgs)), dim=-1)
-    sims = v @ t.t()
-    top5 = sims.topk(5, dim=-1).indices
-    top1 = (top5[:, 0] == val_cls).float().mean().item()
-    t5 = (top5 == val_cls[:, None]).any(-1).float().mean().item()
+    out = {}
+    for bg in ('white', 'drop'):
+        v = F.normalize(model.visual(to_input(val_imgs, bg)), dim=-1)
+        top5 = (v @ t.t()).topk(5, dim=-1).indices
+        out[bg + '_top1'] = (top5[:, 0] == val_cls).float().mean().item()
+        out[bg + '_top5'] = (top5 == val_cls[:, None]).any(-1).float().mean().item()
+    out['top1'] = (out['white_top1'] + out['drop_top1']) / 2
     model.train()
-    return top1, t5
+    return out
 
 
 def main():
     model = EmojiCLIP(VOCAB, CFG)
     nparams = sum(p.numel() for p in model.parameters())
     print(f'params total={nparams} vision={sum(p.numel() for p in model.visual.parameters())} '
-          f'text={sum(p.numel() for p in model.text.parameters())}', flush=True)
+          f'text={sum(p.numel() for p in model.text.parameters())} steps={STEPS}', flush=True)
     # class prototypes (training only, not exported): both towers also classify into the 1,906 classes
     # against shared learnable anchors, which converges far faster than in-batch contrast alone.
     protos = torch.nn.Parameter(torch.randn(C, CFG['embed_dim']) * 0.02)
@@ -233,21 +307,15 @@ def main():
     opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.05}, {'params': no_decay, 'weight_decay': 0.0},
                              {'params': [protos], 'weight_decay': 0.0}],
                             lr=LR, betas=(0.9, 0.98), eps=1e-6)
-    budget = MINUTES * 60
     t0 = time.time()
-    step = 0
-    best = (-1, None)
+    best = (-1, None, None)
     warm = 50
     order = list(range(C))
-    last_eval = t0
     PROTO_W = float(os.environ.get('PROTO_W', 1.0))
     EXTRA_TEXT = int(os.environ.get('EXTRA_TEXT', 256))
     PROTO_SCALE = 20.0
-    while True:
-        el = time.time() - t0
-        if el > budget:
-            break
-        frac = el / budget
+    for step in range(STEPS):
+        frac = step / STEPS
         lr = LR * min(1.0, (step + 1) / warm) * (0.5 * (1 + math.cos(math.pi * frac)) * 0.98 + 0.02)
         for g in opt.param_groups:
             g['lr'] = lr
@@ -255,12 +323,16 @@ def main():
         batch_cls = order[:BATCH]
         idx = [rng.choice(by_class[c]) for c in batch_cls]
         x = augment(imgs[idx])
-        caps = [sample_caption(c) for c in batch_cls]
-        ids, mask = pad([cap_ids[c] for c in caps])
-        # targets: same caption string => positive (e.g. shared subcategory or tag captions)
+        sampled = [sample_caption(c) for c in batch_cls]
+        caps = [t for t, _ in sampled]
+        # targets: same caption string => positive (e.g. a shared subcategory or keyword caption)
         same = torch.tensor([[a == b for b in caps] for a in caps], dtype=torch.float32)
         img_f = F.normalize(model.visual(x), dim=-1)
-        txt_f = F.normalize(model.text(ids, mask), dim=-1)
+        # batch and extra captions go through the text tower together, in length buckets
+        extra = [rng.randrange(C) for _ in range(EXTRA_TEXT)] if PROTO_W > 0 else []
+        esampled = [sample_caption(c) for c in extra]
+        all_f = F.normalize(encode_texts(model, [ids_of(t) for t in caps] + [ids_of(t) for t, _ in esampled]), dim=-1)
+        txt_f = all_f[:len(caps)]
         scale = model.logit_scale.exp().clamp(max=100)
         logits = scale * img_f @ txt_f.t()
         tgt = same / same.sum(1, keepdim=True)
@@ -269,38 +341,35 @@ def main():
             P = F.normalize(protos, dim=-1)
             cls_t = torch.tensor(batch_cls)
             loss = loss + PROTO_W * F.cross_entropy(PROTO_SCALE * img_f @ P.t(), cls_t)
-            # text -> prototype on this batch's captions plus extra captions of random classes
-            extra = [rng.randrange(C) for _ in range(EXTRA_TEXT)]
-            ecaps = [sample_caption(c) for c in extra]
-            eids, emask = pad([cap_ids[c] for c in ecaps])
-            etxt = F.normalize(model.text(eids, emask), dim=-1)
-            tf = torch.cat([txt_f, etxt])
+            # text -> prototype on this batch's captions plus extra captions of random classes; only captions that
+            # name their class (a keyword or a subcategory alone names many classes)
+            tf = all_f
             tcls = torch.cat([cls_t, torch.tensor(extra)])
-            is_sub = torch.tensor([c in sub_caps for c in caps + ecaps])
-            w = (~is_sub).float()
+            w = torch.tensor([k in ('name', 'attr', 'contrast') for _, k in sampled + esampled]).float()
             loss = loss + PROTO_W * (F.cross_entropy(PROTO_SCALE * tf @ P.t(), tcls, reduction='none') * w).sum() / w.sum().clamp(min=1)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         with torch.no_grad():
             model.logit_scale.clamp_(0, math.log(100))
-        step += 1
-        if step % 50 == 0:
-            print(f'step {step} t={el/60:.1f}m loss={loss.item():.3f} scale={scale.item():.1f} lr={lr:.2e}', flush=True)
-        if time.time() - last_eval > 120 or time.time() - t0 > budget:
-            last_eval = time.time()
-            t1, t5 = evaluate(model)
-            print(f'  val(notov1 held-out) top1={t1:.3f} top5={t5:.3f}', flush=True)
-            if t1 >= best[0] and frac > 0.5:
-                best = (t1, {k: v.clone() for k, v in model.state_dict().items()})
-    t1, t5 = evaluate(model)
-    print(f'final val top1={t1:.3f} top5={t5:.3f} steps={step} minutes={(time.time()-t0)/60:.1f}', flush=True)
-    state = model.state_dict()
-    if best[1] is not None and best[0] > t1:
-        print(f'using best checkpoint val top1={best[0]:.3f}')
-        state = best[1]
-    torch.save({'state': state, 'cfg': CFG, 'vocab_size': VOCAB, 'eos': EOS,
-                'train_minutes': (time.time() - t0) / 60, 'steps': step, 'val_top1': max(t1, best[0]), 'val_top5': t5}, OUT)
+        el = time.time() - t0
+        if (step + 1) % 50 == 0:
+            print(f'step {step + 1}/{STEPS} t={el / 60:.1f}m cpu={time.process_time() / 60:.1f}m loss={loss.item():.3f} scale={scale.item():.1f} lr={lr:.2e}', flush=True)
+        if (step + 1) % EVAL_EVERY == 0 or step + 1 == STEPS:
+            ev = evaluate(model)
+            print('  val(notov1 held-out) ' + ' '.join(f'{k}={v:.3f}' for k, v in ev.items()), flush=True)
+            if ev and ev['top1'] >= best[0] and frac >= 0.5:
+                best = (ev['top1'], {k: v.clone() for k, v in model.state_dict().items()}, ev, step + 1)
+    minutes = (time.time() - t0) / 60
+    ev = evaluate(model)
+    print(f'final val {ev} steps={STEPS} minutes={minutes:.1f}', flush=True)
+    state, chosen = model.state_dict(), STEPS
+    if best[1] is not None and best[0] > ev['top1']:
+        print(f'using the best selection-split snapshot: step {best[3]} val {best[2]}')
+        state, ev, chosen = best[1], best[2], best[3]
+    torch.save({'state': state, 'cfg': CFG, 'vocab_size': VOCAB, 'eos': EOS, 'train_minutes': minutes,
+                'steps': STEPS, 'snapshot_step': chosen, 'val': ev, 'val_top1': ev.get('white_top1', 0),
+                'val_top5': ev.get('white_top5', 0)}, OUT)
 
 
 if __name__ == '__main__':

@@ -1,39 +1,14 @@
 """Trains a byte-level BPE with CLIP's conventions and writes HF tokenizer files (tokenizer.json etc.)."""
-import collections, json, os, re, sys, unicodedata
+import collections, json, os, sys
 sys.path.insert(0, os.path.dirname(__file__))
-from captions import load_classes, corpus, ROOT
+import random
+from captions import load_classes, corpus, Captions, DATA, MODEL
+from bpe import B2U, Encoder, words
 
-VOCAB_SIZE = int(os.environ.get('VOCAB_SIZE', 3072))
+VOCAB_SIZE = int(os.environ.get('VOCAB_SIZE', 4096))
 CONTEXT = 32
-OUT = os.path.join(ROOT, 'models', 'emoji-clip')
+OUT = MODEL
 BOS, EOS = '<|startoftext|>', '<|endoftext|>'
-
-# CLIP's pre-tokenizer regex, written for Python's re (\p{L} -> [^\W\d_], \p{N} -> \d).
-PAT = re.compile(r"""<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[^\W\d_]+|\d|(?:[^\s\w]|_)+""")
-
-
-def bytes_to_unicode():
-    bs = list(range(ord('!'), ord('~') + 1)) + list(range(ord('¡'), ord('¬') + 1)) + list(range(ord('®'), ord('ÿ') + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, [chr(c) for c in cs]))
-
-
-B2U = bytes_to_unicode()
-
-
-def normalize(text):
-    return re.sub(r'\s+', ' ', unicodedata.normalize('NFC', text)).lower()
-
-
-def words(text):
-    return [''.join(B2U[b] for b in w.encode('utf-8')) for w in PAT.findall(normalize(text))]
-
 
 def train(texts):
     freq = collections.Counter()
@@ -125,6 +100,14 @@ def main():
                    'pad_token': EOS,
                    'unk_token': {'content': EOS, 'lstrip': False, 'normalized': True, 'rstrip': False, 'single_word': False}}, f, indent=2)
     print(f'vocab={len(vocab)} merges={len(merges)} bos={bos_id} eos={eos_id} corpus={len(texts)}')
+    # training encodes captions with bpe.Encoder: check-tokenizer.mjs compares its ids on a sample with the JS tokenizers
+    enc = Encoder(os.path.join(OUT, 'tokenizer.json'))
+    rng = random.Random(2)
+    cap = Captions(classes, rng)
+    sample = rng.sample(texts, 3000) + [cap.sample(rng.randrange(len(classes)))[0] for _ in range(3000)]
+    sample += ['An   Emoji of GRINNING face', 'flag: japan, which has “quotes”', 'keycap: *', 'piñata, ½ café']
+    with open(os.path.join(DATA, 'tokenizer-check.json'), 'w') as f:
+        json.dump({'texts': sample, 'ids': [enc.encode(t) for t in sample]}, f)
 
 
 if __name__ == '__main__':
