@@ -133,7 +133,9 @@ for (const e of emoji) {
     images: {},
   };
   // the texts its training captions may contain: names (emoji-datasource, CLDR, short names) and the kept keywords
-  const captionNames = [...new Set([name, c.cldr_name, ...c.short_names.map((s) => s.toLowerCase())].filter(Boolean))];
+  const captionNames = [
+    ...new Set([name, c.cldr_name, ...c.short_names.map((s) => s.toLowerCase())].filter(Boolean)),
+  ];
   c.captions = {
     names: captionNames,
     keywords: c.keywords.filter((k) => !captionNames.includes(k) && !heldOut(name, k)),
@@ -187,16 +189,24 @@ function neutral(hex) {
     .filter((x) => !TONES.has(x));
   const n = p.length;
   if (n >= 3 && p[n - 2] === '200D' && (p[n - 1] === '2640' || p[n - 1] === '2642')) p = p.slice(0, n - 2);
-  if (p.length >= 3 && (p[0] === '1F468' || p[0] === '1F469') && p[1] === '200D') p = ['1F9D1', ...p.slice(1)];
+  if (p.length >= 3 && (p[0] === '1F468' || p[0] === '1F469') && p[1] === '200D')
+    p = ['1F9D1', ...p.slice(1)];
   if (p.length === 1 && (p[0] === '1F468' || p[0] === '1F469')) p = ['1F9D1'];
   return p.join('-');
 }
 const variants = [];
 for (const o of openmoji) {
   const hex = stripFE(o.hexcode);
-  const base = classByHex.get(neutral(hex)) ?? (o.skintone_base_hexcode && classByHex.get(stripFE(o.skintone_base_hexcode)));
+  const base =
+    classByHex.get(neutral(hex)) ??
+    (o.skintone_base_hexcode && classByHex.get(stripFE(o.skintone_base_hexcode)));
   if (!base || classByHex.get(hex) === base || !fs.existsSync(omSvg(o.hexcode))) continue;
-  const gender = neutral(hex) !== hex.split('-').filter((x) => !TONES.has(x)).join('-');
+  const gender =
+    neutral(hex) !==
+    hex
+      .split('-')
+      .filter((x) => !TONES.has(x))
+      .join('-');
   const kind = o.skintone ? (gender ? 'skin tone and gender' : 'skin tone') : 'gender';
   const file = path.join(OUT, 'openmoji/variants72', `${o.hexcode}.png`);
   jobs.push({ out: file, svgPath: omSvg(o.hexcode), size: USER_PX, kind: 'variant', cls: base.id });

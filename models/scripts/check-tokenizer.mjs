@@ -8,7 +8,9 @@ import { AutoTokenizer, env } from '@xenova/transformers';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const dir = path.resolve(process.env.MODEL_DIR ?? path.join(ROOT, 'models', 'emoji-clip'));
-const { texts, ids } = JSON.parse(fs.readFileSync(path.join(ROOT, 'models/.data/tokenizer-check.json'), 'utf8'));
+const { texts, ids } = JSON.parse(
+  fs.readFileSync(path.join(ROOT, 'models/.data/tokenizer-check.json'), 'utf8'),
+);
 const tok = new Tokenizer(
   JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')),
   JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')),
@@ -26,5 +28,7 @@ for (const [i, text] of texts.entries()) {
     mismatches++;
   }
 }
-console.log(`tokenizer check: ${texts.length} captions, ${mismatches} mismatches between bpe.py, @huggingface/tokenizers and @xenova/transformers`);
+console.log(
+  `tokenizer check: ${texts.length} captions, ${mismatches} mismatches between bpe.py, @huggingface/tokenizers and @xenova/transformers`,
+);
 if (mismatches) process.exit(1);

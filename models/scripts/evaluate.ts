@@ -8,13 +8,23 @@
  * prompt "an emoji of {}", top-1 and top-5 with bootstrap 95% intervals.
  *
  * Writes models/.data/metrics.json and the model card's metrics and facts tables; with --fixtures also the
- * committed evaluation subset (tests/fixtures/openmoji-eval: every second class, transparent 72 px PNGs) and
- * tests/fixtures/emoji-classes.json.
+ * committed evaluation subset (tests/fixtures/openmoji-eval: every second class, transparent 72 px PNGs; its
+ * input-size/ folder: 8 of them at the model's input size) and tests/fixtures/emoji-classes.json.
  *
  *   npx tsx models/scripts/evaluate.ts [--model models/emoji-clip] [--fixtures]
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Resvg } from '@resvg/resvg-js';
 import { Command } from 'commander';
 import { Descry, type Matrix } from 'descry';
 import {
@@ -39,6 +49,7 @@ const cli = new Command()
 const PROMPT = 'an emoji of {}';
 const MODEL = resolve(cli.model);
 const FIX = join(ROOT, 'tests', 'fixtures', 'openmoji-eval');
+const INPUT_SIZE_DIR = 'input-size';
 const classes = loadClasses();
 const evalSet = classes.filter((c) => c.openmoji?.transparent72 && c.openmoji.white48);
 const subset = evalSet.filter((_, i) => i % 2 === 0); // model-independent: every second class
@@ -68,11 +79,27 @@ interface Row {
   subsetNames?: Scores;
 }
 const rows: Row[] = [];
-const ROWS: Array<{ key: string; what: string; file: 'transparent72' | 'white48'; background: Background }> = [
-  { key: 'transparent_default', what: '72 px transparent PNG, default background (white)', file: 'transparent72', background: 'white' },
-  { key: 'transparent_drop', what: "72 px transparent PNG, `background: 'drop'`", file: 'transparent72', background: 'drop' },
-  { key: 'white48', what: '48 px rasterised onto white (the old row)', file: 'white48', background: 'white' },
-];
+const ROWS: Array<{ key: string; what: string; file: 'transparent72' | 'white48'; background: Background }> =
+  [
+    {
+      key: 'transparent_default',
+      what: '72 px transparent PNG, default background (white)',
+      file: 'transparent72',
+      background: 'white',
+    },
+    {
+      key: 'transparent_drop',
+      what: "72 px transparent PNG, `background: 'drop'`",
+      file: 'transparent72',
+      background: 'drop',
+    },
+    {
+      key: 'white48',
+      what: '48 px rasterised onto white (the old row)',
+      file: 'white48',
+      background: 'white',
+    },
+  ];
 for (const row of ROWS) {
   const files = evalSet.map((c) => join(ROOT, c.openmoji![row.file]!));
   const images = await embedFiles(descry, files, row.background);
@@ -172,25 +199,43 @@ if (existsSync(card)) {
 }
 
 if (cli.fixtures) {
-  const keep = ['ATTRIBUTION.md'];
-  for (const f of existsSync(FIX) ? readdirSync(FIX) : []) if (!keep.includes(f)) rmSync(join(FIX, f));
-  mkdirSync(FIX, { recursive: true });
+  for (const f of existsSync(FIX) ? readdirSync(FIX) : []) {
+    if (f !== 'ATTRIBUTION.md') rmSync(join(FIX, f), { recursive: true });
+  }
+  mkdirSync(join(FIX, INPUT_SIZE_DIR), { recursive: true });
   const labels: Record<string, unknown> = {};
+  const label = (c: (typeof subset)[number]) => ({
+    name: c.name,
+    subcategory: c.subcategory,
+    tags: c.openmoji!.tags,
+    annotation: c.openmoji!.annotation,
+  });
   let bytes = 0;
   for (const c of subset) {
     const file = `${c.openmoji!.hexcode}.png`;
     copyFileSync(join(ROOT, c.openmoji!.transparent72!), join(FIX, file));
     bytes += statSync(join(FIX, file)).size;
-    labels[file] = {
-      name: c.name,
-      subcategory: c.subcategory,
-      tags: c.openmoji!.tags,
-      annotation: c.openmoji!.annotation,
-    };
+    labels[file] = label(c);
   }
   if (bytes > 2 * 1024 * 1024) throw new Error(`fixture PNGs ${bytes} bytes > 2 MB`);
   writeFileSync(join(FIX, 'labels.json'), `${JSON.stringify(labels, null, 1)}\n`);
-  console.log(`wrote ${subset.length} fixture images (${(bytes / 1024).toFixed(0)} KiB)`);
+  // a few at the model's input size, still transparent: parity with transformers.js is exact only on images that
+  // need no resize (it resizes with sharp, not Pillow), and these exercise its alpha dropping
+  const small: Record<string, unknown> = {};
+  for (const c of subset.slice(0, 8)) {
+    const file = `${c.openmoji!.hexcode}.png`;
+    const svg = readFileSync(
+      join(ROOT, 'node_modules/openmoji/color/svg', file.replace('.png', '.svg')),
+      'utf8',
+    );
+    writeFileSync(
+      join(FIX, INPUT_SIZE_DIR, file),
+      new Resvg(svg, { fitTo: { mode: 'width', value: S } }).render().asPng(),
+    );
+    small[file] = label(c);
+  }
+  writeFileSync(join(FIX, INPUT_SIZE_DIR, 'labels.json'), `${JSON.stringify(small, null, 1)}\n`);
+  console.log(`wrote ${subset.length} fixture images (${(bytes / 1024).toFixed(0)} KiB) and 8 at ${S} px`);
   const full = classes.map((c) => ({
     name: c.name,
     subcategory: c.subcategory,

@@ -54,7 +54,8 @@ export function requireData(): void {
 
 export function loadClasses(): HeldOutClass[] {
   requireData();
-  return (JSON.parse(readFileSync(join(DATA, 'classes.json'), 'utf8')) as { classes: HeldOutClass[] }).classes;
+  return (JSON.parse(readFileSync(join(DATA, 'classes.json'), 'utf8')) as { classes: HeldOutClass[] })
+    .classes;
 }
 
 export function loadVariants(): Variant[] {
@@ -71,10 +72,16 @@ export function trainedTexts(classes: readonly HeldOutClass[]): Map<string, Set<
 }
 
 /** Embeds PNG files through the SDK from their bytes, in batches, with the given alpha handling. */
-export async function embedFiles(descry: Descry, files: readonly string[], background: Background): Promise<Matrix> {
+export async function embedFiles(
+  descry: Descry,
+  files: readonly string[],
+  background: Background,
+): Promise<Matrix> {
   const parts: Matrix[] = [];
   for (let i = 0; i < files.length; i += 64) {
-    const bytes = await Promise.all(files.slice(i, i + 64).map(async (f) => new Uint8Array(await readFile(f))));
+    const bytes = await Promise.all(
+      files.slice(i, i + 64).map(async (f) => new Uint8Array(await readFile(f))),
+    );
     parts.push(await descry.embedImages(bytes, { background }));
   }
   const cols = parts[0]!.cols;
@@ -131,7 +138,11 @@ export function bootstrap(hits: readonly number[], baseline?: readonly number[])
     stats[b] = (100 * s) / n;
   }
   stats.sort();
-  return { value: mean, low: stats[Math.floor(0.025 * BOOTSTRAP)]!, high: stats[Math.ceil(0.975 * BOOTSTRAP) - 1]! };
+  return {
+    value: mean,
+    low: stats[Math.floor(0.025 * BOOTSTRAP)]!,
+    high: stats[Math.ceil(0.975 * BOOTSTRAP) - 1]!,
+  };
 }
 
 /** Per-image hits at k from ranks. */
