@@ -8,7 +8,10 @@ import * as ort from 'onnxruntime-node';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MODEL_DIR = join(ROOT, 'models', 'emoji-clip');
+/** The committed held-out subset: transparent 72 px OpenMoji PNGs, as users have them. */
 export const EVAL_DIR = join(ROOT, 'tests', 'fixtures', 'openmoji-eval');
+/** A few of them at the model's input size (no resize needed), still transparent. */
+export const INPUT_SIZE_DIR = join(EVAL_DIR, 'input-size');
 export const PROMPT = 'an emoji of {}';
 
 // biome-ignore lint/suspicious/noExplicitAny: the model's JSON files are read loosely in these tests
@@ -26,13 +29,17 @@ export interface EvalLabel {
   annotation: string | null;
 }
 export const labels = readJson<Record<string, EvalLabel>>(join(EVAL_DIR, 'labels.json'));
+export const inputSizeLabels = readJson<Record<string, EvalLabel>>(join(INPUT_SIZE_DIR, 'labels.json'));
 export const classes = readJson<Array<{ name: string; subcategory: string; category: string }>>(
   join(ROOT, 'tests', 'fixtures', 'emoji-classes.json'),
 );
 
 export const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
 
-/** RGB(A) PNG at the model input size -> CHW float32, as preprocessor_config says (rescale, normalise). */
+/**
+ * RGB(A) PNG at the model input size -> CHW float32, as preprocessor_config says (rescale, normalise), alpha
+ * dropped as CLIPImageProcessor's convert('RGB') does.
+ */
 export function pixelValues(png: Uint8Array): Float32Array {
   const img = decode(png);
   if (img.width !== SIZE || img.height !== SIZE)
@@ -51,7 +58,7 @@ export function pixelValues(png: Uint8Array): Float32Array {
 export function imageTensor(files: string[]): ort.Tensor {
   const data = new Float32Array(files.length * 3 * SIZE * SIZE);
   for (const [i, f] of files.entries())
-    data.set(pixelValues(readFileSync(join(EVAL_DIR, f))), i * 3 * SIZE * SIZE);
+    data.set(pixelValues(readFileSync(join(INPUT_SIZE_DIR, f))), i * 3 * SIZE * SIZE);
   return new ort.Tensor('float32', data, [files.length, 3, SIZE, SIZE]);
 }
 
