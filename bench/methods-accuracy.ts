@@ -26,9 +26,16 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { ClassificationResult, ClassifyOptions, CompiledClassifier, DescriptorMap, Matrix } from 'descry';
+import type {
+  ClassificationResult,
+  ClassifyOptions,
+  CompiledClassifier,
+  DescriptorMap,
+  Matrix,
+} from 'descry';
 import { Descry, EMOJI_TEMPLATES } from 'descry';
 import { staticSource } from 'descry/llm';
+import { encodeTfupCache } from 'descry/predictors';
 import {
   bootstrap,
   embedFiles,
@@ -45,10 +52,18 @@ import {
 const cli = new Command()
   .option('--model <dir>', 'model folder', join(ROOT, 'models', 'emoji-clip'))
   .option('--k <n>', 'FuDD ambiguous-set size', '10')
-  .option('--out <file>', 'where to write the markdown table', join(ROOT, 'bench', 'results', 'methods-accuracy.md'))
+  .option(
+    '--out <file>',
+    'where to write the markdown table',
+    join(ROOT, 'bench', 'results', 'methods-accuracy.md'),
+  )
   .option('--readme', 'also write the table into README.md between the methods markers')
+  .option(
+    '--tasks <list>',
+    'comma-separated subset of: names,subcategories,shifted-names,shifted-subcategories',
+  )
   .parse()
-  .opts<{ model: string; k: string; out: string; readme?: boolean }>();
+  .opts<{ model: string; k: string; out: string; readme?: boolean; tasks?: string }>();
 
 const classes = loadClasses();
 const trained = trainedTexts(classes);
@@ -98,6 +113,7 @@ const subcategoryDescriptors = new Map<string, string[]>();
 }
 
 interface Task {
+  key: string;
   name: string;
   labels: string[];
   truth: string[];
@@ -106,6 +122,7 @@ interface Task {
   shifted: boolean;
 }
 const task = (
+  key: string,
   name: string,
   images: Matrix,
   truth: string[],
@@ -115,6 +132,7 @@ const task = (
   const labels = [...new Set(truth)];
   const all = shifted ? labels : [...new Set([...descriptorsOf.keys()])];
   return {
+    key,
     name,
     labels: all,
     truth,
@@ -125,18 +143,21 @@ const task = (
 };
 const tasks: Task[] = [
   task(
+    'names',
     `names (${classes.length} classes, ${heldOut.length} images)`,
     heldOutImages,
     heldOut.map((c) => c.name),
     nameDescriptors,
   ),
   task(
+    'subcategories',
     `subcategories (${subcategoryDescriptors.size} classes, ${heldOut.length} images)`,
     heldOutImages,
     heldOut.map((c) => c.subcategory),
     subcategoryDescriptors,
   ),
   task(
+    'shifted-names',
     `shifted: skin-tone and gender variants to their base emoji (${new Set(variants.map((v) => v.base)).size} classes, ${variants.length} images)`,
     variantImages,
     variants.map((v) => v.base),
@@ -144,13 +165,14 @@ const tasks: Task[] = [
     true,
   ),
   task(
+    'shifted-subcategories',
     `shifted: skin-tone and gender variants to their subcategory (${new Set(variants.map((v) => v.subcategory)).size} classes, ${variants.length} images)`,
     variantImages,
     variants.map((v) => v.subcategory),
     subcategoryDescriptors,
     true,
   ),
-];
+].filter((t) => !cli.tasks || cli.tasks.split(',').includes(t.key));
 
 /** FuDD pair sentences from the difference of two classes' descriptors. */
 function pairSentences(t: Task, a: string, b: string) {
@@ -174,6 +196,8 @@ interface Row {
   top1: Interval;
   top5: Interval;
   ranks: number[];
+  /** Wall time of the method's classification of all images, per image (embeddings given; machine-dependent). */
+  msPerImage: number;
 }
 interface TaskResult {
   task: Task;
@@ -182,50 +206,86 @@ interface TaskResult {
   top10: boolean[];
 }
 
-function row(method: string, results: ClassificationResult[], t: Task): Row {
+function row(method: string, [results, ms]: [ClassificationResult[], number], t: Task): Row {
   const ranks = ranksOf(
     results.map((r) => r.predictions.map((p) => p.label)),
     t.truth,
   );
-  return { method, top1: bootstrap(hitsAt(ranks, 1)), top5: bootstrap(hitsAt(ranks, 5)), ranks };
+  return {
+    method,
+    top1: bootstrap(hitsAt(ranks, 1)),
+    top5: bootstrap(hitsAt(ranks, 5)),
+    ranks,
+    msPerImage: ms / t.images.rows,
+  };
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const result = await work();
+  return [result, performance.now() - start];
 }
 
 async function run(t: Task): Promise<TaskResult> {
   const rows: Row[] = [];
   const notes: string[] = [];
-  const local = (c: CompiledClassifier, options: ClassifyOptions) => descry.classifyEmbeddings(t.images, c, options);
+  const local = (c: CompiledClassifier, options: ClassifyOptions) =>
+    timed(() => descry.classifyEmbeddings(t.images, c, options));
   const bare = await descry.compile({ labels: t.labels, templates: ['{}'] });
   rows.push(row('bare labels ("{}")', await local(bare, {}), t));
-  const clf = await descry.compile({ labels: t.labels, templates: EMOJI_TEMPLATES, descriptors: t.descriptors });
-  const ensemble = await local(clf, {});
-  rows.push(row(`template ensemble (${EMOJI_TEMPLATES.length} templates)`, ensemble, t));
-  const counts = t.labels.map((l) => t.descriptors[l]!.length);
-  notes.push(
-    `descriptors per class: mean ${(counts.reduce((a, b) => a + b, 0) / counts.length).toFixed(1)}, ` +
-      `${counts.filter((n) => n === 0).length} of ${counts.length} classes have none (scored by their class-name prompt)`,
+  const [clf, compileMs] = await timed(() =>
+    descry.compile({ labels: t.labels, templates: EMOJI_TEMPLATES, descriptors: t.descriptors }),
   );
-  rows.push(row('descriptions, the paper\'s "{class}, {clause}", mean', await local(clf, { method: 'descriptions' }), t));
+  const ensembleRun = await local(clf, {});
+  const ensemble = ensembleRun[0];
+  rows.push(row(`template ensemble (${EMOJI_TEMPLATES.length} templates)`, ensembleRun, t));
+  const counts = t.labels.map((l) => t.descriptors[l]!.length);
+  const prompts = counts.reduce((a, b) => a + b, 0);
+  notes.push(
+    `descriptors per class: mean ${(prompts / counts.length).toFixed(1)}, ` +
+      `${counts.filter((n) => n === 0).length} of ${counts.length} classes have none (scored by their class-name prompt); ` +
+      `compiling ${t.labels.length * EMOJI_TEMPLATES.length} template and ${prompts} descriptor prompts took ${(compileMs / 1000).toFixed(1)} s, once`,
+  );
+  rows.push(
+    row(
+      'descriptions, the paper\'s "{class}, {clause}", mean',
+      await local(clf, { method: 'descriptions' }),
+      t,
+    ),
+  );
 
   const k = Number(cli.k);
   const pairs = await descry.confusedPairs(t.images, clf, k);
   const source = staticSource({
-    pairs: pairs.map((p) => ({ classes: p, attributes: pairSentences(t, ...p) })).filter((p) => p.attributes.length),
+    pairs: pairs
+      .map((p) => ({ classes: p, attributes: pairSentences(t, ...p) }))
+      .filter((p) => p.attributes.length),
   });
-  const fudd = await local(clf, { method: 'fudd', fudd: { source, k, deadlineMs: 3_600_000, concurrency: 256 } });
+  const fudd = await local(clf, {
+    method: 'fudd',
+    fudd: { source, k, deadlineMs: 3_600_000, concurrency: 256 },
+  });
   rows.push(row(`FuDD (k = ${k}, ${pairs.length} confused pairs), the paper's mean`, fudd, t));
+  const sentences = new Set(pairs.flatMap((p) => pairSentences(t, ...p).flatMap((a) => a.prompt_pair))).size;
+  notes.push(
+    `FuDD: up to ${(k * (k - 1)) / 2} pair descriptions per image (LLM requests, each cached per pair forever); here ${pairs.length} ` +
+      `distinct pairs and ${sentences} distinct sentences to encode (its ms / image includes encoding them, once)`,
+  );
   const firstPass = ranksOf(
     ensemble.map((r) => r.predictions.map((p) => p.label)),
     t.truth,
   );
   const top10 = firstPass.map((r) => r < k);
 
-  const cache = await descry.adapt(clf, t.images);
+  const [cache, adaptMs] = await timed(() => descry.adapt(clf, t.images));
   const K = cache.keyIndices.length / cache.classCount;
-  const pure = [...cache.keyIndices].filter((idx, m) => t.labels[cache.keyLabels[m]!] === t.truth[idx]!).length;
+  const pure = [...cache.keyIndices].filter(
+    (idx, m) => t.labels[cache.keyLabels[m]!] === t.truth[idx]!,
+  ).length;
   notes.push(
     `TFUP: N = ${t.images.rows} unlabelled images, C = ${t.labels.length}, K = ${K} keys per class, cache ${cache.keyIndices.length} keys ` +
-      `(${((cache.keyIndices.length * t.images.cols * 4) / 1024).toFixed(0)} KiB of features); ` +
-      `${((100 * pure) / cache.keyIndices.length).toFixed(1)}% of keys carry the right pseudo-label`,
+      `(${((cache.keyIndices.length * t.images.cols * 4) / 1024).toFixed(0)} KiB of key features; stored with its pool ${(encodeTfupCache(cache).length / 1024).toFixed(0)} KiB); ` +
+      `${((100 * pure) / cache.keyIndices.length).toFixed(1)}% of keys carry the right pseudo-label; building it took ${(adaptMs / 1000).toFixed(1)} s`,
   );
   rows.push(row('TFUP (on the template ensemble)', await local(clf, { method: 'tfup', tfup: { cache } }), t));
   const dcache = await descry.adapt(clf, t.images, { weights: 'descriptions' });
@@ -255,12 +315,18 @@ const lines: string[] = [
   'Held-out OpenMoji (CC BY-SA), 72 px transparent PNGs classified through the SDK from their bytes with the default',
   `background (white); model ${cli.model.replace(ROOT, '')}. Top-1 / top-5 in %, bootstrap 95% interval over`,
   'images in brackets. Descriptors and FuDD sentences: OpenMoji metadata never paired with the class in training',
-  '(see bench/methods-accuracy.ts); no LLM. TFUP adapts on each task\'s images without their labels.',
+  "(see bench/methods-accuracy.ts); no LLM. TFUP adapts on each task's images without their labels.",
   '',
 ];
 for (const r of results) {
-  lines.push(`**${r.task.name}**`, '', '| method | top-1 % | top-5 % |', '| --- | ---: | ---: |');
-  for (const x of r.rows) lines.push(`| ${x.method} | ${fmt(x.top1)} | ${fmt(x.top5)} |`);
+  lines.push(
+    `**${r.task.name}**`,
+    '',
+    '| method | top-1 % | top-5 % | ms / image |',
+    '| --- | ---: | ---: | ---: |',
+  );
+  for (const x of r.rows)
+    lines.push(`| ${x.method} | ${fmt(x.top1)} | ${fmt(x.top5)} | ${x.msPerImage.toFixed(2)} |`);
   lines.push('', ...r.notes.map((n) => `- ${n}`));
   const ens = byMethod(r, 'template ensemble');
   const desc = byMethod(r, 'descriptions');
@@ -284,6 +350,9 @@ if (cli.readme) {
   const text = await readFile(readme, 'utf8');
   await writeFile(
     readme,
-    text.replace(/<!-- methods:start -->[\s\S]*?<!-- methods:end -->/, `<!-- methods:start -->\n${table}\n<!-- methods:end -->`),
+    text.replace(
+      /<!-- methods:start -->[\s\S]*?<!-- methods:end -->/,
+      `<!-- methods:start -->\n${table}\n<!-- methods:end -->`,
+    ),
   );
 }
