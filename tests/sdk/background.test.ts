@@ -13,12 +13,15 @@ import { expectDescryError } from '../image/expect-error.js';
 const fixtures = inject('emojiFixtures');
 const decodeBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
-function rgbaOf(png: Uint8Array): RgbaImage {
+/** The fixture (a transparent PNG) flattened onto white by hand: an opaque original, as an emoji on a page. */
+function opaqueOnWhite(png: Uint8Array): RgbaImage {
   const { width, height, data, channels } = decode(png);
   const out = new Uint8Array(width * height * 4);
   for (let p = 0; p < width * height; p++) {
-    for (let c = 0; c < 3; c++) out[p * 4 + c] = Number(data[p * channels + c]);
-    out[p * 4 + 3] = channels === 4 ? Number(data[p * channels + 3]) : 255;
+    const alpha = channels === 4 ? Number(data[p * channels + 3]) / 255 : 1;
+    for (let c = 0; c < 3; c++)
+      out[p * 4 + c] = Math.round(Number(data[p * channels + c]) * alpha + 255 * (1 - alpha));
+    out[p * 4 + 3] = 255;
   }
   return { width, height, data: out };
 }
@@ -37,7 +40,7 @@ function cutOut(image: RgbaImage): { rgba: RgbaImage; png: Uint8Array; cleared: 
   return { rgba, png: encode({ ...rgba, channels: 4 }), cleared };
 }
 
-const original = rgbaOf(decodeBase64(fixtures.images[0]!.base64));
+const original = opaqueOnWhite(decodeBase64(fixtures.images[0]!.base64));
 const transparent = cutOut(original);
 let descry: Descry;
 let dropping: Descry;
