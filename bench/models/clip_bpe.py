@@ -16,32 +16,14 @@ import glob
 import heapq
 import json
 import os
-import re
-import unicodedata
+import sys
 
 VOCAB_SIZE = 49408
-BOS, EOS = '<|startoftext|>', '<|endoftext|>'
-# CLIP's pre-tokenizer regex for Python's re (\p{L} -> [^\W\d_], \p{N} -> \d).
-PAT = re.compile(r"""<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[^\W\d_]+|\d|(?:[^\s\w]|_)+""")
-
-
-def bytes_to_unicode():
-    bs = list(range(ord('!'), ord('~') + 1)) + list(range(ord('¡'), ord('¬') + 1)) + list(range(ord('®'), ord('ÿ') + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, [chr(c) for c in cs]))
-
-
-B2U = bytes_to_unicode()
-
-
-def normalize(text):
-    return re.sub(r'\s+', ' ', unicodedata.normalize('NFC', text)).lower()
+# CLIP's conventions (pre-tokenizer regex, byte-to-unicode table, normaliser) are the embedded model's too: one copy,
+# in models/scripts/bpe.py.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'models', 'scripts'))
+from bpe import B2U, PAT, normalize  # noqa: E402
+from bpe import BOS_TEXT as BOS, EOS_TEXT as EOS  # noqa: E402
 
 
 def corpus(root):

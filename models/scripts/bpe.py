@@ -1,5 +1,5 @@
 """Byte-level BPE with CLIP's conventions: the pre-tokenizer shared by the tokenizer trainer and a Python encoder for
-training (checked against @huggingface/tokenizers and transformers.js by encode-captions.mjs)."""
+training (checked against @huggingface/tokenizers and transformers.js by check-tokenizer.mjs)."""
 import json, re, unicodedata
 
 EOS_TEXT = '<|endoftext|>'
