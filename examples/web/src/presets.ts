@@ -38,7 +38,7 @@ export const PRESETS: Preset[] = [
   },
   {
     // Member names are alternatives, not attributes of one object: pooled by max, each read as
-    // "an emoji of …" (README, "Accuracy": 45.8% against 27.0% for bare labels on subcategories).
+    // "an emoji of …" (the paper's "{class}, which has {descriptor}" and mean is for attributes).
     name: 'Emoji groups, by description',
     labels: ['fruit', 'vegetable', 'mammal', 'bird', 'aircraft', 'clothing'],
     method: 'descriptions',
