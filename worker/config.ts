@@ -42,7 +42,7 @@ export interface ServiceConfig {
   batchWindowMs: number;
 }
 
-/** Default batching window: off, because bench:real measured no gain at ViT-B/32 size (see README). */
+/** Default batching window: off. bench:real gains 1.41x per image with it at ViT-B/32 size on onnxruntime-node, the embedded 48 px model nothing (see README). */
 export const DEFAULT_BATCH_WINDOW_MS = 0;
 
 /**
