@@ -22,7 +22,7 @@ VOCAB_SIZE = 49408
 # CLIP's conventions (pre-tokenizer regex, byte-to-unicode table, normaliser) are the embedded model's too: one copy,
 # in models/scripts/bpe.py.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'models', 'scripts'))
-from bpe import B2U, PAT, normalize  # noqa: E402
+from bpe import B2U, PAT, normalize, tokenizer_json  # noqa: E402
 from bpe import BOS_TEXT as BOS, EOS_TEXT as EOS  # noqa: E402
 
 
@@ -127,27 +127,7 @@ def build(root):
         raise SystemExit(f'the corpus gave only {len(vocab)} tokens; {VOCAB_SIZE - 2} are needed')
     vocab += [BOS, EOS]
     ids = {t: i for i, t in enumerate(vocab)}
-    special = dict(single_word=False, lstrip=False, rstrip=False, normalized=True, special=True)
-    tokenizer = {
-        'version': '1.0',
-        'truncation': None,
-        'padding': None,
-        'added_tokens': [dict(id=ids[BOS], content=BOS, **special), dict(id=ids[EOS], content=EOS, **special)],
-        'normalizer': {'type': 'Sequence', 'normalizers': [
-            {'type': 'NFC'},
-            {'type': 'Replace', 'pattern': {'Regex': '\\s+'}, 'content': ' '},
-            {'type': 'Lowercase'}]},
-        'pre_tokenizer': {'type': 'Sequence', 'pretokenizers': [
-            {'type': 'Split', 'pattern': {'Regex': "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+"},
-             'behavior': 'Removed', 'invert': True},
-            {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': True, 'use_regex': False}]},
-        'post_processor': {'type': 'RobertaProcessing', 'sep': [EOS, ids[EOS]], 'cls': [BOS, ids[BOS]],
-                           'trim_offsets': False, 'add_prefix_space': False},
-        'decoder': {'type': 'ByteLevel', 'add_prefix_space': True, 'trim_offsets': True, 'use_regex': True},
-        'model': {'type': 'BPE', 'dropout': None, 'unk_token': EOS, 'continuing_subword_prefix': '',
-                  'end_of_word_suffix': '</w>', 'fuse_unk': False, 'byte_fallback': False,
-                  'vocab': ids, 'merges': [f'{a} {b}' for a, b in merges]},
-    }
+    tokenizer = tokenizer_json(ids, merges)
     token = lambda content: dict(content=content, single_word=False, lstrip=False, rstrip=False,
                                  normalized=True, __type='AddedToken')
     tokenizer_config = {

@@ -24,6 +24,33 @@ def bytes_to_unicode():
 B2U = bytes_to_unicode()
 
 
+def tokenizer_json(vocab, merges):
+    """tokenizer.json for @huggingface/tokenizers and transformers.js with CLIP's normaliser, pre-tokenizer and
+    post-processor: `vocab` maps tokens (BOS_TEXT and EOS_TEXT included) to ids, `merges` are (a, b) pairs in rank order."""
+    bos_id, eos_id = vocab[BOS_TEXT], vocab[EOS_TEXT]
+    special = dict(single_word=False, lstrip=False, rstrip=False, normalized=True, special=True)
+    return {
+        'version': '1.0',
+        'truncation': None,
+        'padding': None,
+        'added_tokens': [dict(id=bos_id, content=BOS_TEXT, **special), dict(id=eos_id, content=EOS_TEXT, **special)],
+        'normalizer': {'type': 'Sequence', 'normalizers': [
+            {'type': 'NFC'},
+            {'type': 'Replace', 'pattern': {'Regex': '\\s+'}, 'content': ' '},
+            {'type': 'Lowercase'}]},
+        'pre_tokenizer': {'type': 'Sequence', 'pretokenizers': [
+            {'type': 'Split', 'pattern': {'Regex': "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+"},
+             'behavior': 'Removed', 'invert': True},
+            {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': True, 'use_regex': False}]},
+        'post_processor': {'type': 'RobertaProcessing', 'sep': [EOS_TEXT, eos_id], 'cls': [BOS_TEXT, bos_id],
+                           'trim_offsets': False, 'add_prefix_space': False},
+        'decoder': {'type': 'ByteLevel', 'add_prefix_space': True, 'trim_offsets': True, 'use_regex': True},
+        'model': {'type': 'BPE', 'dropout': None, 'unk_token': EOS_TEXT, 'continuing_subword_prefix': '',
+                  'end_of_word_suffix': '</w>', 'fuse_unk': False, 'byte_fallback': False,
+                  'vocab': vocab, 'merges': [f'{a} {b}' for a, b in merges]},
+    }
+
+
 def normalize(text):
     return re.sub(r'\s+', ' ', unicodedata.normalize('NFC', text)).lower()
 

@@ -3,7 +3,7 @@ import collections, json, os, sys
 sys.path.insert(0, os.path.dirname(__file__))
 import random
 from captions import load_classes, corpus, Captions, DATA, MODEL
-from bpe import B2U, Encoder, words
+from bpe import B2U, Encoder, tokenizer_json, words
 
 VOCAB_SIZE = int(os.environ.get('VOCAB_SIZE', 4096))
 CONTEXT = 32
@@ -58,26 +58,7 @@ def main():
     assert len(v2i) == len(vocab), 'duplicate vocab entries'
     bos_id, eos_id = v2i[BOS], v2i[EOS]
     special = dict(single_word=False, lstrip=False, rstrip=False, normalized=True, special=True)
-    tok = {
-        'version': '1.0',
-        'truncation': None,
-        'padding': None,
-        'added_tokens': [dict(id=bos_id, content=BOS, **special), dict(id=eos_id, content=EOS, **special)],
-        'normalizer': {'type': 'Sequence', 'normalizers': [
-            {'type': 'NFC'},
-            {'type': 'Replace', 'pattern': {'Regex': '\\s+'}, 'content': ' '},
-            {'type': 'Lowercase'}]},
-        'pre_tokenizer': {'type': 'Sequence', 'pretokenizers': [
-            {'type': 'Split', 'pattern': {'Regex': "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+"},
-             'behavior': 'Removed', 'invert': True},
-            {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': True, 'use_regex': False}]},
-        'post_processor': {'type': 'RobertaProcessing', 'sep': [EOS, eos_id], 'cls': [BOS, bos_id],
-                           'trim_offsets': False, 'add_prefix_space': False},
-        'decoder': {'type': 'ByteLevel', 'add_prefix_space': True, 'trim_offsets': True, 'use_regex': True},
-        'model': {'type': 'BPE', 'dropout': None, 'unk_token': EOS, 'continuing_subword_prefix': '',
-                  'end_of_word_suffix': '</w>', 'fuse_unk': False, 'byte_fallback': False,
-                  'vocab': v2i, 'merges': [f'{a} {b}' for a, b in merges]},
-    }
+    tok = tokenizer_json(v2i, merges)
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, 'tokenizer.json'), 'w') as f:
         json.dump(tok, f, ensure_ascii=False, indent=None, separators=(',', ':'))
