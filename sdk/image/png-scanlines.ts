@@ -65,7 +65,12 @@ export function filteredSize(layout: PngLayout): number {
   return passes(layout).reduce((sum, pass) => sum + pass.height * (1 + rowBytesOf(layout, pass.width)), 0);
 }
 
-/** Undoes the filters of `rows` rows of `rowBytes` bytes from `start`, each after its filter byte. */
+/**
+ * Undoes the filters of `rows` rows of `rowBytes` bytes from `start`, each after its filter byte.
+ * Paeth is computed without branches: on photographs its choice is unpredictable, and the
+ * mispredicted branches of the spec's formulation cost more than the arithmetic (3x slower on a
+ * 1000x1000 photo PNG, `npm run bench:preprocess`).
+ */
 function unfilter(data: Uint8Array, start: number, rows: number, rowBytes: number, bpp: number): void {
   const stride = rowBytes + 1;
   // In place: the row above (data[i - stride]) has already been unfiltered; the first row has none.
@@ -74,7 +79,8 @@ function unfilter(data: Uint8Array, start: number, rows: number, rowBytes: numbe
     const filter = data[line - 1];
     const end = line + rowBytes;
     if (filter === 0) continue;
-    if (filter === 1) {
+    if (filter === 1 || (filter === 4 && r === 0)) {
+      // Sub; without a row above, Paeth picks the left neighbour, which is Sub.
       for (let i = line + bpp; i < end; i++) data[i] = data[i]! + data[i - bpp]!;
     } else if (filter === 2) {
       if (r > 0) for (let i = line; i < end; i++) data[i] = data[i]! + data[i - stride]!;
@@ -87,21 +93,26 @@ function unfilter(data: Uint8Array, start: number, rows: number, rowBytes: numbe
           data[i] = data[i]! + ((data[i - bpp]! + data[i - stride]!) >> 1);
       }
     } else if (filter === 4) {
-      if (r === 0) {
-        // Without a row above, Paeth picks the left neighbour: it is Sub.
-        for (let i = line + bpp; i < end; i++) data[i] = data[i]! + data[i - bpp]!;
-      } else {
-        for (let i = line; i < line + bpp && i < end; i++) data[i] = data[i]! + data[i - stride]!;
-        for (let i = line + bpp; i < end; i++) {
-          const a = data[i - bpp]!;
-          const b = data[i - stride]!;
-          const c = data[i - stride - bpp]!;
-          const pa = b > c ? b - c : c - b;
-          const pb = a > c ? a - c : c - a;
-          const ac = a + b - c - c;
-          const pc = ac < 0 ? -ac : ac;
-          data[i] = data[i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
-        }
+      for (let i = line; i < line + bpp && i < end; i++) data[i] = data[i]! + data[i - stride]!;
+      for (let i = line + bpp; i < end; i++) {
+        const a = data[i - bpp]!;
+        const b = data[i - stride]!;
+        const c = data[i - stride - bpp]!;
+        // |b - c|, |a - c|, |a + b - 2c| with sign masks instead of comparisons.
+        let d = b - c;
+        let m = d >> 31;
+        const pa = (d ^ m) - m;
+        d = a - c;
+        m = d >> 31;
+        const pb = (d ^ m) - m;
+        d = a + b - c - c;
+        m = d >> 31;
+        const pc = (d ^ m) - m;
+        // a when pa <= pb and pa <= pc; else b when pb <= pc; else c.
+        const notA = ((pb - pa) | (pc - pa)) >> 31;
+        const cNotB = (pc - pb) >> 31;
+        const bOrC = (b & ~cNotB) | (c & cNotB);
+        data[i] = data[i]! + ((a & ~notA) | (bOrC & notA));
       }
     } else {
       throw corruptImage('PNG', new Error(`unknown filter type ${filter} in row ${r}`));
