@@ -14,7 +14,7 @@ import {
   minimumDecodeSize,
   type PreprocessorConfig,
   parsePreprocessorConfig,
-  preprocessBatch,
+  preprocessBatchInto,
 } from './image/preprocess.js';
 import { type ImageProbe, probeImage } from './image/probe.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
@@ -22,6 +22,7 @@ import { type EncoderModelFile, onnxPath, TextEncoder, VisionEncoder } from './m
 import { modelFingerprint } from './model/fingerprint.js';
 import { lazyValue } from './model/lazy-value.js';
 import type { LoadOptions, ModelSource } from './model/load-options.js';
+import { PixelBufferPool } from './model/pixel-buffers.js';
 import type { ModelFiles } from './model/source.js';
 import { descriptorMeans, type PredictOptions, predict } from './predict.js';
 import { matrixRow } from './predictors/matrix.js';
@@ -109,6 +110,7 @@ export class Descry {
   readonly #preprocessor: PreprocessorConfig;
   readonly #text: TextEncoder;
   readonly #vision: VisionEncoder;
+  readonly #pixelBuffers = new PixelBufferPool();
   readonly #prompts: PromptEmbeddingCache;
   readonly #maxImagePixels: number;
   readonly #background: ImageBackground;
@@ -221,8 +223,14 @@ export class Descry {
     const rgba = await Promise.all(
       images.map((image) => toRgba(image, { maxPixels: this.#maxImagePixels, minSize: this.#minDecodeSize })),
     );
-    const { data, dims } = preprocessBatch(rgba, this.#preprocessor, { background });
-    return this.#vision.embed(data, dims);
+    const { data, dims } = preprocessBatchInto(rgba, this.#preprocessor, { background }, (length) =>
+      this.#pixelBuffers.acquire(length),
+    );
+    try {
+      return await this.#vision.embed(data, dims);
+    } finally {
+      this.#pixelBuffers.release(data);
+    }
   }
 
   /** Embed texts as they are (no template); rows are L2-normalised. */

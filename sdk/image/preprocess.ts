@@ -86,6 +86,14 @@ function levelTables(config: PreprocessorConfig): Float32Array[] {
 }
 
 /**
+ * The resized window of the image being preprocessed: it is read into the float tensor right after
+ * it is written (preprocessing is synchronous), so one buffer serves every call and no fresh
+ * memory is touched per image. Windows larger than SCRATCH_LIMIT bytes get their own buffer.
+ */
+const SCRATCH_LIMIT = 4 * 2 ** 20;
+let windowScratch = new Uint8Array(0);
+
+/**
  * RGB conversion, resize and centre crop in one pass over the source rows: only the crop window
  * of the resized image is computed (./resize.ts), and padding, when the crop is larger than the
  * image, is added by copying rows.
@@ -105,7 +113,16 @@ function pixelsFor(image: RgbaImage, config: PreprocessorConfig, backdrop: Backd
     height: Math.min(size.height, top + crop.height) - y0,
   };
   const rows = rgbaRows(image, backdrop);
-  const inside = resizeWindow(rows, size.width, size.height, config.resample, window);
+  const bytes = window.width * window.height * 3;
+  if (windowScratch.length < bytes && bytes <= SCRATCH_LIMIT) windowScratch = new Uint8Array(bytes);
+  const inside = resizeWindow(
+    rows,
+    size.width,
+    size.height,
+    config.resample,
+    window,
+    bytes <= SCRATCH_LIMIT ? windowScratch : undefined,
+  );
   return placeRows(inside, top - y0, left - x0, crop.height, crop.width);
 }
 
@@ -148,6 +165,19 @@ export function preprocessBatch(
   config: PreprocessorConfig,
   options: PreprocessOptions = {},
 ): PixelBatch {
+  return preprocessBatchInto(images, config, options, (length) => new Float32Array(length));
+}
+
+/**
+ * {@link preprocessBatch} into a buffer from `allocate(length)`, which may return a reused one
+ * (every element is written). Internal: Descry passes its pool of input tensors.
+ */
+export function preprocessBatchInto(
+  images: readonly RgbaImage[],
+  config: PreprocessorConfig,
+  options: PreprocessOptions,
+  allocate: (length: number) => Float32Array,
+): PixelBatch {
   if (images.length === 0) throw new InvalidInputError('invalid_input', 'Cannot preprocess an empty batch.');
   const backdrop = resolveBackground(options.background);
   const tables = levelTables(config);
@@ -157,7 +187,7 @@ export function preprocessBatch(
     const pixels = pixelsFor(image, config, backdrop);
     if (data === undefined) {
       dims = [images.length, 3, pixels.height, pixels.width];
-      data = new Float32Array(images.length * 3 * pixels.height * pixels.width);
+      data = allocate(images.length * 3 * pixels.height * pixels.width);
     } else if (pixels.height !== dims[2] || pixels.width !== dims[3]) {
       throw new InvalidInputError(
         'invalid_input',

@@ -236,9 +236,28 @@ function filterColumns(src: Uint8Array, width: number, coefficients: Coefficient
   }
 }
 
+/**
+ * The horizontal pass's output, which only the vertical pass reads: resizing is synchronous, so one
+ * buffer serves every call. Touching fresh memory per call is what made a resize slow where the
+ * kernel maps pages slowly (`npm run bench:real`); buffers over INTERMEDIATE_LIMIT are not kept.
+ */
+const INTERMEDIATE_LIMIT = 8 * 2 ** 20;
+let intermediateBuffer = new Uint8Array(0);
+
+function intermediate(bytes: number): Uint8Array {
+  if (bytes > INTERMEDIATE_LIMIT) return new Uint8Array(bytes);
+  if (intermediateBuffer.length < bytes) intermediateBuffer = new Uint8Array(bytes);
+  return intermediateBuffer;
+}
+
 /** Geometry.c ImagingScaleAffine: nearest neighbour with accumulated source coordinates. */
-function nearestWindow(src: RowSource, width: number, height: number, window: Window): Raster {
-  const out = new Uint8Array(window.width * window.height * 3);
+function nearestWindow(
+  src: RowSource,
+  width: number,
+  height: number,
+  window: Window,
+  out: Uint8Array,
+): Raster {
   const dx = src.width / width;
   const dy = src.height / height;
   const xs = new Int32Array(width);
@@ -273,13 +292,18 @@ export function resizeWindow(
   height: number,
   resample: ResampleFilter,
   window: Window,
+  /** Where to write the window (at least width × height × 3 bytes); default: a new buffer. */
+  output?: Uint8Array,
 ): Raster {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`resize target must be positive integers, got ${width}x${height}`);
   }
   const needH = width !== src.width;
   const needV = height !== src.height;
-  if (resample === Resample.NEAREST && (needH || needV)) return nearestWindow(src, width, height, window);
+  const bytes = window.width * window.height * 3;
+  const out = output === undefined ? new Uint8Array(bytes) : output.subarray(0, bytes);
+  if (resample === Resample.NEAREST && (needH || needV))
+    return nearestWindow(src, width, height, window, out);
   const kernel = KERNELS[resample as Exclude<ResampleFilter, 0>];
   const vertical = needV ? precompute(src.height, height, kernel, window.top, window.height) : undefined;
   // Source rows the vertical pass reads (Pillow also filters only those horizontally), or the
@@ -297,16 +321,14 @@ export function resizeWindow(
   }
   const horizontal = needH ? precompute(src.width, width, kernel, window.left, window.width) : undefined;
   const rowBytes = window.width * 3;
-  const passed = new Uint8Array(rows * rowBytes);
+  // Without a vertical pass the horizontal one writes the window itself.
+  const passed = vertical === undefined ? out : intermediate(rows * rowBytes);
   for (let y = 0; y < rows; y++) {
     const row = src.row(firstRow + y);
     if (horizontal !== undefined) filterRow(row, horizontal, passed, y * rowBytes);
     else copyRow(row, window.left, window.width, passed, y * rowBytes);
   }
-  if (vertical === undefined)
-    return { width: window.width, height: window.height, channels: 3, data: passed };
-  const out = new Uint8Array(window.height * rowBytes);
-  filterColumns(passed, window.width, vertical, out);
+  if (vertical !== undefined) filterColumns(passed, window.width, vertical, out);
   return { width: window.width, height: window.height, channels: 3, data: out };
 }
 

@@ -27,6 +27,20 @@ beforeAll(async () => {
   descry = await Descry.load(embeddedModel);
 });
 
+describe('embedImages with reused input tensors', () => {
+  it('gives every concurrent call its own tensor: the same rows as one call at a time', async () => {
+    const one = async (images: Uint8Array[]) => Array.from((await descry.embedImages(images)).data);
+    const batches = [good.slice(0, 2), good.slice(2, 4), good.slice(0, 2).reverse(), good.slice(1, 3)].map(
+      (batch) => batch.map((g) => g.image),
+    );
+    const sequential: number[][] = [];
+    for (const batch of batches) sequential.push(await one(batch));
+    // Same-shaped batches at once: a shared pooled buffer would mix their pixels.
+    const concurrent = await Promise.all([...batches, ...batches].map(one));
+    expect(concurrent).toEqual([...sequential, ...sequential]);
+  });
+});
+
 describe('classifyBatch', () => {
   it('gives one line per image, in order, with bad images as error lines in any batch position', async () => {
     const items = [
