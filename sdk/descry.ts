@@ -9,12 +9,13 @@ import { type ClassDescriptors, CompiledClassifier } from './classifier/compiled
 import { InvalidInputError, ModelLoadError } from './errors.js';
 import { classifyWithFudd, confusedPairs, type FuddRequestOptions } from './follow-up.js';
 import { DEFAULT_BACKGROUND, type ImageBackground, resolveBackground } from './image/background.js';
-import { toRgba } from './image/input.js';
+import { decodeImage } from './image/decode.js';
+import { readImageInput } from './image/input.js';
 import {
   minimumDecodeSize,
+  PixelBatchWriter,
   type PreprocessorConfig,
   parsePreprocessorConfig,
-  preprocessBatchInto,
 } from './image/preprocess.js';
 import { type ImageProbe, probeImage } from './image/probe.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
@@ -220,12 +221,17 @@ export class Descry {
     if (images.length === 0) throw new InvalidInputError('invalid_input', 'no images given');
     const background = options.background ?? this.#background;
     resolveBackground(background); // a bad option fails before any image is fetched or decoded
-    const rgba = await Promise.all(
-      images.map((image) => toRgba(image, { maxPixels: this.#maxImagePixels, minSize: this.#minDecodeSize })),
-    );
-    const { data, dims } = preprocessBatchInto(rgba, this.#preprocessor, { background }, (length) =>
+    const decode = { maxPixels: this.#maxImagePixels, minSize: this.#minDecodeSize };
+    // Downloads overlap; decoding and preprocessing go one image at a time, so a call holds one
+    // decoded image rather than all of them, and each is resized while it is still in cache.
+    const inputs = await Promise.all(images.map((image) => readImageInput(image, decode)));
+    const batch = new PixelBatchWriter(inputs.length, this.#preprocessor, { background }, (length) =>
       this.#pixelBuffers.acquire(length),
     );
+    for (const input of inputs) {
+      batch.add(input instanceof Uint8Array ? await decodeImage(input, decode) : input);
+    }
+    const { data, dims } = batch.finish();
     try {
       return await this.#vision.embed(data, dims);
     } finally {

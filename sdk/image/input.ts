@@ -133,6 +133,24 @@ async function bytesOf(
 }
 
 /**
+ * Reads an {@link ImageInput} without decoding it: encoded bytes (downloaded for a URL), or the
+ * RGBA pixels it already is. {@link toRgba} is this followed by {@link decodeImage}; a caller that
+ * decodes several images one at a time reads them all first, so downloads still overlap.
+ *
+ * @throws as {@link toRgba}, except the decoding errors.
+ */
+export async function readImageInput(
+  input: ImageInput,
+  options?: ToRgbaOptions,
+): Promise<Uint8Array | RgbaImage> {
+  if (input === null || input === undefined) {
+    throw new InvalidInputError('invalid_input', 'No image was given.');
+  }
+  if (isRgbaImage(input)) return assertRgbaImage(input);
+  return await bytesOf(input, options);
+}
+
+/**
  * Turns any {@link ImageInput} into 8-bit RGBA pixels.
  *
  * @throws InvalidInputError 'invalid_input' for malformed RGBA data, URLs or input types.
@@ -140,9 +158,6 @@ async function bytesOf(
  *   'image_too_large' or 'image_corrupt'.
  */
 export async function toRgba(input: ImageInput, options?: ToRgbaOptions): Promise<RgbaImage> {
-  if (input === null || input === undefined) {
-    throw new InvalidInputError('invalid_input', 'No image was given.');
-  }
-  if (isRgbaImage(input)) return assertRgbaImage(input);
-  return await decodeImage(await bytesOf(input, options), options);
+  const read = await readImageInput(input, options);
+  return read instanceof Uint8Array ? await decodeImage(read, options) : read;
 }

@@ -165,38 +165,63 @@ export function preprocessBatch(
   config: PreprocessorConfig,
   options: PreprocessOptions = {},
 ): PixelBatch {
-  return preprocessBatchInto(images, config, options, (length) => new Float32Array(length));
+  const batch = new PixelBatchWriter(images.length, config, options, (length) => new Float32Array(length));
+  for (const image of images) batch.add(image);
+  return batch.finish();
 }
 
 /**
- * {@link preprocessBatch} into a buffer from `allocate(length)`, which may return a reused one
- * (every element is written). Internal: Descry passes its pool of input tensors.
+ * {@link preprocessBatch} one image at a time, so that a caller decoding the images need not hold
+ * them all (Descry.embedImages decodes, adds and drops each in turn). The tensor comes from
+ * `allocate(length)` when the first image fixes its size; it may be a reused buffer, since every
+ * element is written. Internal.
  */
-export function preprocessBatchInto(
-  images: readonly RgbaImage[],
-  config: PreprocessorConfig,
-  options: PreprocessOptions,
-  allocate: (length: number) => Float32Array,
-): PixelBatch {
-  if (images.length === 0) throw new InvalidInputError('invalid_input', 'Cannot preprocess an empty batch.');
-  const backdrop = resolveBackground(options.background);
-  const tables = levelTables(config);
-  let data: Float32Array | undefined;
-  let dims: PixelBatch['dims'] = [images.length, 3, 0, 0];
-  images.forEach((image, index) => {
-    const pixels = pixelsFor(image, config, backdrop);
-    if (data === undefined) {
-      dims = [images.length, 3, pixels.height, pixels.width];
-      data = allocate(images.length * 3 * pixels.height * pixels.width);
-    } else if (pixels.height !== dims[2] || pixels.width !== dims[3]) {
+export class PixelBatchWriter {
+  readonly #count: number;
+  readonly #backdrop: Backdrop;
+  readonly #tables: Float32Array[];
+  #data: Float32Array | undefined;
+  #dims: PixelBatch['dims'];
+  #added = 0;
+
+  constructor(
+    count: number,
+    readonly config: PreprocessorConfig,
+    options: PreprocessOptions,
+    readonly allocate: (length: number) => Float32Array,
+  ) {
+    if (count === 0) throw new InvalidInputError('invalid_input', 'Cannot preprocess an empty batch.');
+    this.#count = count;
+    this.#backdrop = resolveBackground(options.background);
+    this.#tables = levelTables(config);
+    this.#dims = [count, 3, 0, 0];
+  }
+
+  /** Preprocesses the next image into its place in the batch. */
+  add(image: RgbaImage): void {
+    const index = this.#added;
+    if (index >= this.#count) throw new RangeError(`the batch holds ${this.#count} images`);
+    const pixels = pixelsFor(image, this.config, this.#backdrop);
+    if (this.#data === undefined) {
+      this.#dims = [this.#count, 3, pixels.height, pixels.width];
+      this.#data = this.allocate(this.#count * 3 * pixels.height * pixels.width);
+    } else if (pixels.height !== this.#dims[2] || pixels.width !== this.#dims[3]) {
       throw new InvalidInputError(
         'invalid_input',
-        `Image ${index} preprocesses to ${pixels.width}x${pixels.height}, image 0 to ${dims[3]}x${dims[2]}; ` +
+        `Image ${index} preprocesses to ${pixels.width}x${pixels.height}, image 0 to ${this.#dims[3]}x${this.#dims[2]}; ` +
           'a batch needs one size (configure a centre crop or an exact resize).',
         { details: { index } },
       );
     }
-    writeChw(pixels, tables, data, index * 3 * pixels.height * pixels.width);
-  });
-  return { data: data as Float32Array, dims };
+    writeChw(pixels, this.#tables, this.#data, index * 3 * pixels.height * pixels.width);
+    this.#added++;
+  }
+
+  /** The tensor, once every image has been added. */
+  finish(): PixelBatch {
+    if (this.#data === undefined || this.#added !== this.#count) {
+      throw new RangeError(`${this.#added} of ${this.#count} images were added`);
+    }
+    return { data: this.#data, dims: this.#dims };
+  }
 }
