@@ -30,6 +30,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
+import { connectIsolate } from './isolate-memory.mjs';
 import { deployedVars, memory, resetPeak, root, startNode, startWorkerd } from './service-hosts.mjs';
 
 const hostArg = process.argv.indexOf('--host');
@@ -144,13 +145,14 @@ async function beside(host, work) {
   }, 10);
   const health = stream(() => fetch(`${host.base}/healthz`), 25);
   const smalls = stream(() => classify(host.base, [small]), 200);
-  const result = await work();
+  const measured = host.isolate ? await host.isolate.during(work) : { result: await work() };
+  const { result, sampled: isolateSampled } = measured;
   // Let the streams see the service once the work is done, too.
   await new Promise((resolve) => setTimeout(resolve, 300));
   const [h, s] = await Promise.all([health(), smalls()]);
   clearInterval(sampler);
   const peak = exact ? memory(host.pid).peak : sampled;
-  return { ...result, health: h, small: s, peak };
+  return { ...result, health: h, small: s, peak, isolateSampled };
 }
 
 function baseline(host) {
@@ -186,6 +188,11 @@ for (const name of hosts) {
     if (!warmup.ok)
       throw new Error(`${name}: warm-up classify answered ${warmup.status}: ${await warmup.text()}`);
     const warm = memory(host.pid).rss;
+    if (host.inspector !== undefined) {
+      host.isolate = await connectIsolate(host.inspector, () =>
+        fetch(`${host.base}/healthz`).catch(() => {}),
+      );
+    }
     rows.push({ host: name, idle, warm, ...(await baseline(host)) });
     for (const request of heavyRequests) {
       const result = await heavy(host, request);
@@ -193,7 +200,14 @@ for (const name of hosts) {
       console.error(`${name}: ${result.request}: ${result.status}, slowest ${result.seconds.toFixed(2)} s`);
     }
     rows.push({ host: name, idle, warm, request: 'after', end: memory(host.pid).rss });
+    if (host.isolate) {
+      const wasm = await host.isolate.wasmMemories();
+      for (const row of rows.filter((r) => r.host === name && r.isolateSampled !== undefined)) {
+        row.isolate = { peak: row.isolateSampled + wasm, wasm };
+      }
+    }
   } finally {
+    host.isolate?.close();
     host.stop();
   }
 }
@@ -213,7 +227,9 @@ const lines = [
   `Limits${Object.keys(overrides).length ? ' (overridden)' : ' (wrangler.toml)'}: ${limits.imagePixels} px per image, ` +
     `${limits.requestPixels} px per request, ${limits.images} images; ${vars.DESCRY_MAX_PENDING_REQUESTS} requests admitted, ` +
     `${vars.DESCRY_INFERENCE_CONCURRENCY} unit at a time. Each heavy request sent ${REPEAT} times in a row.`,
-  'Targets: /healthz p99 < 200 ms on Node; workerd peak < 128 MB above idle for any accepted request.',
+  'Targets: /healthz p99 < 200 ms on Node; workerd peak < 128 MB for any accepted request. "isolate peak" is the',
+  "Worker isolate's JS heap and ArrayBuffers sampled through its V8 inspector, plus its WebAssembly memories",
+  '(bench/isolate-memory.mjs), what Workers count; RSS also counts workerd itself, compiled code and unused pages.',
   '',
 ];
 const body = rows
@@ -229,6 +245,7 @@ const body = rows
       Number.isNaN(row.seconds) ? '–' : `${row.seconds.toFixed(2)} s`,
       `${ms(percentile(h.latencies, 50))} / ${ms(percentile(h.latencies, 99))} (${h.latencies.length})`,
       `${ms(percentile(s.latencies, 50))} / ${ms(percentile(s.latencies, 99))} (${s.latencies.length}${failed.length ? `, failed: ${failed.join(' ')}` : ''})`,
+      row.isolate ? `${mb(row.isolate.peak / 2 ** 20)} (wasm ${mb(row.isolate.wasm / 2 ** 20)})` : '–',
       mb(row.peak),
       `+${mb(row.peak - row.idle)}`,
       `+${mb(row.peak - row.warm)}`,
@@ -243,11 +260,12 @@ lines.push(
       'slowest',
       '/healthz p50 / p99 (n)',
       'small classify p50 / p99 (n)',
+      'isolate peak',
       'peak RSS',
       'above idle',
       'above warm',
     ],
-    ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     body,
   ),
 );

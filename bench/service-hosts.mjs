@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,16 +100,34 @@ export function workerdPids(pid) {
   return found;
 }
 
-/** The Worker under `wrangler dev --local` with `vars` on a free port. */
+/** A TCP port nothing listens on now (the OS picks it; wrangler's inspector takes no port 0). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The Worker under `wrangler dev --local` with `vars` on a free port, its V8 inspector on another. */
 export async function startWorkerd(vars = {}) {
-  const child = startWranglerDev({ port: 0, vars, stdio: ['ignore', 'pipe', 'pipe'] });
+  const inspector = await freePort();
+  const child = startWranglerDev({
+    port: 0,
+    vars,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    inspectorPort: inspector,
+  });
   const [, base] = await waitFor(child, /Ready on (http:\/\/127\.0\.0\.1:\d+)/, 'wrangler dev');
   const pids = workerdPids(child.pid);
   if (pids.length === 0) throw new Error('no workerd process under wrangler dev');
   // The dev proxy is started first and stays small; the runtime is the one that loads the Worker.
   await fetch(`${base}/healthz?ready=1`);
   const pid = pids.reduce((a, b) => (memory(a).rss >= memory(b).rss ? a : b));
-  return { name: 'workerd', base, pid, stop: () => child.kill('SIGTERM') };
+  return { name: 'workerd', base, pid, inspector, stop: () => child.kill('SIGTERM') };
 }
 
 /** Resident and peak resident set size of `pid`, in MB (Linux /proc). */

@@ -14,13 +14,15 @@ export const WRANGLER_OFFLINE = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_
 
 /**
  * The wrangler child process; `vars` are extra `--var NAME:value` settings; `persistTo` keeps
- * the local KV, R2, Durable Object and queue state in that folder (wrangler's default otherwise).
+ * the local KV, R2, Durable Object and queue state in that folder (wrangler's default otherwise);
+ * `inspectorPort` is where the Worker's V8 inspector listens (wrangler's default: 9229).
  */
-export function startWranglerDev({ port, vars = {}, stdio = 'inherit', persistTo }) {
+export function startWranglerDev({ port, vars = {}, stdio = 'inherit', persistTo, inspectorPort }) {
   const wrangler = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
   const settings = { DESCRY_DEV: 'true', DESCRY_API_KEYS: '', ...vars };
   const args = [wrangler, 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port)];
   if (persistTo) args.push('--persist-to', persistTo);
+  if (inspectorPort !== undefined) args.push('--inspector-port', String(inspectorPort));
   for (const [name, value] of Object.entries(settings)) args.push('--var', `${name}:${value}`);
   return spawn(process.execPath, args, {
     cwd: root,
