@@ -33,10 +33,11 @@ export async function connectIsolate(port, pump) {
   socket.onmessage = (event) => {
     const message = JSON.parse(event.data);
     if (message.method === 'HeapProfiler.addHeapSnapshotChunk') chunks.push(message.params.chunk);
-    const resolve = waiting.get(message.id);
-    if (resolve) {
+    const pending = waiting.get(message.id);
+    if (pending) {
       waiting.delete(message.id);
-      resolve(message);
+      if (message.error) pending.reject(new Error(`inspector: ${message.error.message}`));
+      else pending.resolve(message);
     }
   };
   await new Promise((resolve, reject) => {
@@ -44,9 +45,9 @@ export async function connectIsolate(port, pump) {
     socket.onerror = () => reject(new Error(`no V8 inspector on port ${port}`));
   });
   const call = (method, params = {}) =>
-    new Promise((resolve) => {
+    new Promise((resolve, reject) => {
       const id = ++next;
-      waiting.set(id, resolve);
+      waiting.set(id, { resolve, reject });
       socket.send(JSON.stringify({ id, method, params }));
     });
 

@@ -19,7 +19,6 @@
  */
 
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -29,6 +28,8 @@ import { startNodeServer } from 'descry/server';
 import { startWranglerDev } from '../scripts/wrangler-dev.mjs';
 import { gradientPng } from '../tests/jobs/support/job-images.js';
 import { truncatedPng } from '../tests/worker/support/synthetic-images.js';
+// @ts-expect-error: a script in plain JavaScript
+import { freePort } from './service-hosts.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const options = new Command()
@@ -59,16 +60,6 @@ function images(): { made: Map<string, Uint8Array>; bad: Set<string> } {
     made.set(key, bad.has(key) ? truncatedPng() : gradientPng(i));
   }
   return { made, bad };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

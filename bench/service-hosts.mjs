@@ -100,8 +100,8 @@ export function workerdPids(pid) {
   return found;
 }
 
-/** A TCP port nothing listens on now (the OS picks it; wrangler's inspector takes no port 0). */
-function freePort() {
+/** A TCP port nothing listens on now, picked by the OS (for tools that take no port 0). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

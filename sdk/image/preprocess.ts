@@ -11,6 +11,7 @@ import { cropOrigin, placeRows } from './crop.js';
 import type { PreprocessorConfig } from './preprocessor-config.js';
 import { type Raster, resizeWindow } from './resize.js';
 import { assertRgbaImage, rgbaRows } from './rgba.js';
+import { scratchBuffer } from './scratch.js';
 
 export { type PreprocessorConfig, parsePreprocessorConfig } from './preprocessor-config.js';
 
@@ -85,18 +86,13 @@ function levelTables(config: PreprocessorConfig): Float32Array[] {
   });
 }
 
-/**
- * The resized window of the image being preprocessed: it is read into the float tensor right after
- * it is written (preprocessing is synchronous), so one buffer serves every call and no fresh
- * memory is touched per image. Windows larger than SCRATCH_LIMIT bytes get their own buffer.
- */
-const SCRATCH_LIMIT = 4 * 2 ** 20;
-let windowScratch = new Uint8Array(0);
+/** The resized window of the image being preprocessed, read into the float tensor at once (./scratch.ts). */
+const windowBuffer = scratchBuffer(4 * 2 ** 20);
 
 /**
  * RGB conversion, resize and centre crop in one pass over the source rows: only the crop window
  * of the resized image is computed (./resize.ts), and padding, when the crop is larger than the
- * image, is added by copying rows.
+ * image, is added by copying rows. The raster may share a reused buffer: read it before the next call.
  */
 function pixelsFor(image: RgbaImage, config: PreprocessorConfig, backdrop: Backdrop): Raster {
   assertRgbaImage(image);
@@ -113,16 +109,8 @@ function pixelsFor(image: RgbaImage, config: PreprocessorConfig, backdrop: Backd
     height: Math.min(size.height, top + crop.height) - y0,
   };
   const rows = rgbaRows(image, backdrop);
-  const bytes = window.width * window.height * 3;
-  if (windowScratch.length < bytes && bytes <= SCRATCH_LIMIT) windowScratch = new Uint8Array(bytes);
-  const inside = resizeWindow(
-    rows,
-    size.width,
-    size.height,
-    config.resample,
-    window,
-    bytes <= SCRATCH_LIMIT ? windowScratch : undefined,
-  );
+  const output = windowBuffer(window.width * window.height * 3);
+  const inside = resizeWindow(rows, size.width, size.height, config.resample, window, output);
   return placeRows(inside, top - y0, left - x0, crop.height, crop.width);
 }
 
@@ -178,6 +166,8 @@ export function preprocessBatch(
  */
 export class PixelBatchWriter {
   readonly #count: number;
+  readonly #config: PreprocessorConfig;
+  readonly #allocate: (length: number) => Float32Array;
   readonly #backdrop: Backdrop;
   readonly #tables: Float32Array[];
   #data: Float32Array | undefined;
@@ -186,12 +176,14 @@ export class PixelBatchWriter {
 
   constructor(
     count: number,
-    readonly config: PreprocessorConfig,
+    config: PreprocessorConfig,
     options: PreprocessOptions,
-    readonly allocate: (length: number) => Float32Array,
+    allocate: (length: number) => Float32Array,
   ) {
     if (count === 0) throw new InvalidInputError('invalid_input', 'Cannot preprocess an empty batch.');
     this.#count = count;
+    this.#config = config;
+    this.#allocate = allocate;
     this.#backdrop = resolveBackground(options.background);
     this.#tables = levelTables(config);
     this.#dims = [count, 3, 0, 0];
@@ -201,10 +193,10 @@ export class PixelBatchWriter {
   add(image: RgbaImage): void {
     const index = this.#added;
     if (index >= this.#count) throw new RangeError(`the batch holds ${this.#count} images`);
-    const pixels = pixelsFor(image, this.config, this.#backdrop);
+    const pixels = pixelsFor(image, this.#config, this.#backdrop);
     if (this.#data === undefined) {
       this.#dims = [this.#count, 3, pixels.height, pixels.width];
-      this.#data = this.allocate(this.#count * 3 * pixels.height * pixels.width);
+      this.#data = this.#allocate(this.#count * 3 * pixels.height * pixels.width);
     } else if (pixels.height !== this.#dims[2] || pixels.width !== this.#dims[3]) {
       throw new InvalidInputError(
         'invalid_input',

@@ -18,6 +18,8 @@
  * the source is read row by row (RGB, or RGBA with alpha skipped), so no full-size copy is made.
  */
 
+import { scratchBuffer } from './scratch.js';
+
 /** Interleaved 8-bit pixels (Descry resizes 3-channel RGB). */
 export interface Raster {
   width: number;
@@ -236,19 +238,8 @@ function filterColumns(src: Uint8Array, width: number, coefficients: Coefficient
   }
 }
 
-/**
- * The horizontal pass's output, which only the vertical pass reads: resizing is synchronous, so one
- * buffer serves every call. Touching fresh memory per call is what made a resize slow where the
- * kernel maps pages slowly (`npm run bench:real`); buffers over INTERMEDIATE_LIMIT are not kept.
- */
-const INTERMEDIATE_LIMIT = 8 * 2 ** 20;
-let intermediateBuffer = new Uint8Array(0);
-
-function intermediate(bytes: number): Uint8Array {
-  if (bytes > INTERMEDIATE_LIMIT) return new Uint8Array(bytes);
-  if (intermediateBuffer.length < bytes) intermediateBuffer = new Uint8Array(bytes);
-  return intermediateBuffer;
-}
+/** The horizontal pass's output, which only the vertical pass reads (./scratch.ts). */
+const intermediate = scratchBuffer(8 * 2 ** 20);
 
 /** Geometry.c ImagingScaleAffine: nearest neighbour with accumulated source coordinates. */
 function nearestWindow(

@@ -1,8 +1,8 @@
 /**
  * Reused input tensors for the vision encoder. A batch of 8 images at 224 px is a 4.8 MB
  * Float32Array; allocating it per call means touching fresh memory each time, which the kernel
- * maps page by page. On hosts where that is slow (this machine's VM: about 3.5 ms per MB) it
- * cost 2-3 ms per image at batch 8 (`npm run bench:real`), more than the whole resize.
+ * maps page by page. Where that is slow (VMs that fault pages in lazily) it is a visible share of
+ * Descry's own cost per image (`npm run bench:real`, "decode + preprocess").
  * A buffer goes back to the pool when its encoder run has finished, so concurrent calls never
  * share one.
  */
