@@ -3,7 +3,7 @@
 # Needs only the npm packages in node_modules and Debian's python3-torch, python3-onnx, python3-pil and
 # python3-numpy (installed here when missing and we are root with apt-get; otherwise it says what to install).
 # Training is a fixed number of steps (TRAIN_STEPS), not a time budget: a rebuild is reproducible, and a busy machine
-# only makes it slower (about 30 minutes on an idle 2-core machine; see the model card).
+# only makes it slower (about 56 minutes on an idle 2-vCPU machine; see the model card).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
@@ -26,7 +26,7 @@ fi
 echo "== data"; $NODE models/scripts/build-data.mjs
 echo "== tokenizer"; $PY models/scripts/train_tokenizer.py
 $NODE models/scripts/check-tokenizer.mjs
-export TRAIN_STEPS=${TRAIN_STEPS:-2600}
+export TRAIN_STEPS=${TRAIN_STEPS:-4000}
 echo "== train (${TRAIN_STEPS} steps)"; $PY models/scripts/train.py
 echo "== export"; $PY models/scripts/export.py
 echo "== evaluate"; $TSX models/scripts/evaluate.ts --model "$MODEL_DIR" --fixtures

@@ -17,8 +17,8 @@ SEED = int(os.environ.get('SEED', 0))
 random.seed(SEED); np.random.seed(SEED); torch.manual_seed(SEED)
 
 # A fixed number of steps, not a wall-clock budget: a rebuild is reproducible and a busy machine only makes it slower.
-STEPS = int(os.environ.get('TRAIN_STEPS', 3000))
-EVAL_EVERY = int(os.environ.get('EVAL_EVERY', 250))
+STEPS = int(os.environ.get('TRAIN_STEPS', 4000))
+EVAL_EVERY = int(os.environ.get('EVAL_EVERY', 200))
 BATCH = int(os.environ.get('BATCH', 128))
 LR = float(os.environ.get('LR', 3e-3))
 OUT = os.environ.get('CKPT', os.path.join(DATA, 'emoji-clip.pt'))
