@@ -37,7 +37,7 @@ import {
  * Top-1 over the full class list on the committed subset (n=953), measured at build time (model card): floors a
  * little under the measured figures, per background.
  */
-const SUBSET_TOP1_FLOOR = { white: 0.28, drop: 0.27 } as const;
+const SUBSET_TOP1_FLOOR = { white: 0.3, drop: 0.3 } as const;
 
 const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
 const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];

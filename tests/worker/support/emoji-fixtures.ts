@@ -7,4 +7,4 @@
  */
 export const FIXTURE_DIR = 'tests/fixtures/openmoji-eval';
 
-export const FIXTURE_FILES: readonly string[] = ['2B50.png', '26A1.png', '1F551.png', '1F60B.png'];
+export const FIXTURE_FILES: readonly string[] = ['1F1EA-1F1F9.png', '1F935.png', '3297.png', '1F91F.png'];
