@@ -18,7 +18,12 @@ const base = `http://127.0.0.1:${port}`;
 // A held-out OpenMoji image the embedded model ranks first among these labels.
 const DEMO = {
   image: 'tests/fixtures/openmoji-eval/1F1EA-1F1F9.png',
-  labels: ['ethiopia flag', 'man in tuxedo (person in tuxedo)', 'circled ideograph congratulation', 'i love you hand sign'],
+  labels: [
+    'ethiopia flag',
+    'man in tuxedo (person in tuxedo)',
+    'circled ideograph congratulation',
+    'i love you hand sign',
+  ],
 };
 
 for (const file of ['models/emoji-clip/onnx/vision_model.onnx', 'models/emoji-clip/onnx/text_model.onnx']) {

@@ -11,6 +11,7 @@
  *
  *   npx tsx models/scripts/pick-fixtures.ts [--write]
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { env, pipeline } from '@xenova/transformers';
@@ -169,7 +170,16 @@ if (cli.write) {
     /const DEMO = \{[\s\S]*?\n\};/,
     `const DEMO = {\n  image: '${demo.image}',\n  labels: ${JSON.stringify(demo.labels).replaceAll(',', ', ').replaceAll('"', "'")},\n};`,
   );
-  console.log(
-    'wrote tests/worker/support/emoji-fixtures.ts, tests/model/transformers-js.test.ts, scripts/start.mjs',
-  );
+  const written = [
+    'tests/worker/support/emoji-fixtures.ts',
+    'tests/model/transformers-js.test.ts',
+    'scripts/start.mjs',
+  ];
+  // The replacements are one line each; the project's formatter wraps them as `npm run lint` expects.
+  const format = spawnSync(join(ROOT, 'node_modules', '.bin', 'biome'), ['format', '--write', ...written], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (format.status !== 0) throw new Error(`biome format exited with ${format.status}`);
+  console.log(`wrote ${written.join(', ')}`);
 }
