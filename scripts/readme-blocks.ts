@@ -85,3 +85,26 @@ export function shellCommands(content: string): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'))
     .flatMap((line) => line.split('&&').map((command) => command.trim()));
 }
+
+const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/g;
+
+/**
+ * Output printed by a command, compared with the block that shows it: the same text, with every
+ * number equal within `tolerance` (relative, or absolute below 1). Float32 results differ in their
+ * last digits between CPUs (onnxruntime picks AVX2 or AVX-512 kernels at run time), so an exact
+ * comparison would fail on a machine other than the one that wrote the README; any real change,
+ * such as another label, another order or another model, still fails.
+ */
+export function sameOutput(actual: string, expected: string, tolerance = 1e-5): boolean {
+  const split = (text: string) => ({
+    words: text.split(NUMBER),
+    numbers: (text.match(NUMBER) ?? []).map(Number),
+  });
+  const a = split(actual);
+  const b = split(expected);
+  if (a.words.length !== b.words.length || a.words.some((word, i) => word !== b.words[i])) return false;
+  return a.numbers.every((x, i) => {
+    const y = b.numbers[i]!;
+    return Math.abs(x - y) <= tolerance * Math.max(1, Math.abs(x), Math.abs(y));
+  });
+}
