@@ -22,12 +22,12 @@ export const ENTRY_POINTS: Record<string, Partial<Record<Runtime, string>>> = {
   'descry/store': { node: 'sdk/store/node.ts', default: 'sdk/store/index.ts' },
   'descry/predictors': { default: 'sdk/predictors/index.ts' },
   'descry/worker': { default: 'worker/index.ts' },
-  'descry/server': { node: 'worker/node.ts' },
+  'descry/server': { node: 'worker/hosts/node-server.node.ts' },
   'descry/models/emoji-clip': {
-    node: 'sdk/models/emoji-clip/node.ts',
-    workerd: 'sdk/models/emoji-clip/workerd.ts',
-    browser: 'sdk/models/emoji-clip/browser.ts',
-    default: 'sdk/models/emoji-clip/browser.ts',
+    node: 'sdk/embedded/emoji-clip/node.ts',
+    workerd: 'sdk/embedded/emoji-clip/workerd.ts',
+    browser: 'sdk/embedded/emoji-clip/browser.ts',
+    default: 'sdk/embedded/emoji-clip/browser.ts',
   },
 };
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Heavy requests against a live service, on Node (worker/node.ts) and in workerd (`wrangler dev
+ * Heavy requests against a live service, on Node (worker/hosts/node-server.node.ts) and in workerd (`wrangler dev
  * --local`), with the limits wrangler.toml deploys.
  *
  * For each host: start it, warm it (model loaded, both encoders run once), measure the baseline

@@ -6,8 +6,14 @@
  * `compile`, or once per label set when plain labels are passed (cached by prompt).
  */
 import { type ClassDescriptors, CompiledClassifier } from './classifier/compiled.js';
+import { type ModelConfig, parseModelConfig } from './engine/config.js';
+import { modelFingerprint } from './engine/fingerprint.js';
+import { lazyValue } from './engine/lazy-value.js';
+import type { LoadOptions, ModelSource } from './engine/load-options.js';
+import { PixelBufferPool } from './engine/pixel-buffers.js';
+import type { ModelFiles } from './engine/source.js';
+import { type EncoderModelFile, onnxPath, TextEncoder, VisionEncoder } from './engine/towers.js';
 import { InvalidInputError, ModelLoadError } from './errors.js';
-import { classifyWithFudd, confusedPairs, type FuddRequestOptions } from './follow-up.js';
 import { DEFAULT_BACKGROUND, type ImageBackground, resolveBackground } from './image/background.js';
 import { decodeImage } from './image/decode.js';
 import { readImageInput } from './image/input.js';
@@ -18,15 +24,9 @@ import {
   parsePreprocessorConfig,
 } from './image/preprocess.js';
 import { type ImageProbe, probeImage } from './image/probe.js';
-import { type ModelConfig, parseModelConfig } from './model/config.js';
-import { type EncoderModelFile, onnxPath, TextEncoder, VisionEncoder } from './model/encoders.js';
-import { modelFingerprint } from './model/fingerprint.js';
-import { lazyValue } from './model/lazy-value.js';
-import type { LoadOptions, ModelSource } from './model/load-options.js';
-import { PixelBufferPool } from './model/pixel-buffers.js';
-import type { ModelFiles } from './model/source.js';
-import { descriptorMeans, type PredictOptions, predict } from './predict.js';
-import { matrixRow } from './predictors/matrix.js';
+import { matrixRow } from './math/matrix.js';
+import { classifyWithFudd, confusedPairs, type FuddRequestOptions } from './methods/follow-up.js';
+import { descriptorMeans, type PredictOptions, predict } from './methods/predict.js';
 import { buildTfupCache, extendTfupCache, type TfupCache, type TfupCacheOptions } from './predictors/tfup.js';
 import { classWeightsFromTemplates } from './predictors/zero-shot.js';
 import { runtime } from './runtime.js';

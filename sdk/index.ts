@@ -34,14 +34,10 @@ export {
   type ModelInfo,
   type ModelSource,
 } from './descry.js';
-export * from './errors.js';
-export type { ImageBackground } from './image/background.js';
-export { type ImageProbe, type ProbeOptions, probeImage } from './image/probe.js';
-export type { OnnxBackend, OnnxModel, OnnxSession, TensorData } from './model/backend.js';
-export { fromOrt } from './model/backend.js';
-export { ortWebBackend } from './model/backends/ort-web.js';
-export type { ModelDtype } from './model/encoders.js';
-export type { BatchingOptions } from './model/run-batcher.js';
+export type { OnnxBackend, OnnxModel, OnnxSession, TensorData } from './engine/backend.js';
+export { fromOrt } from './engine/backend.js';
+export { ortWebBackend } from './engine/backends/ort-web.js';
+export type { BatchingOptions } from './engine/run-batcher.js';
 export {
   bytesSource,
   cacheApiDownloadCache,
@@ -50,7 +46,11 @@ export {
   hubSource,
   type ModelFiles,
   urlSource,
-} from './model/source.js';
+} from './engine/source.js';
+export type { ModelDtype } from './engine/towers.js';
+export * from './errors.js';
+export type { ImageBackground } from './image/background.js';
+export { type ImageProbe, type ProbeOptions, probeImage } from './image/probe.js';
 export { type RuntimeDefaults, setRuntime } from './runtime.js';
 export { descriptorPrompt } from './text/descriptor-prompts.js';
 export { applyTemplate, EMOJI_TEMPLATES, TRANSFORMERS_JS_TEMPLATE } from './text/templates.js';

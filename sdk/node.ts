@@ -3,13 +3,13 @@
  * when it is installed (falling back to onnxruntime-web's wasm).
  */
 
-import type { OnnxBackend } from './model/backend.js';
-import { ortNodeBackend } from './model/backends/ort-node.js';
-import { ortWebBackend } from './model/backends/ort-web.js';
-import { diskDownloadCache } from './model/disk-cache.node.js';
-import { folderSource, isFolder } from './model/folder-source.node.js';
-import type { LoadOptions, ModelSource } from './model/load-options.js';
-import { isHubId, type ModelFiles } from './model/source.js';
+import type { OnnxBackend } from './engine/backend.js';
+import { ortNodeBackend } from './engine/backends/ort-node.js';
+import { ortWebBackend } from './engine/backends/ort-web.js';
+import { diskDownloadCache } from './engine/disk-cache.node.js';
+import { folderSource, isFolder } from './engine/folder-source.node.js';
+import type { LoadOptions, ModelSource } from './engine/load-options.js';
+import { isHubId, type ModelFiles } from './engine/source.js';
 import { resolvePortableSource, setRuntime } from './runtime.js';
 
 let chosen: Promise<OnnxBackend> | undefined;
@@ -33,7 +33,7 @@ setRuntime({
   resolveSource: resolveNodeSource,
 });
 
+export { type OrtNodeOptions, ortNodeBackend, ortNodeSessionOptions } from './engine/backends/ort-node.js';
+export { diskDownloadCache } from './engine/disk-cache.node.js';
+export { folderSource } from './engine/folder-source.node.js';
 export * from './index.js';
-export { type OrtNodeOptions, ortNodeBackend, ortNodeSessionOptions } from './model/backends/ort-node.js';
-export { diskDownloadCache } from './model/disk-cache.node.js';
-export { folderSource } from './model/folder-source.node.js';

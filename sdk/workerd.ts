@@ -9,10 +9,10 @@ import jpegScaledWasm from '@cwasm/jpeg-turbo/jpeg-turbo.wasm';
 import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import { ortWorkerdBackend } from './engine/backends/ort-workerd.js';
 import { configureJpegWasm } from './image/jpeg.js';
 import { configureJpegScaledWasm } from './image/jpeg-scaled.js';
 import { configureWebpWasm } from './image/webp.js';
-import { ortWorkerdBackend } from './model/backends/ort-workerd.js';
 import { resolvePortableSource, setRuntime } from './runtime.js';
 
 const backend = ortWorkerdBackend(ortWasm);

@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
-import { SWAGGER_UI_FILES, SWAGGER_UI_PATH } from '../../worker/docs-page.js';
+import { SWAGGER_UI_FILES, SWAGGER_UI_PATH } from '../../worker/http/docs-page.js';
 import { SAMPLE_FILES } from './src/presets.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -9,7 +9,7 @@ import type { CompiledClassifier } from '../classifier/compiled.js';
 import type { ClassifyOptions, Descry } from '../descry.js';
 import { type DescryError, ImageDecodeError, InvalidInputError } from '../errors.js';
 import type { ImageBackground } from '../image/background.js';
-import { matrixFromRows, matrixRow } from '../predictors/matrix.js';
+import { matrixFromRows, matrixRow } from '../math/matrix.js';
 import type { ImageInput, Matrix } from '../types.js';
 import { errorLine, type ResultLine, resultLine } from './result-line.js';
 

@@ -19,7 +19,7 @@ import { describeClasses } from '../llm/describe-classes.js';
 import { DescriptorCache, PairDescriptionCache } from '../llm/description-cache.js';
 import { allPairs, precomputePairs } from '../llm/precompute.js';
 import { Descry, isDescryError } from '../node.js';
-import { FileStore } from '../store/file.js';
+import { FileStore } from '../store/file.node.js';
 import type { DescriptorMap } from '../types.js';
 import { type ClassifyCommandOptions, classifyCommand } from './classify.js';
 import { CliError, EXIT } from './cli-error.js';

@@ -1,6 +1,7 @@
 /** The per-class output every predictor returns, and the activations that turn logits into scores. */
+
+import { sigmoid, softmax } from '../math/vector.js';
 import type { Matrix } from '../types.js';
-import { sigmoid, softmax } from './vector.js';
 
 /**
  * Per-class results for one image, all indexed like the class list.

@@ -15,11 +15,11 @@
  * its zero-shot strength instead of at noise level.
  */
 import { InvalidInputError } from '../errors.js';
+import { createMatrix, matrixRow, matVec } from '../math/matrix.js';
+import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from '../math/shape.js';
+import { l2Normalize } from '../math/vector.js';
 import type { DescriptorAggregation, Evidence, Matrix } from '../types.js';
 import { activate, type ClassScores } from './class-scores.js';
-import { createMatrix, matrixRow, matVec } from './matrix.js';
-import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from './shape.js';
-import { l2Normalize } from './vector.js';
 
 /** One class as the caller supplies it. */
 export interface DescribedClass {

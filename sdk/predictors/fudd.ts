@@ -21,13 +21,13 @@
  * pairs, so that class gets the fallback text alone.
  */
 import { InvalidInputError } from '../errors.js';
+import { matVec } from '../math/matrix.js';
+import { assertFinite, assertMatrix, unitEmbedding } from '../math/shape.js';
+import { softmax } from '../math/vector.js';
 import { applyTemplate, FUDD_FALLBACK_TEMPLATE } from '../text/templates.js';
 import type { Matrix } from '../types.js';
 import type { ClassScores } from './class-scores.js';
-import { matVec } from './matrix.js';
 import { topKIndices } from './ranking.js';
-import { assertFinite, assertMatrix, unitEmbedding } from './shape.js';
-import { softmax } from './vector.js';
 
 /** One attribute that tells two classes apart, with one sentence per class. */
 export interface AttributePair {

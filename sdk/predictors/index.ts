@@ -11,6 +11,24 @@
  * @packageDocumentation
  */
 
+export {
+  createMatrix,
+  matMulTransposed,
+  matrixFromRows,
+  matrixRow,
+  matVec,
+  normalizeRows,
+} from '../math/matrix.js';
+export {
+  dot,
+  klDivergence,
+  klDivergenceFromLogProbs,
+  l2Norm,
+  l2Normalize,
+  logSoftmax,
+  sigmoid,
+  softmax,
+} from '../math/vector.js';
 export { type Activation, activate, type BatchClassScores, type ClassScores } from './class-scores.js';
 export {
   classifyByDescription,
@@ -33,14 +51,6 @@ export {
   type PairDescriptions,
   pairKey,
 } from './fudd.js';
-export {
-  createMatrix,
-  matMulTransposed,
-  matrixFromRows,
-  matrixRow,
-  matVec,
-  normalizeRows,
-} from './matrix.js';
 export { rankDescending, topKIndices } from './ranking.js';
 export {
   buildTfupCache,
@@ -53,14 +63,4 @@ export {
   tfupShots,
 } from './tfup.js';
 export { decodeTfupCache, encodeTfupCache } from './tfup-codec.js';
-export {
-  dot,
-  klDivergence,
-  klDivergenceFromLogProbs,
-  l2Norm,
-  l2Normalize,
-  logSoftmax,
-  sigmoid,
-  softmax,
-} from './vector.js';
 export { classWeightsFromTemplates, type ZeroShotOptions, zeroShot, zeroShotBatch } from './zero-shot.js';

@@ -36,13 +36,13 @@
  *   never re-encodes the pool.
  */
 import { InvalidInputError, ModelMismatchError } from '../errors.js';
+import { createMatrix, matrixRow, matVec } from '../math/matrix.js';
+import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from '../math/shape.js';
+import { dot, l2Normalize, logSoftmax, softmax } from '../math/vector.js';
 import type { Matrix } from '../types.js';
 import type { ClassScores } from './class-scores.js';
 import { weightsFingerprint } from './fingerprint.js';
-import { createMatrix, matrixRow, matVec } from './matrix.js';
 import { topKIndices } from './ranking.js';
-import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from './shape.js';
-import { dot, l2Normalize, logSoftmax, softmax } from './vector.js';
 
 /** How the cache is built; stored in the cache so that growing it keeps the same rules. */
 export interface TfupCacheOptions {

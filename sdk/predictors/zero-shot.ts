@@ -12,11 +12,11 @@
  * `logits_per_image` = logit_scale · cosine. No deviation from the paper.
  */
 import { InvalidInputError } from '../errors.js';
+import { createMatrix, matrixRow, matVec } from '../math/matrix.js';
+import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from '../math/shape.js';
+import { l2Normalize } from '../math/vector.js';
 import type { Matrix } from '../types.js';
 import { type Activation, activate, type BatchClassScores, type ClassScores } from './class-scores.js';
-import { createMatrix, matrixRow, matVec } from './matrix.js';
-import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from './shape.js';
-import { l2Normalize } from './vector.js';
 
 /** How cosines become logits and scores. */
 export interface ZeroShotOptions {

@@ -1,6 +1,6 @@
 /**
  * Request fuzzing with fast-check: generated request bodies, valid-ish and hostile, JSON and
- * multipart and raw, go to every route of a real Node server (worker/node.ts on 127.0.0.1, the
+ * multipart and raw, go to every route of a real Node server (worker/hosts/node-server.node.ts on 127.0.0.1, the
  * static LLM source, memory stores). Each must get an answer below 500: a 2xx, or problem+json
  * with a stable code. No request may take longer than a time bound, the process must not crash
  * (an unhandled rejection fails the run), and memory must come back near its baseline.
@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { TEST_KEYS, TEST_VARS } from '../worker/support/test-vars.js';
 import { FuzzTally, settledMemory, WARM_UP } from './support/fuzz-tally.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseResultLines } from 'descry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { runCli } from '../cli/support/run-cli.js';
 import { FIXTURE_DIR, FIXTURE_FILES } from '../worker/support/emoji-fixtures.js';
 import { TEST_KEYS, TEST_LIMITS, TEST_VARS } from '../worker/support/test-vars.js';

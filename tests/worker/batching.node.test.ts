@@ -4,7 +4,7 @@
  * malformed window stops the server from starting.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { emojiFixtures } from './support/fixture-images.js';
 import { TEST_KEYS, TEST_VARS } from './support/test-vars.js';
 

@@ -6,8 +6,8 @@
  */
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { InferenceGate } from '../../worker/inference-gate.js';
-import { problemErrorHandler } from '../../worker/middleware/problem-handler.js';
+import { problemErrorHandler } from '../../worker/http/middleware/problem-handler.js';
+import { InferenceGate } from '../../worker/service/inference-gate.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { emojiFixtures } from './support/fixture-images.js';
 import { OPENAPI_TYPES_FILE, openApiTypes } from './support/openapi-types.generate.js';
 import type { paths } from './support/openapi-types.js';

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { type OpenAIServer, startOpenAIServer } from '../support/openai-server.js';
 import { emojiFixtures } from './support/fixture-images.js';
 import { nodeReferenceEngine } from './support/reference-engine.node.js';

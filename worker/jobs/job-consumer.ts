@@ -29,10 +29,10 @@ import {
   tallyResultLines,
 } from 'descry';
 import { decodeTfupCache } from 'descry/predictors';
-import { INFERENCE_BATCH } from '../batches.js';
-import { MethodResources } from '../method-resources.js';
-import { backgroundOption } from '../schemas.js';
-import type { ServiceDeps } from '../service-deps.js';
+import { backgroundOption } from '../http/schemas.js';
+import { INFERENCE_BATCH } from '../service/batches.js';
+import type { ServiceDeps } from '../service/deps.js';
+import { MethodResources } from '../service/method-resources.js';
 import type { JobContext } from './job-host.js';
 import type { ShardTally } from './job-ledger.js';
 import type { ClassifyMessage, JobMessage } from './job-messages.js';

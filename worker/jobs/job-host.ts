@@ -5,8 +5,8 @@
  * the same code on both.
  */
 import type { Descry } from 'descry';
-import type { ServiceLimits } from '../config.js';
-import type { MethodResources } from '../method-resources.js';
+import type { ServiceLimits } from '../service/config.js';
+import type { MethodResources } from '../service/method-resources.js';
 import type { JobConfig } from './job-config.js';
 import type { JobLedger } from './job-ledger.js';
 import type { JobMessage } from './job-messages.js';

@@ -9,8 +9,8 @@
 import type { CompiledClassifier } from 'descry';
 import { InvalidInputError } from 'descry';
 import { encodeTfupCache } from 'descry/predictors';
-import { assertRequestLimits } from '../classify-input.js';
-import type { StoredClassifiers } from '../stored-classifiers.js';
+import { assertRequestLimits } from '../http/request/classify-input.js';
+import type { StoredClassifiers } from '../service/stored-classifiers.js';
 import type { JobContext } from './job-host.js';
 import { isTerminal, type JobState } from './job-ledger.js';
 import type { JobMessage, ListMessage, PagePlan } from './job-messages.js';

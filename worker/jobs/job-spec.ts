@@ -10,7 +10,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { ClassificationMethod } from 'descry';
-import { exactlyOneTarget, targetFields } from '../classify-input.js';
+import { exactlyOneTarget, targetFields } from '../http/request/classify-input.js';
 
 export const JobIdSchema = z
   .string()

@@ -3,7 +3,7 @@
  * job, messages on Cloudflare Queues. Jobs are off (their routes answer 503) until wrangler.toml
  * binds JOB_QUEUE, JOBS and JOB_RESULTS.
  */
-import type { WorkerBindings } from '../bindings.js';
+import type { WorkerBindings } from '../hosts/bindings.js';
 import { durableLedger } from './durable-ledger.js';
 import { readJobConfig } from './job-config.js';
 import type { JobHost } from './job-host.js';

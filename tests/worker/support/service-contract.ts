@@ -4,7 +4,7 @@
  */
 import { encode as encodePng } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import type { ClassificationEngine } from '../../../worker/service-deps.js';
+import type { ClassificationEngine } from '../../../worker/service/deps.js';
 import { base64, GIF_BYTES, solidJpeg, solidPng, truncatedPng } from './synthetic-images.js';
 import { TEST_CORS_ORIGIN, TEST_KEYS, TEST_LIMITS } from './test-vars.js';
 

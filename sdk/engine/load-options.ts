@@ -1,0 +1,54 @@
+/**
+ * What `Descry.load` accepts: where the model comes from and how to run it. These types live next
+ * to the sources (not in descry.ts) so that the runtime defaults, which resolve sources, do not
+ * import the class that uses them.
+ */
+import type { ImageBackground } from '../image/background.js';
+import type { OnnxBackend } from './backend.js';
+import type { BatchingOptions } from './run-batcher.js';
+import type { DownloadProgress, ModelFileMap, ModelFiles } from './source.js';
+import type { ModelDtype } from './towers.js';
+
+/** Where a model comes from: a folder (Node), a URL, a hub id, or files in memory. */
+export type ModelSource = string | URL | ModelFiles | { files: ModelFileMap; id?: string };
+
+/** Options for `Descry.load`. */
+export interface LoadOptions {
+  /** ONNX export to load for both encoders (default fp32). */
+  dtype?: ModelDtype;
+  /** ONNX export of the text encoder only; overrides `dtype`. */
+  textDtype?: ModelDtype;
+  /** ONNX export of the vision encoder only; overrides `dtype`. */
+  visionDtype?: ModelDtype;
+  /** Backend override; default chosen per runtime (onnxruntime-node if installed, else web). */
+  backend?: OnnxBackend | (() => Promise<OnnxBackend>);
+  /** Override of the trained logit scale. */
+  logitScale?: number;
+  /** Override of the logit bias (SigLIP). */
+  logitBias?: number;
+  /** Largest decoded image, in pixels (default 40 megapixels). */
+  maxImagePixels?: number;
+  /**
+   * What transparent pixels become, for every image this instance sees unless a call says
+   * otherwise: default `'white'`; `'drop'` ignores alpha as transformers.js does.
+   */
+  background?: ImageBackground;
+  /**
+   * Decode large JPEGs at a reduced DCT scale (1/2, 1/4 or 1/8, as Pillow's `draft()`), keeping at
+   * least twice the model's input size: much less time and memory for photos, at a small
+   * deviation from CLIPImageProcessor's full decode. Default true; false for exact parity.
+   */
+  jpegDctScaling?: boolean;
+  /**
+   * Join concurrent image embeddings (requests of a server) into shared vision-encoder runs: the
+   * first call waits up to `windowMs` (default 2) for others, at most `maxImages` (default 8) per
+   * run. Default off: a lone caller never waits.
+   */
+  batching?: BatchingOptions;
+  /** Download progress for URL and hub sources. */
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Hub revision (default main). */
+  revision?: string;
+  /** Hub endpoint for hub ids (default https://huggingface.co). */
+  hubEndpoint?: string;
+}

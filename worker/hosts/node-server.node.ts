@@ -1,0 +1,123 @@
+/**
+ * Self-hosting: the same app on Node with @hono/node-server, classifiers and adaptation caches
+ * in files (or memory), the model from a local folder, URL or hub id.
+ *
+ *   node --import tsx worker/hosts/node-server.node.ts        # PORT, DESCRY_MODEL_DIR, DESCRY_DATA_DIR, DESCRY_* vars
+ */
+
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { Descry, folderSource } from 'descry';
+import { emojiClipPath } from 'descry/models/emoji-clip';
+import type { KeyValueStore } from 'descry/store';
+import { FileStore, MemoryStore } from 'descry/store';
+import { createApp } from '../http/app.js';
+import { serviceJobConsumer } from '../jobs/job-consumer.js';
+import { nodeJobHost } from '../jobs/node-job-host.node.js';
+import { engineLoadOptions } from '../service/batches.js';
+import { readServiceConfig } from '../service/config.js';
+import type { ServiceDeps } from '../service/deps.js';
+import { engineLoader } from '../service/engine-loader.js';
+import { configuredDescriptionSource } from '../service/llm-source.js';
+import { staticSite } from './static-site.node.js';
+import { fetchAfterBody } from './unread-body.node.js';
+
+/** The embedded model's folder (in the repository, or in the installed package), used when nothing else is configured. */
+export const DEFAULT_MODEL_DIR = emojiClipPath;
+
+/** Options of {@link startNodeServer}. */
+export interface NodeServerOptions {
+  /** Port; 0 picks a free one. Default 8787. */
+  port?: number;
+  /** Default 127.0.0.1: exposing the service is a deliberate choice. */
+  hostname?: string;
+  /** Model folder, URL or hub id. Default: the embedded emoji-clip folder. */
+  model?: string;
+  /** Folder for classifiers, adaptation caches and job results; without it they live in memory. */
+  dataDir?: string;
+  /**
+   * Variables (DESCRY_API_KEYS, limits, LLM, DESCRY_JOB_BUCKETS="IMAGES=/srv/photos"...).
+   * Default: process.env.
+   */
+  vars?: Record<string, string | undefined>;
+  /**
+   * Folder of the web page served at `/` (the API's routes win over its files). Default: the
+   * demo page's build in this repository, examples/web/dist, when it exists; `false` for none.
+   */
+  site?: string | false;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:8787. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Build the dependencies for Node, batch jobs included: their queue runs in this process and
+ * starts consuming at once. Call `close` to stop it.
+ */
+export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps & { close(): void } {
+  const vars = options.vars ?? process.env;
+  const config = readServiceConfig(vars);
+  const model = options.model ?? vars.DESCRY_MODEL_DIR ?? DEFAULT_MODEL_DIR;
+  // A folder is reported by its name: the absolute path says nothing to clients and leaks the host layout.
+  const source = existsSync(model) ? { ...folderSource(model), id: basename(model) } : model;
+  const store = (name: string): KeyValueStore =>
+    options.dataDir ? new FileStore(join(options.dataDir, name)) : new MemoryStore();
+  const jobs = nodeJobHost(vars, options.dataDir);
+  const deps = {
+    config,
+    ...engineLoader(() => Descry.load(source, engineLoadOptions(config))),
+    classifiers: store('classifiers'),
+    adaptations: store('adaptations'),
+    descriptions: configuredDescriptionSource(vars),
+    runtime: `node ${process.versions.node}`,
+    jobs: jobs.host,
+    close: () => jobs.queue.close(),
+  };
+  jobs.queue.consume(serviceJobConsumer(deps));
+  return deps;
+}
+
+/** Start the service; resolves once it listens. */
+export function startNodeServer(options: NodeServerOptions = {}): Promise<RunningServer> {
+  const deps = nodeDeps(options);
+  const app = createApp(deps);
+  app.route('/', staticSite({ site: options.site }));
+  return new Promise((resolve, reject) => {
+    const server = serve(
+      {
+        fetch: fetchAfterBody(app),
+        port: options.port ?? 8787,
+        hostname: options.hostname ?? '127.0.0.1',
+        // Unread bodies are drained by fetchAfterBody, before the answer and with bounds that suit uploads.
+        autoCleanupIncoming: false,
+      },
+      (info: AddressInfo) => {
+        resolve({
+          url: `http://${info.address}:${info.port}`,
+          close: () =>
+            new Promise((done, fail) => {
+              deps.close();
+              server.close((error) => (error ? fail(error) : done()));
+            }),
+        });
+      },
+    );
+    server.once('error', reject);
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const server = await startNodeServer({
+    port: Number(process.env.PORT ?? 8787),
+    hostname: process.env.HOST ?? '127.0.0.1',
+    dataDir: process.env.DESCRY_DATA_DIR ?? '.data/descry',
+  });
+  console.log(`Descry listening on ${server.url}: try it at ${server.url}/, API docs at ${server.url}/docs`);
+}

@@ -1,0 +1,172 @@
+/** PUT, GET, DELETE /v1/classifiers/{id}: compiled label sets stored for reuse by id. */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { CompiledClassifier } from 'descry';
+import { DescryError } from 'descry';
+import type { ServiceDeps } from '../../service/deps.js';
+import type { Inference } from '../../service/inference.js';
+import type { MethodResources } from '../../service/method-resources.js';
+import type { StoredClassifiers } from '../../service/stored-classifiers.js';
+import { assertRequestLimits } from '../request/classify-input.js';
+import {
+  ClassifierIdSchema,
+  DescriptorsSchema,
+  LabelSchema,
+  problemResponses,
+  TemplateSchema,
+} from '../schemas.js';
+import { rejectInvalid } from '../validation-problem.js';
+
+export const ClassifierSpecSchema = z
+  .object({
+    labels: z
+      .array(LabelSchema)
+      .min(1)
+      .openapi({ example: ['cat', 'dog', 'pizza'] }),
+    templates: z.array(TemplateSchema).min(1).max(32).optional(),
+    descriptors: DescriptorsSchema.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    for (const label of Object.keys(spec.descriptors ?? {})) {
+      if (!spec.labels.includes(label)) {
+        ctx.addIssue({ code: 'custom', path: ['descriptors', label], message: 'not one of the labels' });
+      }
+    }
+  })
+  .openapi('ClassifierSpec');
+
+const AdaptationStateSchema = z
+  .object({
+    images: z.number().int().openapi({ description: 'Unlabelled images retained in the cache' }),
+    keys_per_class: z
+      .number()
+      .int()
+      .openapi({ description: 'Prototype images per class that TFUP scores with' }),
+    updated: z.string().nullable().openapi({ description: 'When the cache last changed (ISO 8601)' }),
+    current: z.boolean().openapi({
+      description:
+        'False while the cache is built for an earlier version of the classifier: it is not used, and the next adapt rebuilds it from its images',
+    }),
+  })
+  .openapi('AdaptationState');
+
+export const ClassifierInfoSchema = z
+  .object({
+    id: z.string(),
+    model: z.string(),
+    fingerprint: z.string(),
+    labels: z.array(z.string()),
+    templates: z.array(z.string()),
+    descriptors: z.record(z.string(), z.array(z.string())).optional(),
+    created: z.string(),
+    adaptation: AdaptationStateSchema.nullable()
+      .optional()
+      .openapi({ description: 'The TFUP cache (GET only): null when the classifier was never adapted' }),
+  })
+  .openapi('Classifier');
+
+const params = z.object({ id: ClassifierIdSchema });
+
+const putRoute = createRoute({
+  method: 'put',
+  path: '/v1/classifiers/{id}',
+  operationId: 'putClassifier',
+  tags: ['classifiers'],
+  summary: 'Compile a label set and store it under an id',
+  security: [{ bearerAuth: [] }],
+  request: {
+    params,
+    body: { required: true, content: { 'application/json': { schema: ClassifierSpecSchema } } },
+  },
+  responses: {
+    200: { description: 'Replaced', content: { 'application/json': { schema: ClassifierInfoSchema } } },
+    201: { description: 'Created', content: { 'application/json': { schema: ClassifierInfoSchema } } },
+    ...problemResponses(400, 401, 413, 415, 422, 503),
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/v1/classifiers/{id}',
+  operationId: 'getClassifier',
+  tags: ['classifiers'],
+  summary: 'Describe a stored classifier',
+  security: [{ bearerAuth: [] }],
+  request: { params },
+  responses: {
+    200: { description: 'The classifier', content: { 'application/json': { schema: ClassifierInfoSchema } } },
+    ...problemResponses(401, 404, 409, 422, 503),
+  },
+});
+
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/v1/classifiers/{id}',
+  operationId: 'deleteClassifier',
+  tags: ['classifiers'],
+  summary: 'Delete a classifier and its adaptation cache',
+  security: [{ bearerAuth: [] }],
+  request: { params },
+  responses: {
+    204: { description: 'Deleted' },
+    ...problemResponses(401, 404, 422, 503),
+  },
+});
+
+/** The public description of a compiled classifier. */
+export function classifierInfo(
+  id: string,
+  classifier: CompiledClassifier,
+): z.infer<typeof ClassifierInfoSchema> {
+  const descriptors = classifier.descriptorMap;
+  return {
+    id,
+    model: classifier.model,
+    fingerprint: classifier.fingerprint,
+    labels: [...classifier.labels],
+    templates: [...classifier.templates],
+    ...(descriptors ? { descriptors } : {}),
+    created: classifier.created,
+  };
+}
+
+/** Routes of the classifier collection. */
+export function classifierRoutes(
+  deps: ServiceDeps,
+  inference: Inference,
+  classifiers: StoredClassifiers,
+  resources: MethodResources,
+) {
+  return new OpenAPIHono({ defaultHook: rejectInvalid })
+    .openapi(putRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const spec = c.req.valid('json');
+      assertRequestLimits(deps.config.limits, { images: 0, labels: spec.labels.length });
+      const existed = await classifiers.has(id);
+      const compiled = await inference.compile(spec, c.req.raw.signal);
+      const { classifier } = await classifiers.put(id, compiled);
+      // What was adapted for the old labels is rebuilt for the new ones (adaptations.ts).
+      await resources.adaptations.reconcile(id, classifier, { created: !existed });
+      return c.json(classifierInfo(id, classifier), existed ? 200 : 201);
+    })
+    .openapi(getRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const { classifier } = await classifiers.get(id, deps.engine);
+      const state = await resources.adaptations.state(id, classifier);
+      const adaptation = state && {
+        images: state.images,
+        keys_per_class: state.keysPerClass,
+        updated: state.updated,
+        current: state.current,
+      };
+      return c.json({ ...classifierInfo(id, classifier), adaptation }, 200);
+    })
+    .openapi(deleteRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      if (!(await classifiers.has(id))) {
+        throw new DescryError('not_found', `no classifier with id "${id}"`, { details: { id } });
+      }
+      await classifiers.delete(id);
+      await resources.adaptations.delete(id);
+      return c.body(null, 204);
+    });
+}

@@ -1,0 +1,165 @@
+/**
+ * Batch jobs: POST /v1/jobs starts one over a bucket prefix or a list of keys (202 and its id),
+ * GET /v1/jobs/{id} reports it, DELETE /v1/jobs/{id} cancels it, GET /v1/jobs/{id}/results streams
+ * every result line written so far. The work itself runs on the host's queue (worker/jobs/).
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { DescryError } from 'descry';
+import type { JobContext, JobHost } from '../../jobs/job-host.js';
+import { isTerminal, type JobState } from '../../jobs/job-ledger.js';
+import { startJob } from '../../jobs/job-producer.js';
+import { JobIdSchema, JobRequestSchema, jobObjects } from '../../jobs/job-spec.js';
+import { JobStatusSchema, jobStatus, writeSummaryIfOver } from '../../jobs/job-status.js';
+import type { ServiceDeps } from '../../service/deps.js';
+import type { MethodResources } from '../../service/method-resources.js';
+import type { StoredClassifiers } from '../../service/stored-classifiers.js';
+import { ProblemError } from '../problem.js';
+import { problemResponses } from '../schemas.js';
+import { rejectInvalid } from '../validation-problem.js';
+
+const params = z.object({ id: JobIdSchema });
+const jobJson = { 'application/json': { schema: JobStatusSchema } };
+
+const createJobRoute = createRoute({
+  method: 'post',
+  path: '/v1/jobs',
+  operationId: 'createJob',
+  tags: ['jobs'],
+  summary: 'Classify every image under a bucket prefix, or a list of keys, in the background',
+  security: [{ bearerAuth: [] }],
+  request: { body: { required: true, content: { 'application/json': { schema: JobRequestSchema } } } },
+  responses: {
+    202: {
+      description: 'Accepted; poll the Location',
+      content: jobJson,
+      headers: z.object({ Location: z.string() }),
+    },
+    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 503),
+  },
+});
+
+const getJobRoute = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}',
+  operationId: 'getJob',
+  tags: ['jobs'],
+  summary: 'Status, counts, progress and timings of a job, and where its results are',
+  security: [{ bearerAuth: [] }],
+  request: { params },
+  responses: { 200: { description: 'The job', content: jobJson }, ...problemResponses(401, 404, 422, 503) },
+});
+
+const cancelJobRoute = createRoute({
+  method: 'delete',
+  path: '/v1/jobs/{id}',
+  operationId: 'cancelJob',
+  tags: ['jobs'],
+  summary: 'Cancel a job: no new shard starts; result lines already written stay',
+  security: [{ bearerAuth: [] }],
+  request: { params },
+  responses: {
+    200: { description: 'The cancelled job', content: jobJson },
+    ...problemResponses(401, 404, 409, 422, 503),
+  },
+});
+
+const resultsRoute = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}/results',
+  operationId: 'getJobResults',
+  tags: ['jobs'],
+  summary: 'Every result line written so far, shard after shard, as one JSON Lines stream',
+  security: [{ bearerAuth: [] }],
+  request: { params },
+  responses: {
+    200: {
+      description: 'One line per image: { key, predictions } or { key, error: { code, message } }',
+      content: { 'application/x-ndjson': { schema: z.string() } },
+    },
+    ...problemResponses(401, 404, 422, 503),
+  },
+});
+
+function hostOf(deps: ServiceDeps): JobHost {
+  if (!deps.jobs) {
+    throw new ProblemError(503, 'jobs_not_configured', 'Batch jobs are not configured on this deployment.');
+  }
+  return deps.jobs;
+}
+
+async function existing(host: JobHost, id: string): Promise<JobState> {
+  const state = await host.ledger(id).state();
+  if (!state) throw new DescryError('not_found', `no job with id "${id}"`, { details: { id } });
+  return state;
+}
+
+/** The shards of job `id`, concatenated in name order, streamed. */
+function resultStream(host: JobHost, id: string): ReadableStream<Uint8Array> {
+  const prefix = jobObjects(id).shards;
+  let cursor: string | undefined;
+  let keys: string[] = [];
+  let listed = false;
+  return new ReadableStream({
+    async pull(controller) {
+      while (keys.length === 0 && !listed) {
+        const page = await host.results.list({ prefix, limit: 1000, ...(cursor ? { cursor } : {}) });
+        keys = page.objects.map((object) => object.key).filter((key) => key.endsWith('.jsonl'));
+        cursor = page.cursor;
+        listed = cursor === undefined;
+      }
+      const key = keys.shift();
+      if (key === undefined) {
+        controller.close();
+        return;
+      }
+      const shard = await host.results.get(key);
+      if (shard) controller.enqueue(await shard.bytes());
+    },
+  });
+}
+
+/** Routes of the job collection. */
+export function jobRoutes(deps: ServiceDeps, classifiers: StoredClassifiers, resources: MethodResources) {
+  const context = (host: JobHost): JobContext => ({
+    host,
+    engine: deps.engine,
+    limits: deps.config.limits,
+    resources,
+  });
+  return new OpenAPIHono({ defaultHook: rejectInvalid })
+    .openapi(createJobRoute, async (c) => {
+      const host = hostOf(deps);
+      const state = await startJob(context(host), classifiers, c.req.valid('json'));
+      return c.json(jobStatus(state, host), 202, { Location: `/v1/jobs/${state.spec.id}` });
+    })
+    .openapi(getJobRoute, async (c) => {
+      const host = hostOf(deps);
+      return c.json(jobStatus(await existing(host, c.req.valid('param').id), host), 200);
+    })
+    .openapi(cancelJobRoute, async (c) => {
+      const host = hostOf(deps);
+      const { id } = c.req.valid('param');
+      await existing(host, id);
+      const state = (await host.ledger(id).cancel())!;
+      if (state.status !== 'cancelled') {
+        throw new ProblemError(409, 'job_finished', `job "${id}" is already ${state.status}`, {
+          extensions: { status: state.status },
+        });
+      }
+      await writeSummaryIfOver(host, state);
+      return c.json(jobStatus(state, host), 200);
+    })
+    .openapi(resultsRoute, async (c) => {
+      const host = hostOf(deps);
+      const { id } = c.req.valid('param');
+      const state = await existing(host, id);
+      return new Response(resultStream(host, id), {
+        status: 200,
+        headers: {
+          'Content-Type': 'application/x-ndjson; charset=utf-8',
+          'X-Descry-Job-Status': state.status,
+          ...(isTerminal(state.status) ? {} : { 'Cache-Control': 'no-store' }),
+        },
+      }) as never;
+    });
+}
