@@ -1,11 +1,13 @@
 /**
  * `npm run readme:sync`: rewrites README.md's checked blocks from their sources: each
  * `<!-- snippet: … -->` block from its file (or region), each `<!-- output of: … -->` block from
- * what its command prints now (e.g. after the embedded model was retrained). Edit the example,
- * not the README; tests/package/readme.node.test.ts fails while they disagree.
+ * what its command prints now (e.g. after the embedded model was retrained), and every
+ * `<!-- generated: … -->` region of the docs (scripts/generated-docs.ts). Edit the example or the
+ * definition, not the README; tests/package fails while they disagree.
  */
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { syncGeneratedRegions } from './generated-docs.js';
 import { readmeBlocks, snippetText } from './readme-blocks.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -28,3 +30,5 @@ for (const block of readmeBlocks(lines.join('\n')).reverse()) {
   console.log(`README.md:${block.line} ${marker.kind === 'snippet' ? marker.file : marker.command}`);
 }
 await writeFile(path, lines.join('\n'));
+// The configuration table and the method list, from where they are defined.
+for (const file of syncGeneratedRegions(root)) console.log(`${file}: generated regions`);

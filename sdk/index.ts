@@ -23,6 +23,7 @@ export {
   resultLine,
   tallyResultLines,
 } from './batch/result-line.js';
+export { promptCount } from './classifier/compile.js';
 export { type ClassDescriptors, CompiledClassifier } from './classifier/compiled.js';
 export type { StoredDtype } from './classifier/format.js';
 export {
@@ -37,6 +38,7 @@ export {
 export type { OnnxBackend, OnnxModel, OnnxSession, TensorData } from './engine/backend.js';
 export { fromOrt } from './engine/backend.js';
 export { ortWebBackend } from './engine/backends/ort-web.js';
+export type { ModelFamily } from './engine/family.js';
 export type { BatchingOptions } from './engine/run-batcher.js';
 export {
   bytesSource,
@@ -49,9 +51,22 @@ export {
 } from './engine/source.js';
 export type { ModelDtype } from './engine/towers.js';
 export * from './errors.js';
-export type { ImageBackground } from './image/background.js';
+export { type ImageBackground, resolveBackground } from './image/background.js';
 export { type ImageProbe, type ProbeOptions, probeImage } from './image/probe.js';
+export { isMethod, METHOD_NAMES, METHODS, type MethodSpec } from './methods/table.js';
 export { type RuntimeDefaults, setRuntime } from './runtime.js';
+export type { RunOptions, Schedule, WorkUnit } from './schedule.js';
 export { descriptorPrompt } from './text/descriptor-prompts.js';
 export { applyTemplate, EMOJI_TEMPLATES, TRANSFORMERS_JS_TEMPLATE } from './text/templates.js';
 export type * from './types.js';
+export {
+  ConfigError,
+  readVars,
+  type VarHost,
+  type VarNames,
+  type VarSection,
+  type VarSpec,
+  type VarValues,
+  varList,
+  vars,
+} from './vars.js';

@@ -2,6 +2,10 @@
  * Public data types shared by the SDK, the predictors and the HTTP worker.
  * Types only: no runtime code lives here.
  */
+import type { ClassificationMethod } from './methods/table.js';
+
+/** The classification methods Descry implements: the keys of the method table (methods/table.ts). */
+export type { ClassificationMethod };
 
 /** Raw RGBA pixels, 8 bits per channel, row-major, `data.length === width * height * 4`. */
 export interface RgbaImage {
@@ -54,9 +58,6 @@ export interface ClassificationResult {
   predictions: Prediction[];
   degraded?: Degradation;
 }
-
-/** The classification methods Descry implements. */
-export type ClassificationMethod = 'zeroshot' | 'descriptions' | 'fudd' | 'tfup';
 
 /** How a class score is pooled over its descriptors. */
 export type DescriptorAggregation = 'mean' | 'max' | 'sum';

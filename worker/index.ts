@@ -14,11 +14,12 @@ export { createWorker, type WorkerOptions, workerDeps } from './hosts/workers.js
 export { type AppType, createApp } from './http/app.js';
 export { JobCoordinator } from './jobs/durable-ledger.js';
 export {
-  CONFIG_VARS,
   DEFAULT_LIMITS,
   readServiceConfig,
+  SERVICE_VARS,
   type ServiceConfig,
   type ServiceLimits,
+  type ServiceVarName,
 } from './service/config.js';
 export type { ClassificationEngine, ServiceDeps } from './service/deps.js';
 export { type EngineLoader, engineLoader } from './service/engine-loader.js';

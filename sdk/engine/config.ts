@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { ModelLoadError } from '../errors.js';
+import { detectFamily, type FamilyProfile, type ModelFamily } from './family.js';
 
 const textConfig = z
   .object({
@@ -31,12 +32,13 @@ const configSchema = z
   })
   .loose();
 
-/** Which scoring head the family uses. */
-export type ModelFamily = 'clip' | 'siglip';
+export type { ModelFamily };
 
 /** What Descry needs to know about a model, parsed from config.json. */
 export interface ModelConfig {
   family: ModelFamily;
+  /** Everything that differs by family (./family.ts). */
+  profile: FamilyProfile;
   modelType: string;
   projectionDim: number | undefined;
   /** Multiplier applied to cosines to get logits. */
@@ -47,9 +49,6 @@ export interface ModelConfig {
   maxTextLength: number;
   raw: Record<string, unknown>;
 }
-
-/** Published trained values of SigLIP base models (google/siglip-base-patch16-224). */
-const SIGLIP_DEFAULTS = { logitScale: 117.33, logitBias: -12.93 };
 
 /** Parse config.json; `overrides` come from the caller and win. */
 export function parseModelConfig(
@@ -64,15 +63,15 @@ export function parseModelConfig(
     );
   }
   const config = parsed.data;
-  const family: ModelFamily = config.model_type.startsWith('siglip') ? 'siglip' : 'clip';
-  const fallback = family === 'siglip' ? SIGLIP_DEFAULTS : { logitScale: 100, logitBias: 0 };
+  const profile = detectFamily(config.model_type);
   return {
-    family,
+    family: profile.family,
+    profile,
     modelType: config.model_type,
     projectionDim: config.projection_dim,
-    logitScale: overrides.logitScale ?? config.descry?.logit_scale ?? fallback.logitScale,
-    logitBias: overrides.logitBias ?? config.descry?.logit_bias ?? fallback.logitBias,
-    maxTextLength: config.text_config?.max_position_embeddings ?? (family === 'siglip' ? 64 : 77),
+    logitScale: overrides.logitScale ?? config.descry?.logit_scale ?? profile.scoring.logitScale,
+    logitBias: overrides.logitBias ?? config.descry?.logit_bias ?? profile.scoring.logitBias,
+    maxTextLength: config.text_config?.max_position_embeddings ?? profile.text.maxLength,
     raw: json as Record<string, unknown>,
   };
 }

@@ -40,6 +40,14 @@ export interface LoadOptions {
    */
   jpegDctScaling?: boolean;
   /**
+   * Images per vision-tower run (default 8): a call with more images runs several, each one unit of
+   * its `schedule`, and holds one run's pixels at a time. ONNX Runtime's wasm heap grows to the
+   * largest run it has seen and never shrinks, so this also bounds that heap. A call may override it.
+   */
+  imagesPerRun?: number;
+  /** Prompts per text-tower run (default 128), each one unit of the call's `schedule`. */
+  promptsPerRun?: number;
+  /**
    * Join concurrent image embeddings (requests of a server) into shared vision-encoder runs: the
    * first call waits up to `windowMs` (default 2) for others, at most `maxImages` (default 8) per
    * run. Default off: a lone caller never waits.

@@ -1,7 +1,7 @@
 /**
- * Thin adapters from prompts and pixels to L2-normalised embeddings. Each encoder owns one ONNX
- * session, created on first use, so a deployment that only classifies with compiled classifiers
- * never reads the text model or the tokenizer.
+ * The model's two towers: thin adapters from prompts and pixels to L2-normalised embeddings. Each
+ * owns one ONNX session, created on first use, so a deployment that only classifies with compiled
+ * classifiers never reads the text model or the tokenizer.
  *
  * Text batches are formed after sorting prompts by token count (rows come back in input order):
  * CLIP pads a batch to its longest prompt, so batches of similar lengths encode fewer pad tokens;
@@ -44,13 +44,13 @@ function lazySession(backend: () => Promise<OnnxBackend>, file: EncoderModelFile
   });
 }
 
-/** The embedding output: CLIP exports name it, SigLIP exports call it pooler_output. */
-function embeddingOutput(session: OnnxSession, preferred: string): string {
-  if (session.outputNames.includes(preferred)) return preferred;
-  if (session.outputNames.includes('pooler_output')) return 'pooler_output';
+/** The embedding output: the first of the family's names (family.ts `outputs`) the graph has. */
+function embeddingOutput(session: OnnxSession, names: readonly string[]): string {
+  const name = names.find((candidate) => session.outputNames.includes(candidate));
+  if (name !== undefined) return name;
   throw new ModelLoadError(
     'model_load_failed',
-    `the ONNX model has neither ${preferred} nor pooler_output among its outputs (${session.outputNames.join(', ')})`,
+    `the ONNX model has none of ${names.join(', ')} among its outputs (${session.outputNames.join(', ')})`,
   );
 }
 
@@ -58,9 +58,9 @@ function embeddingOutput(session: OnnxSession, preferred: string): string {
 async function runEmbedding(
   session: OnnxSession,
   feeds: Record<string, TensorData>,
-  preferred: string,
+  names: readonly string[],
 ): Promise<TensorData> {
-  const name = embeddingOutput(session, preferred);
+  const name = embeddingOutput(session, names);
   const tensor = (await session.run(feeds, [name]))[name];
   if (!tensor) throw new ModelLoadError('model_load_failed', `the ONNX model returned no ${name}`);
   return tensor;
@@ -74,20 +74,24 @@ function toMatrix(tensor: TensorData): Matrix {
 }
 
 /** Text prompts to normalised embeddings. */
-export class TextEncoder {
+export class TextTower {
   readonly #session: LazyValue<OnnxSession>;
   readonly #tokenizer: () => Promise<PromptTokenizer>;
   readonly #batchSize: number;
+  readonly #outputs: readonly string[];
 
   constructor(options: {
     backend: () => Promise<OnnxBackend>;
     model: EncoderModelFile;
     tokenizer: () => Promise<PromptTokenizer>;
+    /** Output names holding the embedding, in order of preference. */
+    outputs: readonly string[];
     batchSize?: number;
   }) {
     this.#session = lazySession(options.backend, options.model);
     this.#tokenizer = options.tokenizer;
     this.#batchSize = options.batchSize ?? 128;
+    this.#outputs = options.outputs;
   }
 
   /** Whether the text model has been loaded. */
@@ -118,7 +122,7 @@ export class TextEncoder {
       if (session.inputNames.includes('attention_mask')) {
         feeds.attention_mask = { type: 'int64', data: tokens.attentionMask, dims };
       }
-      const part = toMatrix(await runEmbedding(session, feeds, 'text_embeds'));
+      const part = toMatrix(await runEmbedding(session, feeds, this.#outputs));
       result ??= { rows: texts.length, cols: part.cols, data: new Float32Array(texts.length * part.cols) };
       rows.forEach((row, i) => {
         result!.data.set(part.data.subarray(i * part.cols, (i + 1) * part.cols), row * part.cols);
@@ -129,13 +133,15 @@ export class TextEncoder {
 }
 
 /** Preprocessed pixel batches to normalised embeddings. */
-export class VisionEncoder {
+export class VisionTower {
   readonly #session: LazyValue<OnnxSession>;
   readonly #run: PixelRun;
 
   constructor(options: {
     backend: () => Promise<OnnxBackend>;
     model: EncoderModelFile;
+    /** Output names holding the embedding, in order of preference. */
+    outputs: readonly string[];
     /** Join concurrent calls into shared runs (see run-batcher.ts); default: every call runs alone. */
     batching?: BatchingOptions;
   }) {
@@ -143,7 +149,7 @@ export class VisionEncoder {
     const run: PixelRun = async (pixels, dims) => {
       const session = await this.#session.get();
       const feeds = { pixel_values: { type: 'float32' as const, data: pixels, dims } };
-      return toMatrix(await runEmbedding(session, feeds, 'image_embeds'));
+      return toMatrix(await runEmbedding(session, feeds, options.outputs));
     };
     this.#run = options.batching ? batchedRun(run, options.batching) : run;
   }

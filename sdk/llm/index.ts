@@ -11,6 +11,7 @@
  */
 
 export { type PoolOptions, type Settled, settleAll } from './bounded-pool.js';
+export { DEFAULT_WORKERS_AI_MODEL, descriptionSourceFrom, LLM_VARS, type LlmConfig } from './config.js';
 export {
   type DescribeClassesOptions,
   type DescribedClasses,

@@ -29,6 +29,22 @@ export function matrixFromRows(vectors: readonly Float32Array[], cols?: number):
   return m;
 }
 
+/** The rows of `parts`, one matrix after the other, in a new matrix (`cols` when there are none). */
+export function stackRows(parts: readonly Matrix[], cols?: number): Matrix {
+  const width = parts[0]?.cols ?? cols ?? 0;
+  const rows = parts.reduce((n, part) => n + part.rows, 0);
+  const out = createMatrix(rows, width);
+  let offset = 0;
+  parts.forEach((part, i) => {
+    if (part.cols !== width) {
+      throw new InvalidInputError('invalid_input', `part ${i} has ${part.cols} columns, expected ${width}`);
+    }
+    out.data.set(part.data.subarray(0, part.rows * part.cols), offset);
+    offset += part.rows * part.cols;
+  });
+  return out;
+}
+
 /** Row `i` as a view sharing the matrix's memory (no copy). */
 export function matrixRow(m: Matrix, i: number): Float32Array {
   return m.data.subarray(i * m.cols, (i + 1) * m.cols);

@@ -10,8 +10,9 @@
  * zero-shot answer the same classifier gives.
  *
  * Degradation: pairs without descriptions fall back to "a photo of a {class}." as in the paper;
- * when no pair could be described at all (LLM down or too slow), the whole answer falls back to
- * classification by description, or to zero-shot, and says so in `degraded`.
+ * when no pair could be described at all (LLM down or too slow), the whole answer falls back as
+ * the method table says (./table.ts: to classification by description, or to zero-shot), and
+ * says so in `degraded`.
  */
 import type { CompiledClassifier } from '../classifier/compiled.js';
 import { describePairs } from '../llm/describe-pairs.js';
@@ -24,12 +25,13 @@ import {
   collectClassTexts,
   fuddScores,
   orderedPair,
-  type PairDescriptions,
+  type PairAttributes,
   pairKey,
 } from '../predictors/fudd.js';
 import { classWeightsFromTemplates, zeroShot } from '../predictors/zero-shot.js';
 import type { ClassificationResult, Degradation, Matrix } from '../types.js';
-import { type EmbedTexts, type PredictOptions, predict, rank, type Scoring } from './predict.js';
+import { type ModelScoring, type PredictOptions, rank, rankLocal } from './local.js';
+import { type MethodNeed, resolveMethod } from './table.js';
 
 /** What FuDD needs beyond a classifier. */
 export interface FuddRequestOptions {
@@ -52,8 +54,8 @@ export interface FuddRequestOptions {
   signal?: AbortSignal;
 }
 
-/** Embeds texts (the prompt cache of the loaded model). */
-export type { EmbedTexts };
+/** Embeds texts on demand (the prompt cache of the loaded model). */
+export type EmbedTexts = (texts: readonly string[]) => Promise<Matrix>;
 
 /**
  * The class pairs FuDD would ask about for these images: all pairs within each image's ambiguous
@@ -62,7 +64,7 @@ export type { EmbedTexts };
 export function confusedPairs(
   images: Matrix,
   classifier: CompiledClassifier,
-  scoring: Scoring,
+  scoring: ModelScoring,
   k = 10,
 ): Array<[string, string]> {
   const pairs = new Map<string, [string, string]>();
@@ -84,7 +86,7 @@ function* pairsWithin(set: readonly number[], labels: readonly string[]): Genera
 export async function classifyWithFudd(
   images: Matrix,
   classifier: CompiledClassifier,
-  scoring: Scoring,
+  scoring: ModelScoring,
   options: PredictOptions & { fudd: FuddRequestOptions },
   embedTexts: EmbedTexts,
 ): Promise<ClassificationResult[]> {
@@ -105,15 +107,18 @@ export async function classifyWithFudd(
 
   const totalPairs = described.descriptions.length + described.failed.length;
   if (totalPairs > 0 && described.descriptions.length === 0) {
-    const used = classifier.hasDescriptors ? 'descriptions' : 'zeroshot';
+    // The source answered nothing: as if there were none, with the reason it gave.
+    const has = new Set<MethodNeed>(classifier.hasDescriptors ? ['descriptors'] : []);
     const reason = `no class pair could be described (${described.failed[0]?.error.message ?? 'no answer'})`;
-    return predict(images, classifier, scoring, { ...options, method: used }).map((result) => ({
+    const { used } = resolveMethod('fudd', has, reason);
+    if (used === 'fudd') throw new Error('FuDD cannot fall back to itself');
+    return rankLocal(images, classifier, scoring, used, options).map((result) => ({
       ...result,
       degraded: { requested: 'fudd', used, reason },
     }));
   }
 
-  const byKey = new Map<string, PairDescriptions>();
+  const byKey = new Map<string, PairAttributes>();
   for (const d of described.descriptions) byKey.set(pairKey(d.classes[0], d.classes[1]), d);
   const classTexts = sets.map((set) =>
     collectClassTexts(
@@ -146,9 +151,7 @@ export async function classifyWithFudd(
             perClass.map((rows) => rows.reduce((a, b) => (dot(b, image) > dot(a, image) ? b : a))),
           )
         : classWeightsFromTemplates(perClass);
-    const scores = fuddScores(image, set, weights, firstPass[i]!.cosine, {
-      logitScale: scoring.logitScale,
-    });
+    const scores = fuddScores(image, set, weights, firstPass[i]!.cosine, scoring);
     const predictions = rank(labels, scores, options.topK);
     return degraded ? { predictions, degraded } : { predictions };
   });

@@ -47,8 +47,8 @@ export {
   type FuddScores,
   fuddScores,
   orderedPair,
-  type PairDescriptionSource,
-  type PairDescriptions,
+  type PairAttributeSource,
+  type PairAttributes,
   pairKey,
 } from './fudd.js';
 export { rankDescending, topKIndices } from './ranking.js';

@@ -50,9 +50,9 @@ beforeAll(async () => {
     vars: {
       ...TEST_VARS,
       DESCRY_LLM: 'openai-compatible',
-      LLM_BASE_URL: llm.baseURL,
-      LLM_MODEL: 'test-model',
-      LLM_API_KEY: 'llm-secret',
+      DESCRY_LLM_BASE_URL: llm.baseURL,
+      DESCRY_LLM_MODEL: 'test-model',
+      DESCRY_LLM_API_KEY: 'llm-secret',
     },
   });
 });
@@ -147,8 +147,15 @@ describe('describe with an OpenAI-compatible LLM', () => {
         }),
       });
       expect(response.status, await response.clone().text()).toBe(200);
-      const body = (await response.json()) as { method: string; results: Array<{ predictions: unknown[] }> };
+      const body = (await response.json()) as {
+        method: string;
+        degraded?: unknown;
+        results: Array<{ predictions: unknown[]; degraded?: unknown }>;
+      };
       expect(body.method).toBe(method);
+      // The method ran as asked: a silent fall back to zero-shot would say `degraded`.
+      expect(body.degraded).toBeUndefined();
+      expect(body.results[0]?.degraded).toBeUndefined();
       expect(body.results[0]?.predictions).toHaveLength(chosen.length);
     }
   });
@@ -157,7 +164,12 @@ describe('describe with an OpenAI-compatible LLM', () => {
     const failing = await startOpenAIServer(() => ({ status: 500, body: { error: { message: 'boom' } } }));
     const other = await startNodeServer({
       port: 0,
-      vars: { ...TEST_VARS, DESCRY_LLM: 'openai-compatible', LLM_BASE_URL: failing.baseURL, LLM_MODEL: 'm' },
+      vars: {
+        ...TEST_VARS,
+        DESCRY_LLM: 'openai-compatible',
+        DESCRY_LLM_BASE_URL: failing.baseURL,
+        DESCRY_LLM_MODEL: 'm',
+      },
     });
     try {
       const put = await fetch(`${other.url}/v1/classifiers/x`, {
@@ -246,9 +258,9 @@ describe('failures of what the service depends on', () => {
       vars: {
         ...TEST_VARS,
         DESCRY_LLM: 'openai-compatible',
-        LLM_BASE_URL: hanging.baseURL,
-        LLM_MODEL: 'm',
-        LLM_TIMEOUT_MS: '300',
+        DESCRY_LLM_BASE_URL: hanging.baseURL,
+        DESCRY_LLM_MODEL: 'm',
+        DESCRY_LLM_TIMEOUT_MS: '300',
       },
     });
     try {

@@ -50,8 +50,14 @@ describe('describe with the static source', () => {
     });
     expect(classify.status, await classify.clone().text()).toBe(200);
     const result = (await classify.json()) as {
-      results: Array<{ predictions: Array<{ label: string; evidence?: Array<{ descriptor: string }> }> }>;
+      degraded?: unknown;
+      results: Array<{
+        degraded?: unknown;
+        predictions: Array<{ label: string; evidence?: Array<{ descriptor: string }> }>;
+      }>;
     };
+    expect(result.degraded).toBeUndefined();
+    expect(result.results[0]?.degraded).toBeUndefined();
     const top = result.results[0]?.predictions[0];
     expect(labels).toContain(top?.label);
     expect(top?.evidence?.length).toBeGreaterThan(0);

@@ -1,8 +1,10 @@
 /**
  * Self-hosting: the same app on Node with @hono/node-server, classifiers and adaptation caches
- * in files (or memory), the model from a local folder, URL or hub id.
+ * in files (or memory), the model from a local folder, URL or hub id. Configured by the same
+ * variables as the Worker (../service/config.ts), from the environment: this module is the only
+ * place on Node that reads it.
  *
- *   node --import tsx worker/hosts/node-server.node.ts        # PORT, DESCRY_MODEL_DIR, DESCRY_DATA_DIR, DESCRY_* vars
+ *   node --import tsx worker/hosts/node-server.node.ts   # DESCRY_PORT, DESCRY_MODEL, DESCRY_DATA_DIR, DESCRY_* vars
  */
 
 import { existsSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Descry, folderSource } from 'descry';
+import { descriptionSourceFrom } from 'descry/llm';
 import { emojiClipPath } from 'descry/models/emoji-clip';
 import type { KeyValueStore } from 'descry/store';
 import { FileStore, MemoryStore } from 'descry/store';
@@ -21,7 +24,6 @@ import { engineLoadOptions } from '../service/batches.js';
 import { readServiceConfig } from '../service/config.js';
 import type { ServiceDeps } from '../service/deps.js';
 import { engineLoader } from '../service/engine-loader.js';
-import { configuredDescriptionSource } from '../service/llm-source.js';
 import { staticSite } from './static-site.node.js';
 import { fetchAfterBody } from './unread-body.node.js';
 
@@ -30,13 +32,13 @@ export const DEFAULT_MODEL_DIR = emojiClipPath;
 
 /** Options of {@link startNodeServer}. */
 export interface NodeServerOptions {
-  /** Port; 0 picks a free one. Default 8787. */
+  /** Port; 0 picks a free one. Default DESCRY_PORT, else 8787. */
   port?: number;
-  /** Default 127.0.0.1: exposing the service is a deliberate choice. */
+  /** Default DESCRY_HOST, else 127.0.0.1: exposing the service is a deliberate choice. */
   hostname?: string;
-  /** Model folder, URL or hub id. Default: the embedded emoji-clip folder. */
+  /** Model folder, URL or hub id. Default DESCRY_MODEL, else the embedded emoji-clip folder. */
   model?: string;
-  /** Folder for classifiers, adaptation caches and job results; without it they live in memory. */
+  /** Folder for classifiers, adaptation caches and job results (default DESCRY_DATA_DIR); without one they live in memory. */
   dataDir?: string;
   /**
    * Variables (DESCRY_API_KEYS, limits, LLM, DESCRY_JOB_BUCKETS="IMAGES=/srv/photos"...).
@@ -62,20 +64,21 @@ export interface RunningServer {
  * starts consuming at once. Call `close` to stop it.
  */
 export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps & { close(): void } {
-  const vars = options.vars ?? process.env;
-  const config = readServiceConfig(vars);
-  const model = options.model ?? vars.DESCRY_MODEL_DIR ?? DEFAULT_MODEL_DIR;
+  const config = readServiceConfig(options.vars ?? process.env);
+  const chosen = options.model ?? config.model;
+  const model = chosen === 'embedded' ? DEFAULT_MODEL_DIR : chosen;
   // A folder is reported by its name: the absolute path says nothing to clients and leaks the host layout.
   const source = existsSync(model) ? { ...folderSource(model), id: basename(model) } : model;
+  const dataDir = options.dataDir ?? config.node.dataDir;
   const store = (name: string): KeyValueStore =>
-    options.dataDir ? new FileStore(join(options.dataDir, name)) : new MemoryStore();
-  const jobs = nodeJobHost(vars, options.dataDir);
+    dataDir ? new FileStore(join(dataDir, name)) : new MemoryStore();
+  const jobs = nodeJobHost(config.jobs, dataDir);
   const deps = {
     config,
     ...engineLoader(() => Descry.load(source, engineLoadOptions(config))),
     classifiers: store('classifiers'),
     adaptations: store('adaptations'),
-    descriptions: configuredDescriptionSource(vars),
+    descriptions: descriptionSourceFrom(config.llm),
     runtime: `node ${process.versions.node}`,
     jobs: jobs.host,
     close: () => jobs.queue.close(),
@@ -87,14 +90,15 @@ export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps & { close
 /** Start the service; resolves once it listens. */
 export function startNodeServer(options: NodeServerOptions = {}): Promise<RunningServer> {
   const deps = nodeDeps(options);
+  const { node } = deps.config;
   const app = createApp(deps);
   app.route('/', staticSite({ site: options.site }));
   return new Promise((resolve, reject) => {
     const server = serve(
       {
         fetch: fetchAfterBody(app),
-        port: options.port ?? 8787,
-        hostname: options.hostname ?? '127.0.0.1',
+        port: options.port ?? node.port,
+        hostname: options.hostname ?? node.host,
         // Unread bodies are drained by fetchAfterBody, before the answer and with bounds that suit uploads.
         autoCleanupIncoming: false,
       },
@@ -114,10 +118,7 @@ export function startNodeServer(options: NodeServerOptions = {}): Promise<Runnin
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const server = await startNodeServer({
-    port: Number(process.env.PORT ?? 8787),
-    hostname: process.env.HOST ?? '127.0.0.1',
-    dataDir: process.env.DESCRY_DATA_DIR ?? '.data/descry',
-  });
+  // Run as a program, the server keeps its data on disk unless told otherwise.
+  const server = await startNodeServer({ vars: { DESCRY_DATA_DIR: '.data/descry', ...process.env } });
   console.log(`Descry listening on ${server.url}: try it at ${server.url}/, API docs at ${server.url}/docs`);
 }

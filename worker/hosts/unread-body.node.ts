@@ -58,8 +58,10 @@ export function fetchAfterBody(
 ) {
   return async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
     const response = await app.fetch(request, env);
-    // HTTP/2 streams are reset on their own without harming the connection.
-    if ('stream' in env.incoming || (await drainBody(env.incoming, options))) return response;
+    // HTTP/2 streams are reset on their own without harming the connection. An answer that closes
+    // the connection (a 408 to a client too slow to send its body) is not held back by a drain.
+    if ('stream' in env.incoming || response.headers.get('Connection') === 'close') return response;
+    if (await drainBody(env.incoming, options)) return response;
     // Still sending past the bounds: answer, and do not read what follows as another request.
     const headers = new Headers(response.headers);
     headers.set('Connection', 'close');

@@ -5,6 +5,7 @@
  */
 
 import { Descry, type ModelSource } from 'descry';
+import { descriptionSourceFrom } from 'descry/llm';
 import { KvStore, R2Store } from 'descry/store';
 import { type AppType, createApp } from '../http/app.js';
 import { problemType } from '../http/problem.js';
@@ -12,10 +13,9 @@ import { type JobConsumer, serviceJobConsumer } from '../jobs/job-consumer.js';
 import { consumeQueueBatch } from '../jobs/queue-consumer.js';
 import { workersJobHost } from '../jobs/workers-job-host.js';
 import { engineLoadOptions } from '../service/batches.js';
-import { readServiceConfig } from '../service/config.js';
+import { readServiceConfig, type ServiceConfig } from '../service/config.js';
 import type { ServiceDeps } from '../service/deps.js';
 import { engineLoader } from '../service/engine-loader.js';
-import { configuredDescriptionSource } from '../service/llm-source.js';
 import type { WorkerBindings } from './bindings.js';
 import { r2ModelFiles } from './r2-model-files.js';
 
@@ -29,8 +29,8 @@ export interface WorkerOptions {
 }
 
 /** The model source DESCRY_MODEL selects. */
-function modelSource(env: WorkerBindings, options: WorkerOptions): ModelSource {
-  const choice = env.DESCRY_MODEL?.trim() || 'embedded';
+function modelSource(config: ServiceConfig, env: WorkerBindings, options: WorkerOptions): ModelSource {
+  const choice = config.model;
   if (choice === 'embedded') {
     if (!options.embeddedModel) {
       throw new Error('DESCRY_MODEL is "embedded" but this Worker bundles no model: set it to "r2" or a URL');
@@ -39,7 +39,7 @@ function modelSource(env: WorkerBindings, options: WorkerOptions): ModelSource {
   }
   if (choice === 'r2') {
     if (!env.MODEL_BUCKET) throw new Error('DESCRY_MODEL is "r2" but no MODEL_BUCKET binding is configured');
-    return r2ModelFiles(env.MODEL_BUCKET, env.MODEL_R2_PREFIX ?? '');
+    return r2ModelFiles(env.MODEL_BUCKET, config.modelR2Prefix);
   }
   if (/^https:\/\//.test(choice)) return choice;
   throw new Error(`DESCRY_MODEL must be "embedded", "r2" or an https:// URL, not ${JSON.stringify(choice)}`);
@@ -47,17 +47,17 @@ function modelSource(env: WorkerBindings, options: WorkerOptions): ModelSource {
 
 /** Build the service dependencies from the Worker environment. */
 export function workerDeps(env: WorkerBindings, options: WorkerOptions = {}): ServiceDeps {
-  const config = readServiceConfig(env as unknown as Record<string, unknown>);
-  const source = modelSource(env, options);
+  const config = readServiceConfig(env as unknown as Readonly<Record<string, unknown>>);
+  const source = modelSource(config, env, options);
   const loader = engineLoader(() => Descry.load(source, engineLoadOptions(config)));
   return {
     config,
     ...loader,
     classifiers: new KvStore(env.CLASSIFIERS),
     adaptations: new R2Store(env.ADAPTATIONS),
-    descriptions: configuredDescriptionSource(env, { ai: env.AI }),
+    descriptions: descriptionSourceFrom(config.llm, { ai: env.AI }),
     runtime: 'workerd',
-    jobs: workersJobHost(env),
+    jobs: workersJobHost(env, config.jobs),
   };
 }
 

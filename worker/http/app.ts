@@ -1,6 +1,11 @@
 /**
  * The Descry HTTP service as one Hono app. Hosts (Workers, Node) build the dependencies once
  * and call {@link createApp}; the same app then serves every request of that isolate/process.
+ *
+ * Order of a request: request id, CORS, authentication (an anonymous caller cannot make us read a
+ * large body or wait at the gate), the whole body read within its size and time limits, then the
+ * route: its validators, its admission to inference when it runs the encoders (declared where the
+ * route is defined: `middleware: [service.gate.admit]`), and its handler.
  */
 
 import { OpenAPIHono } from '@hono/zod-openapi';
@@ -9,14 +14,11 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { ServiceDeps } from '../service/deps.js';
-import { Inference } from '../service/inference.js';
-import { InferenceGate } from '../service/inference-gate.js';
-import { MethodResources } from '../service/method-resources.js';
-import { StoredClassifiers } from '../service/stored-classifiers.js';
+import { serviceOf } from '../service/service.js';
 import { docsPage } from './docs-page.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
 import { problemErrorHandler, problemNotFound } from './middleware/problem-handler.js';
-import { requestBodyLimit } from './middleware/request-body-limit.js';
+import { readBody } from './middleware/read-body.js';
 import { problemResponse } from './problem.js';
 import { adaptRoutes } from './routes/adapt.js';
 import { classifierRoutes } from './routes/classifiers.js';
@@ -28,33 +30,13 @@ import { huggingFaceRoutes } from './routes/hugging-face.js';
 import { jobRoutes } from './routes/jobs.js';
 import { rejectInvalid } from './validation-problem.js';
 
-/** Paths that need an API key and count against the body limit. */
+/** Paths that need an API key and whose bodies are read within the limits. */
 const PROTECTED = ['/v1/*', '/models/*'] as const;
-
-/** Routes that run the encoders, and so wait their turn at the inference gate. */
-const INFERENCE_ROUTES: ReadonlyArray<[string[], string]> = [
-  [['POST'], '/v1/classify'],
-  [['POST'], '/v1/embeddings'],
-  [['PUT'], '/v1/classifiers/:id'],
-  [['POST'], '/v1/classifiers/:id/adapt'],
-  [['POST'], '/v1/classifiers/:id/describe'],
-  [['POST'], '/models/:model'],
-];
 
 /** Build the app over `deps`. */
 export function createApp(deps: ServiceDeps) {
-  const { config } = deps;
-  const classifiers = new StoredClassifiers(deps.classifiers);
-  const resources = new MethodResources({
-    descriptions: deps.classifiers,
-    adaptations: deps.adaptations,
-    source: deps.descriptions,
-  });
-  const gate = new InferenceGate({
-    concurrency: config.limits.inferenceConcurrency,
-    maxPending: config.limits.maxPendingRequests,
-  });
-  const inference = new Inference(deps.engine, gate, config.limits);
+  const service = serviceOf(deps);
+  const { config } = service;
   const app = new OpenAPIHono({ defaultHook: rejectInvalid });
 
   app.use(requestId());
@@ -85,24 +67,21 @@ export function createApp(deps: ServiceDeps) {
         : '[descry] no API keys are configured (DESCRY_API_KEYS): every /v1 and /models request will get 401',
     );
   }
-  // Authenticate first: an anonymous caller must not be able to make us read a large body or
-  // take a place at the inference gate. Then admit inference (or refuse it with 503), and only
-  // then let the body in (hono/body-limit reads a body without Content-Length whole).
+  const body = { maxBytes: config.limits.maxBodyBytes, timeoutMs: config.limits.bodyTimeoutMs };
   for (const path of PROTECTED) app.use(path, apiKeyAuth({ keys: config.apiKeys, dev: config.dev }));
-  for (const [methods, path] of INFERENCE_ROUTES) app.on(methods, path, gate.admit);
-  for (const path of PROTECTED) app.use(path, requestBodyLimit(config.limits.maxBodyBytes));
+  for (const path of PROTECTED) app.use(path, readBody(body));
   app.onError(problemErrorHandler);
   app.notFound(problemNotFound);
 
   const routes = app
     .route('/', healthRoutes(deps))
-    .route('/', classifyRoutes(deps, inference, classifiers, resources))
-    .route('/', embeddingsRoutes(deps, inference))
-    .route('/', classifierRoutes(deps, inference, classifiers, resources))
-    .route('/', adaptRoutes(deps, inference, classifiers, resources))
-    .route('/', describeRoutes(deps, inference, classifiers, resources))
-    .route('/', huggingFaceRoutes(deps, inference))
-    .route('/', jobRoutes(deps, classifiers, resources));
+    .route('/', classifyRoutes(service))
+    .route('/', embeddingsRoutes(service))
+    .route('/', classifierRoutes(service))
+    .route('/', adaptRoutes(service))
+    .route('/', describeRoutes(service))
+    .route('/', huggingFaceRoutes(service))
+    .route('/', jobRoutes(service));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

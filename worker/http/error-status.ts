@@ -6,8 +6,8 @@
 import type { DescryErrorCode } from 'descry';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-// Partial: a code added to the SDK later falls back to 500 until it is mapped here.
-const STATUS: Partial<Record<DescryErrorCode | 'store_conflict', ContentfulStatusCode>> = {
+// Total: a code added to the SDK fails to compile here until it is given a status.
+const STATUS: Record<DescryErrorCode, ContentfulStatusCode> = {
   store_conflict: 409,
   image_empty: 422,
   image_unsupported_format: 415,
@@ -31,6 +31,6 @@ const STATUS: Partial<Record<DescryErrorCode | 'store_conflict', ContentfulStatu
 };
 
 /** HTTP status for an SDK error code. */
-export function statusOfDescryError(code: string): ContentfulStatusCode {
-  return STATUS[code as DescryErrorCode] ?? 500;
+export function statusOfDescryError(code: DescryErrorCode): ContentfulStatusCode {
+  return STATUS[code];
 }

@@ -29,11 +29,10 @@ import {
   tallyResultLines,
 } from 'descry';
 import { decodeTfupCache } from 'descry/predictors';
-import { backgroundOption } from '../http/schemas.js';
 import { INFERENCE_BATCH } from '../service/batches.js';
 import type { ServiceDeps } from '../service/deps.js';
-import { MethodResources } from '../service/method-resources.js';
-import type { JobContext } from './job-host.js';
+import { serviceOf } from '../service/service.js';
+import type { JobContext } from './job-context.js';
 import type { ShardTally } from './job-ledger.js';
 import type { ClassifyMessage, JobMessage } from './job-messages.js';
 import { listPage } from './job-producer.js';
@@ -122,7 +121,8 @@ async function readImages(
 
 /** The consumer of `context`'s jobs; it keeps decoded classifiers for the isolate's lifetime. */
 export function jobConsumer(context: JobContext): JobConsumer {
-  const { host } = context;
+  const { host, service } = context;
+  const { inference } = service;
   const prepared = new Map<string, Promise<Prepared>>();
 
   /** The job's classifier and method options, loaded once per isolate. */
@@ -130,7 +130,7 @@ export function jobConsumer(context: JobContext): JobConsumer {
     let entry = prepared.get(spec.id);
     if (!entry) {
       entry = (async () => {
-        const engine = await context.engine();
+        const engine = await inference.engine();
         const objects = jobObjects(spec.id);
         const bytes = await host.results.get(objects.classifier);
         if (!bytes) throw new Error(`the classifier snapshot of ${spec.id} is missing`);
@@ -140,7 +140,7 @@ export function jobConsumer(context: JobContext): JobConsumer {
           const tfup = await host.results.get(objects.tfup);
           if (tfup) options = { tfup: { cache: decodeTfupCache(await tfup.bytes()) } };
         } else if (spec.method === 'fudd') {
-          options = await context.resources.optionsFor('fudd', spec.classifier, classifier);
+          options = await service.resources.optionsFor('fudd', undefined);
         }
         return { classifier, options };
       })();
@@ -163,14 +163,16 @@ export function jobConsumer(context: JobContext): JobConsumer {
     const source = host.source(spec.source.bucket);
     if (!source) throw new Error(`source bucket "${spec.source.bucket}" is no longer available`);
     const { classifier, options } = await prepare(spec);
-    const engine = await context.engine();
-    const { items, unreadable } = await readImages(source, message.keys, context.limits.maxBodyBytes);
+    const engine = await inference.engine();
+    const { items, unreadable } = await readImages(source, message.keys, service.config.limits.maxBodyBytes);
+    // Jobs take turns with requests at the same gate, a few images per encoder run (./batches.ts).
     const classified = await classifyBatch(engine, items, classifier, {
       ...options,
+      ...inference.run(),
       method: spec.method,
       topK: spec.topK,
       batchSize: INFERENCE_BATCH,
-      ...(spec.background === undefined ? {} : { background: backgroundOption(spec.background) }),
+      ...(spec.background === undefined ? {} : { background: spec.background }),
     });
     const byKey = new Map([...classified, ...unreadable].map((line) => [line.key, line]));
     const lines = message.keys.map((key) => byKey.get(key)!);
@@ -215,10 +217,5 @@ export function jobConsumer(context: JobContext): JobConsumer {
 export function serviceJobConsumer(deps: ServiceDeps): JobConsumer {
   const host = deps.jobs;
   if (!host) throw new Error('batch jobs are not configured (JOB_QUEUE, JOBS and JOB_RESULTS on Workers)');
-  const resources = new MethodResources({
-    descriptions: deps.classifiers,
-    adaptations: deps.adaptations,
-    source: deps.descriptions,
-  });
-  return jobConsumer({ host, engine: deps.engine, limits: deps.config.limits, resources });
+  return jobConsumer({ host, service: serviceOf(deps) });
 }

@@ -9,9 +9,8 @@
 import type { CompiledClassifier } from 'descry';
 import { InvalidInputError } from 'descry';
 import { encodeTfupCache } from 'descry/predictors';
-import { assertRequestLimits } from '../http/request/classify-input.js';
-import type { StoredClassifiers } from '../service/stored-classifiers.js';
-import type { JobContext } from './job-host.js';
+import { assertRequestLimits } from '../http/request/reader.js';
+import type { JobContext } from './job-context.js';
 import { isTerminal, type JobState } from './job-ledger.js';
 import type { JobMessage, ListMessage, PagePlan } from './job-messages.js';
 import {
@@ -75,7 +74,7 @@ function checkRequest(context: JobContext, request: JobRequest): string[] | unde
       { details: { bucket, allowed: [...config.buckets.keys()] } },
     );
   }
-  assertRequestLimits(context.limits, { images: 0, labels: request.labels?.length });
+  assertRequestLimits(context.service.config.limits, { labels: request.labels?.length });
   if (!('keys' in request.source)) return undefined;
   const keys = [...new Set(request.source.keys)];
   if (keys.length > config.maxKeys) {
@@ -88,31 +87,38 @@ function checkRequest(context: JobContext, request: JobRequest): string[] | unde
   return keys;
 }
 
-/** Start a job: snapshot, record, queue. Answers its first state. */
+/**
+ * Start a job: snapshot, record, queue. Answers its first state. `signal` is the request's: the
+ * label set is compiled through the service's gate, as any request's.
+ */
 export async function startJob(
   context: JobContext,
-  classifiers: StoredClassifiers,
   request: JobRequest,
+  signal?: AbortSignal,
 ): Promise<JobState> {
   const keys = checkRequest(context, request);
-  const { host } = context;
+  const { host, service } = context;
   const method = request.method ?? 'zeroshot';
   let classifier: CompiledClassifier | undefined;
   let tfup: Uint8Array | undefined;
   if (request.classifier !== undefined) {
     // Read before the engine loads: an unknown id is answered without loading the model.
-    classifier = (await classifiers.get(request.classifier, context.engine)).classifier;
+    classifier = (await service.classifiers.get(request.classifier)).classifier;
     if (method === 'tfup') {
-      const { tfup: adapted } = await context.resources.optionsFor('tfup', request.classifier, classifier);
+      const stored = { id: request.classifier, classifier };
+      const { tfup: adapted } = await service.resources.optionsFor('tfup', stored);
       if (adapted) tfup = encodeTfupCache(adapted.cache);
     }
   }
-  const engine = await context.engine();
-  classifier ??= await engine.compile({
-    labels: request.labels ?? [],
-    ...(request.templates ? { templates: request.templates } : {}),
-    ...(request.descriptors ? { descriptors: request.descriptors } : {}),
-  });
+  const engine = await service.inference.engine();
+  classifier ??= await engine.compile(
+    {
+      labels: request.labels ?? [],
+      ...(request.templates ? { templates: request.templates } : {}),
+      ...(request.descriptors ? { descriptors: request.descriptors } : {}),
+    },
+    service.inference.run(signal),
+  );
   const id = newJobId();
   const objects = jobObjects(id);
   // float32: a job answers exactly what /v1/classify answers for the same labels.

@@ -9,8 +9,8 @@
  *     jobs/{id}/summary.json        the final status
  */
 import { z } from '@hono/zod-openapi';
-import type { ClassificationMethod } from 'descry';
-import { exactlyOneTarget, targetFields } from '../http/request/classify-input.js';
+import type { ClassificationMethod, ImageBackground } from 'descry';
+import { exactlyOneTarget, targetFields } from '../http/request/fields.js';
 
 export const JobIdSchema = z
   .string()
@@ -73,7 +73,7 @@ export interface JobSpec {
   /** The stored classifier the job snapshotted, when it named one. */
   classifier?: string;
   /** What transparent pixels become, as the request gave it (the service's default when absent). */
-  background?: string;
+  background?: ImageBackground;
   labels: number;
   source: StoredSource;
   batchSize: number;

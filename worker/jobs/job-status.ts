@@ -4,7 +4,7 @@
  * ends, and again if a shard that was in flight lands after a cancellation.
  */
 import { z } from '@hono/zod-openapi';
-import { MethodSchema } from '../http/schemas.js';
+import { MethodSchema } from '../http/request/fields.js';
 import type { JobHost } from './job-host.js';
 import { isTerminal, type JobState } from './job-ledger.js';
 import { jobObjects } from './job-spec.js';

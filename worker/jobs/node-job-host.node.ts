@@ -7,7 +7,7 @@
 
 import { folderObjectBucket } from './folder-bucket.node.js';
 import { type InProcessQueue, inProcessQueue } from './in-process-queue.js';
-import { type JobConfig, readJobConfig } from './job-config.js';
+import type { JobConfig } from './job-config.js';
 import type { JobHost } from './job-host.js';
 import { type JobLedger, jobLedger, memoryLedgerStorage, serialLedger } from './job-ledger.js';
 import { memoryObjectBucket, type ObjectBucket } from './object-bucket.js';
@@ -19,8 +19,7 @@ export interface NodeJobs {
 }
 
 /** Jobs for the Node server; `dataDir` keeps results on disk. */
-export function nodeJobHost(vars: Record<string, unknown>, dataDir?: string): NodeJobs {
-  const config: JobConfig = readJobConfig(vars);
+export function nodeJobHost(config: JobConfig, dataDir?: string): NodeJobs {
   const queue = inProcessQueue(config);
   const sources = new Map<string, ObjectBucket>();
   for (const [name, folder] of config.buckets) {

@@ -5,7 +5,7 @@
  */
 import type { WorkerBindings } from '../hosts/bindings.js';
 import { durableLedger } from './durable-ledger.js';
-import { readJobConfig } from './job-config.js';
+import type { JobConfig } from './job-config.js';
 import type { JobHost } from './job-host.js';
 import { sendGroups } from './job-messages.js';
 import { r2ObjectBucket } from './object-bucket.js';
@@ -15,10 +15,9 @@ function isR2Bucket(value: unknown): value is R2Bucket {
 }
 
 /** The job host of a Worker environment, or undefined when jobs are not bound. */
-export function workersJobHost(env: WorkerBindings): JobHost | undefined {
+export function workersJobHost(env: WorkerBindings, config: JobConfig): JobHost | undefined {
   const { JOB_QUEUE: queue, JOBS: ledgers, JOB_RESULTS: results } = env;
   if (!queue || !ledgers || !results) return undefined;
-  const config = readJobConfig(env as unknown as Record<string, unknown>);
   const bindings = env as unknown as Record<string, unknown>;
   return {
     config,

@@ -1,9 +1,9 @@
 /**
  * How big an encoder run may be. ONNX Runtime's wasm heap grows to fit the largest batch it has
  * run and never shrinks, so a bounded run bounds the isolate's memory whatever arrives (measured
- * with bench/worker-memory.mjs: 16 images at once cost ~54 MB more than 4). Requests encode one
- * image per run through the inference gate (worker/service/inference.ts); job batches and cross-request
- * batching use this bound.
+ * with bench/worker-memory.mjs: 16 images at once cost ~54 MB more than 4). Requests encode
+ * DESCRY_IMAGES_PER_RUN images per run (default 1) through the inference gate
+ * (./inference.ts); job batches and cross-request batching use this bound.
  */
 import type { LoadOptions } from 'descry';
 import type { ServiceConfig } from './config.js';
@@ -18,6 +18,7 @@ export const INFERENCE_BATCH = 4;
 export function engineLoadOptions(config: ServiceConfig): LoadOptions {
   return {
     maxImagePixels: config.limits.maxImagePixels,
+    imagesPerRun: config.limits.imagesPerRun,
     ...(config.batchWindowMs > 0
       ? { batching: { windowMs: config.batchWindowMs, maxImages: INFERENCE_BATCH } }
       : {}),

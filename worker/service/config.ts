@@ -1,137 +1,147 @@
 /**
- * Service configuration read from Worker vars/secrets or process.env. Everything a deployment
- * tunes lives here, so routes never read the environment themselves.
+ * The service's configuration, declared once: every variable a deployment sets (Worker vars and
+ * secrets in wrangler.toml, the Node server's environment), with its default, its parser and its
+ * documentation. Hosts pass their variables to {@link readServiceConfig} and nothing else in the
+ * service reads the environment. The README's configuration table (`npm run readme:sync`) and the
+ * Worker's bindings types (../hosts/bindings.ts) are derived from {@link SERVICE_VARS}; a test
+ * checks the table.
+ *
+ * Limits default to what a Worker's 128 MB and /healthz under 200 ms beside the heaviest accepted
+ * request allow with the embedded model (measured by `npm run bench:heavy`): one image is decoded
+ * at a time and its decode cannot be interrupted, so the per-image bound (2 Mpx: a 1920×1080 frame
+ * fits) sets both the peak memory and the longest pause of the event loop; the per-request sum
+ * (8 Mpx) bounds how long one request takes.
  */
 
+import { readVars, type VarNames, type VarValues, vars } from 'descry';
+import { LLM_VARS } from 'descry/llm';
+import { JOB_VARS, type JobConfig, jobConfigOf } from '../jobs/job-config.js';
+
+/** Every variable of the service. */
+export const SERVICE_VARS = {
+  apiKeys: vars.list('DESCRY_API_KEYS', 'comma-separated bearer keys, compared in constant time', {
+    secret: true,
+  }),
+  dev: vars.flag(
+    'DESCRY_DEV',
+    'with no keys configured, `true` opens the API; otherwise every `/v1` and `/models` call needs a key',
+  ),
+  corsOrigins: vars.list('DESCRY_CORS_ORIGINS', 'origins allowed by CORS, comma-separated, or `*`'),
+  model: vars.text(
+    'DESCRY_MODEL',
+    'the model: `embedded`; on Workers `r2` (binding `MODEL_BUCKET`) or an `https://` folder; on Node a folder, URL or hub id',
+    'embedded',
+    { aliases: ['DESCRY_MODEL_DIR'] },
+  ),
+  modelR2Prefix: vars.text('DESCRY_MODEL_R2_PREFIX', 'prefix of the model files in `MODEL_BUCKET`', '', {
+    aliases: ['MODEL_R2_PREFIX'],
+    hosts: 'workers',
+    defaultText: 'none',
+  }),
+  limits: {
+    maxBodyBytes: vars.integer(
+      'DESCRY_MAX_BODY_BYTES',
+      'request body size; larger bodies get 413 before they are buffered',
+      8 * 2 ** 20,
+      1,
+      { defaultText: '8 MiB' },
+    ),
+    maxImagePixels: vars.integer(
+      'DESCRY_MAX_IMAGE_PIXELS',
+      'pixels of one image as decoded (a large JPEG at its reduced DCT scale), read from its header before decoding',
+      2 ** 21,
+      1,
+      { defaultText: '2 Mpx (2097152)' },
+    ),
+    maxRequestPixels: vars.integer(
+      'DESCRY_MAX_REQUEST_PIXELS',
+      "sum over a request's images, read the same way: 422 `image_too_large` before any is decoded",
+      2 ** 23,
+      1,
+      { defaultText: '8 Mpx (8388608)' },
+    ),
+    bodyTimeoutMs: vars.integer(
+      'DESCRY_BODY_TIMEOUT_MS',
+      'time for a request body to arrive whole; a slower one gets 408 (it holds no inference slot meanwhile)',
+      60_000,
+      1,
+    ),
+    maxLabels: vars.integer('DESCRY_MAX_LABELS', 'labels per request or classifier', 256, 1),
+    maxImages: vars.integer('DESCRY_MAX_IMAGES', 'images per request', 16, 1),
+    maxTexts: vars.integer('DESCRY_MAX_TEXTS', 'texts per embeddings request', 256, 1),
+    maxPendingRequests: vars.integer(
+      'DESCRY_MAX_PENDING_REQUESTS',
+      'inference requests admitted at once per isolate/process; the next gets 503 `overloaded` with `Retry-After`',
+      8,
+      1,
+    ),
+    inferenceConcurrency: vars.integer(
+      'DESCRY_INFERENCE_CONCURRENCY',
+      'units of work (one vision run; one text run) at once, first in first out, each on a fresh turn of the event loop',
+      1,
+      1,
+    ),
+    imagesPerRun: vars.integer(
+      'DESCRY_IMAGES_PER_RUN',
+      "images per vision-encoder run of a request (ONNX Runtime's wasm heap grows to the largest run and never shrinks)",
+      1,
+      1,
+    ),
+  },
+  batchWindowMs: vars.integer(
+    'DESCRY_BATCH_WINDOW_MS',
+    "joins concurrent requests' images into one vision run (at most 4), the first waiting this many ms; needs `DESCRY_INFERENCE_CONCURRENCY` > 1",
+    0,
+    0,
+    { defaultText: '0 (off)' },
+  ),
+  llm: LLM_VARS,
+  jobs: JOB_VARS,
+  node: {
+    port: vars.integer('DESCRY_PORT', 'port of the Node server', 8787, 0, {
+      aliases: ['PORT'],
+      hosts: 'node',
+    }),
+    host: vars.text('DESCRY_HOST', 'address the Node server listens on', '127.0.0.1', {
+      aliases: ['HOST'],
+      hosts: 'node',
+    }),
+    dataDir: vars.text(
+      'DESCRY_DATA_DIR',
+      'folder of classifiers, adaptation caches and job results on Node (memory when empty)',
+      undefined,
+      { hosts: 'node', defaultText: '`.data/descry` (`npm run serve`), memory (`startNodeServer`)' },
+    ),
+  },
+} as const;
+
+type Values = VarValues<typeof SERVICE_VARS>;
+
 /** Upper bounds on one request, and on the inference one isolate/process runs at once. */
-export interface ServiceLimits {
-  /** Request body size in bytes; larger bodies get 413 before they are buffered. */
-  maxBodyBytes: number;
-  /** Width × height of one image, read from its header before decoding. */
-  maxImagePixels: number;
-  /** Width × height summed over a request's images, read from their headers before decoding any. */
-  maxRequestPixels: number;
-  /** Candidate labels per request or classifier. */
-  maxLabels: number;
-  /** Images per request. */
-  maxImages: number;
-  /** Texts per embeddings request. */
-  maxTexts: number;
-  /**
-   * Requests doing inference at once, running or waiting their turn; one more gets 503 with
-   * Retry-After before its body is read.
-   */
-  maxPendingRequests: number;
-  /** Units of inference (one image; one label set) running at once; the rest wait in order. */
-  inferenceConcurrency: number;
-}
+export type ServiceLimits = Values['limits'];
 
 /** Resolved service configuration. */
-export interface ServiceConfig {
-  /** Accepted bearer keys. Empty means no key can authenticate. */
-  apiKeys: string[];
-  /** Development mode: with no keys configured the API is open. Never set it in production. */
-  dev: boolean;
-  /** Origins allowed by CORS; `['*']` for any, empty to send no CORS headers. */
-  corsOrigins: string[];
-  limits: ServiceLimits;
-  /**
-   * How long the first image of a vision-encoder run waits for images of concurrent requests to
-   * join it, in milliseconds; 0 runs each request alone (see sdk/engine/run-batcher.ts).
-   */
-  batchWindowMs: number;
+export interface ServiceConfig extends Omit<Values, 'jobs'> {
+  jobs: JobConfig;
 }
+
+/** Every variable name the service reads (the vars of a Worker's bindings). */
+export type ServiceVarName = VarNames<typeof SERVICE_VARS>;
 
 /** Default batching window: off. bench:real gains 1.41x per image with it at ViT-B/32 size on onnxruntime-node, the embedded 48 px model nothing (see README). */
 export const DEFAULT_BATCH_WINDOW_MS = 0;
 
-/**
- * Defaults sized for a Worker's 128 MB with the embedded model and for /healthz staying under
- * 200 ms beside the heaviest request they accept (measured by `npm run bench:heavy`; see
- * worker/README.md). One image is decoded at a time and its decode cannot be interrupted, so the
- * per-image bound (2 Mpx: a 1920×1080 frame fits) sets both the peak memory and the longest pause
- * of the event loop; the per-request sum (8 Mpx) bounds how long one request takes.
- */
-export const DEFAULT_LIMITS: ServiceLimits = {
-  maxBodyBytes: 8 * 1024 * 1024,
-  maxImagePixels: 2 ** 21,
-  maxRequestPixels: 2 ** 23,
-  maxLabels: 256,
-  maxImages: 16,
-  maxTexts: 256,
-  maxPendingRequests: 8,
-  inferenceConcurrency: 1,
-};
-
-/** Environment variable names, shared by wrangler.toml, the Node server and the docs. */
-export const CONFIG_VARS = {
-  apiKeys: 'DESCRY_API_KEYS',
-  dev: 'DESCRY_DEV',
-  corsOrigins: 'DESCRY_CORS_ORIGINS',
-  maxBodyBytes: 'DESCRY_MAX_BODY_BYTES',
-  maxImagePixels: 'DESCRY_MAX_IMAGE_PIXELS',
-  maxRequestPixels: 'DESCRY_MAX_REQUEST_PIXELS',
-  maxLabels: 'DESCRY_MAX_LABELS',
-  maxImages: 'DESCRY_MAX_IMAGES',
-  maxTexts: 'DESCRY_MAX_TEXTS',
-  maxPendingRequests: 'DESCRY_MAX_PENDING_REQUESTS',
-  inferenceConcurrency: 'DESCRY_INFERENCE_CONCURRENCY',
-  batchWindowMs: 'DESCRY_BATCH_WINDOW_MS',
-} as const;
-
-function list(value: unknown): string[] {
-  if (typeof value !== 'string') return [];
-  return value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-}
-
-function flag(value: unknown): boolean {
-  if (typeof value === 'boolean') return value;
-  return typeof value === 'string' && ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase());
-}
-
-function integerAtLeast(min: number, name: string, value: unknown, fallback: number): number {
-  if (value === undefined || value === null || value === '') return fallback;
-  const parsed = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isSafeInteger(parsed) || parsed < min) {
-    // A typo in a limit must stop the deploy, not silently disable the limit.
-    const what = min > 0 ? 'a positive integer' : 'an integer of at least 0';
-    throw new Error(`${name} must be ${what}, got ${JSON.stringify(value)}`);
-  }
-  return parsed;
-}
-
-const positiveInteger = (name: string, value: unknown, fallback: number) =>
-  integerAtLeast(1, name, value, fallback);
+/** The default limits (what {@link readServiceConfig} gives when no limit is set). */
+export const DEFAULT_LIMITS: ServiceLimits = readVars(SERVICE_VARS.limits, {});
 
 /**
  * Read the configuration from a flat record of variables (Worker `env` or `process.env`).
- * Throws a plain Error on a malformed limit: that is an operator mistake, not a request error.
+ * Throws ConfigError on a malformed value: that is an operator mistake, not a request error.
  */
-export function readServiceConfig(vars: Record<string, unknown>): ServiceConfig {
-  const limit = (name: keyof ServiceLimits) =>
-    positiveInteger(CONFIG_VARS[name], vars[CONFIG_VARS[name]], DEFAULT_LIMITS[name]);
-  return {
-    apiKeys: list(vars[CONFIG_VARS.apiKeys]),
-    dev: flag(vars[CONFIG_VARS.dev]),
-    corsOrigins: list(vars[CONFIG_VARS.corsOrigins]),
-    limits: {
-      maxBodyBytes: limit('maxBodyBytes'),
-      maxImagePixels: limit('maxImagePixels'),
-      maxRequestPixels: limit('maxRequestPixels'),
-      maxLabels: limit('maxLabels'),
-      maxImages: limit('maxImages'),
-      maxTexts: limit('maxTexts'),
-      maxPendingRequests: limit('maxPendingRequests'),
-      inferenceConcurrency: limit('inferenceConcurrency'),
-    },
-    batchWindowMs: integerAtLeast(
-      0,
-      CONFIG_VARS.batchWindowMs,
-      vars[CONFIG_VARS.batchWindowMs],
-      DEFAULT_BATCH_WINDOW_MS,
-    ),
-  };
+export function readServiceConfig(
+  source: Readonly<Record<string, unknown>>,
+  warn?: (message: string) => void,
+): ServiceConfig {
+  const values = readVars(SERVICE_VARS, source, warn);
+  return { ...values, jobs: jobConfigOf(values.jobs) };
 }

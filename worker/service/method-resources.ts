@@ -37,18 +37,17 @@ export class MethodResources {
   }
 
   /**
-   * Extra classify options for `method`: the TFUP cache of `classifier`, stored as `id`, or the
-   * LLM and pair cache for FuDD. Missing ones (and a cache built for another version of the
-   * classifier) are left out and the SDK degrades, saying so in `degraded`.
+   * Extra classify options for `method`: the TFUP cache of a `stored` classifier, or the LLM and
+   * pair cache for FuDD. Missing ones (and a cache built for another version of the classifier)
+   * are left out and the SDK degrades as its method table says, saying so in `degraded`.
    */
   async optionsFor(
     method: ClassificationMethod,
-    id: string | undefined,
-    classifier: CompiledClassifier,
+    stored: { id: string; classifier: CompiledClassifier } | undefined,
     signal?: AbortSignal,
   ): Promise<Pick<ClassifyOptions, 'tfup' | 'fudd'>> {
-    if (method === 'tfup' && id !== undefined) {
-      const cache = await this.adaptations.cacheFor(id, classifier);
+    if (method === 'tfup' && stored !== undefined) {
+      const cache = await this.adaptations.cacheFor(stored.id, stored.classifier);
       return cache === undefined ? {} : { tfup: { cache } };
     }
     if (method === 'fudd' && this.#source) {

@@ -17,27 +17,26 @@ export function classifierKey(id: string): string {
 /** Reads and writes compiled classifiers by id. */
 export class StoredClassifiers {
   readonly #store: KeyValueStore;
+  readonly #engine: () => Promise<Pick<ClassificationEngine, 'loadClassifier'>>;
   readonly #decoded = new Map<string, { version: string; classifier: CompiledClassifier }>();
 
-  constructor(store: KeyValueStore) {
+  constructor(store: KeyValueStore, engine: () => Promise<Pick<ClassificationEngine, 'loadClassifier'>>) {
     this.#store = store;
+    this.#engine = engine;
   }
 
   /**
-   * The classifier `id`, or DescryError `not_found`. The store is read before `engine` is
+   * The classifier `id`, or DescryError `not_found`. The store is read before the engine is
    * awaited, so an unknown id is answered without loading the model.
    */
-  async get(
-    id: string,
-    engine: () => Promise<Pick<ClassificationEngine, 'loadClassifier'>>,
-  ): Promise<{ classifier: CompiledClassifier; version: string }> {
+  async get(id: string): Promise<{ classifier: CompiledClassifier; version: string }> {
     const entry = await this.#store.get(classifierKey(id));
     if (entry === null) {
       throw new DescryError('not_found', `no classifier with id "${id}"`, { details: { id } });
     }
     const cached = this.#decoded.get(id);
     if (cached?.version === entry.version) return cached;
-    const classifier = (await engine()).loadClassifier(entry.value);
+    const classifier = (await this.#engine()).loadClassifier(entry.value);
     this.#remember(id, { version: entry.version, classifier });
     return { classifier, version: entry.version };
   }

@@ -219,7 +219,7 @@ export interface components {
         ClassifyResponse: {
             model: string;
             /**
-             * @description Classification method
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
@@ -250,13 +250,13 @@ export interface components {
         };
         Degradation: {
             /**
-             * @description Classification method
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
             requested: "zeroshot" | "descriptions" | "fudd" | "tfup";
             /**
-             * @description Classification method
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
@@ -279,7 +279,7 @@ export interface components {
              */
             classifier?: string;
             /**
-             * @description Classification method
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
@@ -298,21 +298,27 @@ export interface components {
             };
             top_k?: number;
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string | [
+                number,
+                number,
+                number
+            ];
         };
         ClassifyForm: {
             /** @description One or more image files */
             image: string | string[];
-            /**
-             * @description Comma-separated, repeated, or a JSON array
-             * @example cat,dog,pizza
-             */
+            /** @description Comma-separated, repeated, or a JSON array */
             labels?: string | string[];
+            /** @example emoji-animals */
             classifier?: string;
-            /** @enum {string} */
+            /**
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
+             * @example zeroshot
+             * @enum {string}
+             */
             method?: "zeroshot" | "descriptions" | "fudd" | "tfup";
             /** @description Repeated or a JSON array */
             templates?: string | string[];
@@ -320,10 +326,10 @@ export interface components {
             descriptors?: string;
             top_k?: string;
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string;
         };
         EmbeddingsResponse: {
             model: string;
@@ -335,19 +341,24 @@ export interface components {
             images?: string[];
             texts?: string[];
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string | [
+                number,
+                number,
+                number
+            ];
         };
         EmbeddingsForm: {
+            /** @description One or more image files */
             image?: string | string[];
             text?: string | string[];
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string;
         };
         Classifier: {
             id: string;
@@ -405,18 +416,23 @@ export interface components {
         AdaptRequest: {
             images: string[];
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string | [
+                number,
+                number,
+                number
+            ];
         };
         AdaptForm: {
+            /** @description One or more image files */
             image: string | string[];
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string;
         };
         DescribeResponse: {
             classifier: components["schemas"]["Classifier"];
@@ -446,14 +462,18 @@ export interface components {
                  *       "dog"
                  *     ]
                  */
-                candidate_labels: string[] | string;
+                candidate_labels: string | string[];
                 /** @example an emoji of {}. */
                 hypothesis_template?: string;
                 /**
-                 * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+                 * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
                  * @example white
                  */
-                background?: ("white" | "black" | "drop") | string;
+                background?: string | [
+                    number,
+                    number,
+                    number
+                ];
             };
         };
         Job: {
@@ -465,7 +485,7 @@ export interface components {
             status: "listing" | "running" | "completed" | "cancelled" | "failed";
             model: string;
             /**
-             * @description Classification method
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
@@ -542,7 +562,7 @@ export interface components {
              */
             classifier?: string;
             /**
-             * @description Classification method
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
@@ -562,10 +582,14 @@ export interface components {
             /** @description Predictions per image (default 5) */
             top_k?: number;
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string | [
+                number,
+                number,
+                number
+            ];
             source: components["schemas"]["JobSource"];
             /** @description Images per queue message and result shard (default 16) */
             batch_size?: number;
@@ -658,7 +682,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description One result per image, predictions sorted by score */
+            /** @description One result per image, predictions best first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -687,6 +711,15 @@ export interface operations {
             };
             /** @description Unknown classifier or model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -775,6 +808,15 @@ export interface operations {
             };
             /** @description Missing or invalid API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -938,6 +980,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body larger than the configured limit */
             413: {
                 headers: {
@@ -1077,6 +1128,15 @@ export interface operations {
             };
             /** @description Unknown classifier or model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1254,7 +1314,7 @@ export interface operations {
                 /** @description With a raw image body: the prompt template */
                 hypothesis_template?: string;
                 /** @description With a raw image body: the background */
-                background?: ("white" | "black" | "drop") | string;
+                background?: string;
             };
             header?: never;
             path: {
@@ -1302,6 +1362,15 @@ export interface operations {
             };
             /** @description Unknown classifier or model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1390,6 +1459,15 @@ export interface operations {
             };
             /** @description Unknown classifier or model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -629,7 +629,9 @@ export function serviceContract(service: ServiceUnderTest): void {
       const image = halfTransparent();
       const reference = await service.reference();
       const vectors: Record<string, number[]> = {};
-      for (const background of [undefined, 'white', 'black', 'drop', '#3366cc'] as const) {
+      // The SDK's grammar: names, '#rgb', '#rrggbb' and [r, g, b] (the same colour three ways).
+      const backgrounds = [undefined, 'white', 'black', 'drop', '#3366cc', '#36c', [51, 102, 204]] as const;
+      for (const background of backgrounds) {
         const response = await post('/v1/embeddings', {
           images: [base64(image)],
           ...(background ? { background } : {}),
@@ -638,32 +640,86 @@ export function serviceContract(service: ServiceUnderTest): void {
         const [vector] = ((await response.json()) as { images: number[][] }).images;
         const expected = await reference.embedImages([image], background ? { background } : {});
         for (const [i, value] of vector!.entries()) expect(value).toBeCloseTo(expected.data[i]!, 5);
-        vectors[background ?? 'default'] = vector!;
+        vectors[String(background ?? 'default')] = vector!;
       }
       // The default is white, and the choice matters for a transparent image.
       expect(vectors.default).toEqual(vectors.white);
       expect(vectors.drop).not.toEqual(vectors.white);
       expect(vectors.black).toEqual(vectors.drop); // black is what this file stores under alpha 0
+      expect(vectors['#36c']).toEqual(vectors['#3366cc']);
+      expect(vectors['51,102,204']).toEqual(vectors['#3366cc']);
 
+      // Multipart classify, with the form's grammar.
       const { labels } = await service.fixtures();
-      const form = new FormData();
-      form.append('image', png(image));
-      form.append('labels', labels.join(','));
-      form.append('background', 'drop');
-      const classified = await service.fetch('/v1/classify', { method: 'POST', headers: AUTH, body: form });
-      expect(classified.status, await classified.clone().text()).toBe(200);
-      const [expected] = await reference.classify([image], labels, { background: 'drop' });
-      const predictions = ((await classified.json()) as ClassifyBody).results[0]!.predictions;
-      expect(predictions.map((p) => p.label)).toEqual(expected!.predictions.map((p) => p.label));
-      const hf = await post('/models/x', {
+      for (const background of ['drop', '[51,102,204]']) {
+        const form = new FormData();
+        form.append('image', png(image));
+        form.append('labels', labels.join(','));
+        form.append('background', background);
+        const classified = await service.fetch('/v1/classify', { method: 'POST', headers: AUTH, body: form });
+        expect(classified.status, await classified.clone().text()).toBe(200);
+        const sdk = background === 'drop' ? 'drop' : ([51, 102, 204] as const);
+        const [expected] = await reference.classify([image], labels, { background: sdk });
+        const predictions = ((await classified.json()) as ClassifyBody).results[0]!.predictions;
+        expect(predictions.map((p) => p.label)).toEqual(expected!.predictions.map((p) => p.label));
+        for (const [i, p] of predictions.entries())
+          expect(p.score).toBeCloseTo(expected!.predictions[i]!.score, 5);
+      }
+
+      // The Hugging Face route, on the served model.
+      const model = ((await (await service.fetch('/healthz?ready=1')).json()) as { model: { id: string } })
+        .model.id;
+      const hf = await post(`/models/${encodeURIComponent(model)}`, {
         inputs: base64(image),
         parameters: { candidate_labels: labels, background: 'black' },
       });
-      expect(hf.status).toBe(404); // the route read the parameter; the model name is what it refused
+      expect(hf.status, await hf.clone().text()).toBe(200);
+      const [black] = await reference.classify([image], labels, { background: 'black' });
+      const hfScores = (await hf.json()) as Array<{ label: string; score: number }>;
+      expect(hfScores.map((p) => p.label)).toEqual(black!.predictions.map((p) => p.label));
+
+      // Adapt: the TFUP cache grown from the image on 'drop' is the SDK's, and differs from 'white'.
+      const stored = reference.loadClassifier((await reference.compile({ labels })).toBytes());
+      const tfupScores: Record<string, number[]> = {};
+      for (const background of ['drop', 'white'] as const) {
+        const id = `background-${background}`;
+        expect(
+          (
+            await service.fetch(`/v1/classifiers/${id}`, {
+              method: 'PUT',
+              headers: JSON_AUTH,
+              body: JSON.stringify({ labels }),
+            })
+          ).status,
+        ).toBe(201);
+        const adapted = await post(`/v1/classifiers/${id}/adapt`, { images: [base64(image)], background });
+        expect(adapted.status, await adapted.clone().text()).toBe(200);
+        const classified = await post('/v1/classify', {
+          images: [base64(image)],
+          classifier: id,
+          method: 'tfup',
+          background: 'drop',
+        });
+        expect(classified.status, await classified.clone().text()).toBe(200);
+        const body = (await classified.json()) as ClassifyBody & { degraded?: unknown };
+        expect(body.degraded).toBeUndefined();
+        const cache = await reference.adapt(stored, [image], { background });
+        const [expected] = await reference.classify([image], stored, {
+          method: 'tfup',
+          tfup: { cache },
+          background: 'drop',
+        });
+        const byLabel = new Map(body.results[0]!.predictions.map((p) => [p.label, p.score]));
+        tfupScores[background] = expected!.predictions.map((p) => byLabel.get(p.label)!);
+        for (const [i, p] of expected!.predictions.entries())
+          expect(tfupScores[background]![i]).toBeCloseTo(p.score, 4);
+        await service.fetch(`/v1/classifiers/${id}`, { method: 'DELETE', headers: AUTH });
+      }
+      expect(tfupScores.drop).not.toEqual(tfupScores.white);
     });
 
-    it('refuses a background that is not white, black, drop or #rrggbb with 422', async () => {
-      for (const background of ['grey', '#fff', '#12345g', 'WHITE']) {
+    it("refuses a background outside the SDK's grammar with 422", async () => {
+      for (const background of ['grey', '#ffff', '#12345g', 'WHITE', [256, 0, 0], [1, 2]]) {
         const problem = await expectProblem(
           await post('/v1/classify', { images: [base64(solidPng(8, 8))], labels: ['a', 'b'], background }),
           422,

@@ -50,7 +50,7 @@ export const TEST_VARS: Record<string, string> = {
   DESCRY_MAX_IMAGES: String(TEST_LIMITS.maxImages),
   DESCRY_MAX_TEXTS: String(TEST_LIMITS.maxTexts),
   DESCRY_LLM: 'static',
-  LLM_STATIC_DESCRIPTIONS: JSON.stringify(STATIC_DESCRIPTIONS),
+  DESCRY_LLM_STATIC_DESCRIPTIONS: JSON.stringify(STATIC_DESCRIPTIONS),
   // Batch jobs retry at once in tests (deployments back off from 5 s).
   DESCRY_JOB_RETRY_DELAY_SECONDS: '0',
 };

@@ -9,6 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { statusOfDescryError } from '../error-status.js';
 import { ProblemError, problemResponse } from '../problem.js';
+import { ClientGoneError } from './read-body.js';
 
 function codeOfHttpStatus(status: number): string {
   switch (status) {
@@ -37,6 +38,10 @@ function logFailure(c: Context, error: unknown): void {
 
 /** Map any thrown value to a problem+json response. */
 export const problemErrorHandler: ErrorHandler = (error, c) => {
+  if (error instanceof ClientGoneError) {
+    // Nobody is there to read it, and it is not the service's failure: no log line.
+    return problemResponse(c, 400, 'client_closed_request', error.message);
+  }
   if (error instanceof ProblemError) {
     return problemResponse(c, error.status, error.code, error.message, {
       extensions: error.extensions,

@@ -2,27 +2,16 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { CompiledClassifier } from 'descry';
 import { DescryError } from 'descry';
-import type { ServiceDeps } from '../../service/deps.js';
-import type { Inference } from '../../service/inference.js';
-import type { MethodResources } from '../../service/method-resources.js';
-import type { StoredClassifiers } from '../../service/stored-classifiers.js';
-import { assertRequestLimits } from '../request/classify-input.js';
-import {
-  ClassifierIdSchema,
-  DescriptorsSchema,
-  LabelSchema,
-  problemResponses,
-  TemplateSchema,
-} from '../schemas.js';
+import type { Service } from '../../service/service.js';
+import { ClassifierIdSchema, DescriptorsSchema, LabelsSchema, TemplatesSchema } from '../request/fields.js';
+import { assertRequestLimits } from '../request/reader.js';
+import { problemResponses } from '../schemas.js';
 import { rejectInvalid } from '../validation-problem.js';
 
 export const ClassifierSpecSchema = z
   .object({
-    labels: z
-      .array(LabelSchema)
-      .min(1)
-      .openapi({ example: ['cat', 'dog', 'pizza'] }),
-    templates: z.array(TemplateSchema).min(1).max(32).optional(),
+    labels: LabelsSchema,
+    templates: TemplatesSchema.optional(),
     descriptors: DescriptorsSchema.optional(),
   })
   .superRefine((spec, ctx) => {
@@ -80,7 +69,7 @@ const putRoute = createRoute({
   responses: {
     200: { description: 'Replaced', content: { 'application/json': { schema: ClassifierInfoSchema } } },
     201: { description: 'Created', content: { 'application/json': { schema: ClassifierInfoSchema } } },
-    ...problemResponses(400, 401, 413, 415, 422, 503),
+    ...problemResponses(400, 401, 408, 413, 415, 422, 503),
   },
 });
 
@@ -130,27 +119,24 @@ export function classifierInfo(
 }
 
 /** Routes of the classifier collection. */
-export function classifierRoutes(
-  deps: ServiceDeps,
-  inference: Inference,
-  classifiers: StoredClassifiers,
-  resources: MethodResources,
-) {
+export function classifierRoutes(service: Service) {
+  const { inference, classifiers, resources, config } = service;
   return new OpenAPIHono({ defaultHook: rejectInvalid })
-    .openapi(putRoute, async (c) => {
+    .openapi({ ...putRoute, middleware: [service.gate.admit] as const }, async (c) => {
       const { id } = c.req.valid('param');
       const spec = c.req.valid('json');
-      assertRequestLimits(deps.config.limits, { images: 0, labels: spec.labels.length });
+      assertRequestLimits(config.limits, { labels: spec.labels.length });
       const existed = await classifiers.has(id);
-      const compiled = await inference.compile(spec, c.req.raw.signal);
+      const engine = await inference.engine();
+      const compiled = await engine.compile(spec, inference.run(c.req.raw.signal));
       const { classifier } = await classifiers.put(id, compiled);
-      // What was adapted for the old labels is rebuilt for the new ones (adaptations.ts).
+      // What was adapted for the old labels is rebuilt for the new ones (service/adaptations.ts).
       await resources.adaptations.reconcile(id, classifier, { created: !existed });
       return c.json(classifierInfo(id, classifier), existed ? 200 : 201);
     })
     .openapi(getRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const { classifier } = await classifiers.get(id, deps.engine);
+      const { classifier } = await classifiers.get(id);
       const state = await resources.adaptations.state(id, classifier);
       const adaptation = state && {
         images: state.images,

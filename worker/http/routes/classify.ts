@@ -1,20 +1,20 @@
 /** POST /v1/classify: rank labels (or a stored classifier's classes) for each image. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { ClassificationResult, CompiledClassifier } from 'descry';
-import type { ServiceDeps } from '../../service/deps.js';
-import type { Inference } from '../../service/inference.js';
-import type { MethodResources } from '../../service/method-resources.js';
-import type { StoredClassifiers } from '../../service/stored-classifiers.js';
+import type { CompiledClassifier } from 'descry';
+import type { RunTimings } from '../../service/inference.js';
+import type { Service } from '../../service/service.js';
 import {
-  type ClassifyCommand,
-  ClassifyFormSchema,
-  ClassifyJsonSchema,
-  classifyCommandFromForm,
-  classifyCommandFromJson,
-} from '../request/classify-input.js';
-import { bodyEncoding } from '../request/media-type.js';
-import { DegradationSchema, MethodSchema, PredictionSchema, problemResponses } from '../schemas.js';
+  exactlyOneTarget,
+  formImages,
+  formTargetFields,
+  jsonImages,
+  MethodSchema,
+  targetFields,
+} from '../request/fields.js';
+import { readImageRequest } from '../request/reader.js';
+import { DegradationSchema, PredictionSchema, problemResponses } from '../schemas.js';
 import { rejectInvalid } from '../validation-problem.js';
+import { roundMs, wireResults } from '../wire.js';
 
 export const ClassifyResponseSchema = z
   .object({
@@ -36,106 +36,91 @@ export const ClassifyResponseSchema = z
 
 export type ClassifyResponse = z.infer<typeof ClassifyResponseSchema>;
 
-const route = createRoute({
-  method: 'post',
-  path: '/v1/classify',
-  operationId: 'classify',
-  tags: ['classification'],
-  summary: 'Classify images against labels or a stored classifier',
-  security: [{ bearerAuth: [] }],
-  request: {
-    body: {
-      required: false,
-      description: 'JSON with base64 images, or multipart with `image` files',
-      content: {
-        'application/json': { schema: ClassifyJsonSchema },
-        'multipart/form-data': { schema: ClassifyFormSchema },
-      },
-    },
-  },
-  responses: {
-    200: {
-      description: 'One result per image, predictions sorted by score',
-      content: { 'application/json': { schema: ClassifyResponseSchema } },
-    },
-    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 503),
-  },
-});
+/** JSON body of POST /v1/classify. */
+export const ClassifyJsonSchema = z
+  .object({ images: jsonImages, ...targetFields })
+  .superRefine(exactlyOneTarget)
+  .openapi('ClassifyRequest');
 
-/** Shape SDK results for the wire: drop logits, keep the order by score. */
-export function wireResults(results: ClassificationResult[]): ClassifyResponse['results'] {
-  return results.map((result) => ({
-    predictions: [...result.predictions]
-      .sort((a, b) => b.score - a.score)
-      .map(({ label, score, cosine, evidence }) => ({
-        label,
-        score,
-        cosine,
-        ...(evidence ? { evidence } : {}),
-      })),
-    ...(result.degraded ? { degraded: result.degraded } : {}),
-  }));
-}
+/** Multipart body of POST /v1/classify. */
+export const ClassifyFormSchema = z
+  .object({ image: formImages, ...formTargetFields })
+  .superRefine(exactlyOneTarget)
+  .openapi('ClassifyForm');
 
 /** Routes of the classify endpoint. */
-export function classifyRoutes(
-  deps: ServiceDeps,
-  inference: Inference,
-  classifiers: StoredClassifiers,
-  resources: MethodResources,
-) {
+export function classifyRoutes(service: Service) {
+  const { inference, classifiers, resources, config } = service;
+  const route = createRoute({
+    method: 'post',
+    path: '/v1/classify',
+    operationId: 'classify',
+    tags: ['classification'],
+    summary: 'Classify images against labels or a stored classifier',
+    security: [{ bearerAuth: [] }],
+    middleware: [service.gate.admit] as const,
+    request: {
+      body: {
+        required: false,
+        description: 'JSON with base64 images, or multipart with `image` files',
+        content: {
+          'application/json': { schema: ClassifyJsonSchema },
+          'multipart/form-data': { schema: ClassifyFormSchema },
+        },
+      },
+    },
+    responses: {
+      200: {
+        description: 'One result per image, predictions best first',
+        content: { 'application/json': { schema: ClassifyResponseSchema } },
+      },
+      ...problemResponses(400, 401, 404, 408, 409, 413, 415, 422, 503),
+    },
+  });
   return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
     const started = performance.now();
-    const limits = deps.config.limits;
+    const request = await readImageRequest(c, config.limits);
     const signal = c.req.raw.signal;
-    const command: ClassifyCommand =
-      bodyEncoding(c) === 'json'
-        ? classifyCommandFromJson(c.req.valid('json') as z.infer<typeof ClassifyJsonSchema>, limits)
-        : await classifyCommandFromForm(c.req.valid('form') as z.infer<typeof ClassifyFormSchema>, limits);
-    const classifier: CompiledClassifier =
-      command.classifier === undefined
-        ? await inference.compile(
-            {
-              labels: command.labels ?? [],
-              ...(command.templates ? { templates: command.templates } : {}),
-              ...(command.descriptors ? { descriptors: command.descriptors } : {}),
-            },
-            signal,
-          )
-        : (await classifiers.get(command.classifier, deps.engine)).classifier;
+    // A stored classifier is read before the engine loads: an unknown id costs no model load.
+    const stored =
+      request.classifier === undefined
+        ? undefined
+        : { id: request.classifier, classifier: (await classifiers.get(request.classifier)).classifier };
+    const target: readonly string[] | CompiledClassifier = stored?.classifier ?? request.labels ?? [];
+    await inference.assertPixelBudget(request.images);
     const engine = await inference.engine();
-    const prepared = performance.now();
-    const extra = await resources.optionsFor(command.method, command.classifier, classifier, signal);
-    const embeddings = await inference.embedImages(command.images, {
-      background: command.background,
-      signal,
-    });
-    const results = await engine.classifyEmbeddings(embeddings, classifier, {
-      method: command.method,
-      ...(command.topK ? { topK: command.topK } : {}),
-      signal,
-      ...extra,
-    });
+    const methodOptions = await resources.optionsFor(request.method, stored, signal);
+    const timings: RunTimings = {};
+    const results = await engine.classify(
+      request.images.map((image) => image.bytes),
+      target,
+      {
+        method: request.method,
+        ...(request.topK ? { topK: request.topK } : {}),
+        ...(request.templates ? { templates: request.templates } : {}),
+        ...(request.descriptors ? { descriptors: request.descriptors } : {}),
+        background: request.background,
+        ...methodOptions,
+        ...inference.run(signal, timings),
+      },
+    );
     const done = performance.now();
+    const prepared = timings.firstImageUnit ?? started;
     const wire = wireResults(results);
     const degraded = wire.find((result) => result.degraded)?.degraded;
     return c.json(
       {
         model: engine.info.id,
-        method: command.method,
+        method: request.method,
         results: wire,
         ...(degraded ? { degraded } : {}),
         timings_ms: {
-          prepare: round(prepared - started),
-          inference: round(done - prepared),
-          total: round(done - started),
+          prepare: roundMs(prepared - started),
+          inference: roundMs(done - prepared),
+          total: roundMs(done - started),
         },
       },
       200,
     );
   });
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }

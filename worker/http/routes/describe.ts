@@ -3,11 +3,9 @@
  * label and for FuDD pair descriptions, cache them, and recompile the classifier with them.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { ServiceDeps } from '../../service/deps.js';
-import type { Inference } from '../../service/inference.js';
-import type { MethodResources } from '../../service/method-resources.js';
-import type { StoredClassifiers } from '../../service/stored-classifiers.js';
-import { ClassifierIdSchema, problemResponses } from '../schemas.js';
+import type { Service } from '../../service/service.js';
+import { ClassifierIdSchema } from '../request/fields.js';
+import { problemResponses } from '../schemas.js';
 import { rejectInvalid } from '../validation-problem.js';
 import { ClassifierInfoSchema, classifierInfo } from './classifiers.js';
 
@@ -47,29 +45,27 @@ const route = createRoute({
 });
 
 /** Routes of the describe endpoint. */
-export function describeRoutes(
-  deps: ServiceDeps,
-  inference: Inference,
-  classifiers: StoredClassifiers,
-  resources: MethodResources,
-) {
-  return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
-    const { id } = c.req.valid('param');
-    const { refresh } = c.req.valid('query');
-    const { classifier } = await classifiers.get(id, deps.engine);
-    const described = await resources.describe(classifier, {
-      refresh: refresh === '1',
-      signal: c.req.raw.signal,
-    });
-    const compiled = await inference.compile(
-      { labels: classifier.labels, templates: classifier.templates, descriptors: described.descriptors },
-      c.req.raw.signal,
-    );
-    const { classifier: recompiled } = await classifiers.put(id, compiled);
-    await resources.adaptations.reconcile(id, recompiled, { created: false });
-    return c.json(
-      { classifier: classifierInfo(id, recompiled), pairs: described.pairs, cached: described.cached },
-      200,
-    );
-  });
+export function describeRoutes(service: Service) {
+  const { inference, classifiers, resources } = service;
+  return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(
+    { ...route, middleware: [service.gate.admit] as const },
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { refresh } = c.req.valid('query');
+      const signal = c.req.raw.signal;
+      const { classifier } = await classifiers.get(id);
+      const described = await resources.describe(classifier, { refresh: refresh === '1', signal });
+      const engine = await inference.engine();
+      const compiled = await engine.compile(
+        { labels: classifier.labels, templates: classifier.templates, descriptors: described.descriptors },
+        inference.run(signal),
+      );
+      const { classifier: recompiled } = await classifiers.put(id, compiled);
+      await resources.adaptations.reconcile(id, recompiled, { created: false });
+      return c.json(
+        { classifier: classifierInfo(id, recompiled), pairs: described.pairs, cached: described.cached },
+        200,
+      );
+    },
+  );
 }

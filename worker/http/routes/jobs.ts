@@ -5,14 +5,13 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { DescryError } from 'descry';
-import type { JobContext, JobHost } from '../../jobs/job-host.js';
+import type { JobHost } from '../../jobs/job-host.js';
 import { isTerminal, type JobState } from '../../jobs/job-ledger.js';
 import { startJob } from '../../jobs/job-producer.js';
 import { JobIdSchema, JobRequestSchema, jobObjects } from '../../jobs/job-spec.js';
 import { JobStatusSchema, jobStatus, writeSummaryIfOver } from '../../jobs/job-status.js';
 import type { ServiceDeps } from '../../service/deps.js';
-import type { MethodResources } from '../../service/method-resources.js';
-import type { StoredClassifiers } from '../../service/stored-classifiers.js';
+import type { Service } from '../../service/service.js';
 import { ProblemError } from '../problem.js';
 import { problemResponses } from '../schemas.js';
 import { rejectInvalid } from '../validation-problem.js';
@@ -34,7 +33,7 @@ const createJobRoute = createRoute({
       content: jobJson,
       headers: z.object({ Location: z.string() }),
     },
-    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 503),
+    ...problemResponses(400, 401, 404, 408, 409, 413, 415, 422, 503),
   },
 });
 
@@ -119,47 +118,45 @@ function resultStream(host: JobHost, id: string): ReadableStream<Uint8Array> {
 }
 
 /** Routes of the job collection. */
-export function jobRoutes(deps: ServiceDeps, classifiers: StoredClassifiers, resources: MethodResources) {
-  const context = (host: JobHost): JobContext => ({
-    host,
-    engine: deps.engine,
-    limits: deps.config.limits,
-    resources,
-  });
-  return new OpenAPIHono({ defaultHook: rejectInvalid })
-    .openapi(createJobRoute, async (c) => {
-      const host = hostOf(deps);
-      const state = await startJob(context(host), classifiers, c.req.valid('json'));
-      return c.json(jobStatus(state, host), 202, { Location: `/v1/jobs/${state.spec.id}` });
-    })
-    .openapi(getJobRoute, async (c) => {
-      const host = hostOf(deps);
-      return c.json(jobStatus(await existing(host, c.req.valid('param').id), host), 200);
-    })
-    .openapi(cancelJobRoute, async (c) => {
-      const host = hostOf(deps);
-      const { id } = c.req.valid('param');
-      await existing(host, id);
-      const state = (await host.ledger(id).cancel())!;
-      if (state.status !== 'cancelled') {
-        throw new ProblemError(409, 'job_finished', `job "${id}" is already ${state.status}`, {
-          extensions: { status: state.status },
-        });
-      }
-      await writeSummaryIfOver(host, state);
-      return c.json(jobStatus(state, host), 200);
-    })
-    .openapi(resultsRoute, async (c) => {
-      const host = hostOf(deps);
-      const { id } = c.req.valid('param');
-      const state = await existing(host, id);
-      return new Response(resultStream(host, id), {
-        status: 200,
-        headers: {
-          'Content-Type': 'application/x-ndjson; charset=utf-8',
-          'X-Descry-Job-Status': state.status,
-          ...(isTerminal(state.status) ? {} : { 'Cache-Control': 'no-store' }),
-        },
-      }) as never;
-    });
+export function jobRoutes(service: Service) {
+  const { deps } = service;
+  return (
+    new OpenAPIHono({ defaultHook: rejectInvalid })
+      // Compiling the labels of a job runs the text encoder: it is admitted as inference.
+      .openapi({ ...createJobRoute, middleware: [service.gate.admit] as const }, async (c) => {
+        const host = hostOf(deps);
+        const state = await startJob({ host, service }, c.req.valid('json'), c.req.raw.signal);
+        return c.json(jobStatus(state, host), 202, { Location: `/v1/jobs/${state.spec.id}` });
+      })
+      .openapi(getJobRoute, async (c) => {
+        const host = hostOf(deps);
+        return c.json(jobStatus(await existing(host, c.req.valid('param').id), host), 200);
+      })
+      .openapi(cancelJobRoute, async (c) => {
+        const host = hostOf(deps);
+        const { id } = c.req.valid('param');
+        await existing(host, id);
+        const state = (await host.ledger(id).cancel())!;
+        if (state.status !== 'cancelled') {
+          throw new ProblemError(409, 'job_finished', `job "${id}" is already ${state.status}`, {
+            extensions: { status: state.status },
+          });
+        }
+        await writeSummaryIfOver(host, state);
+        return c.json(jobStatus(state, host), 200);
+      })
+      .openapi(resultsRoute, async (c) => {
+        const host = hostOf(deps);
+        const { id } = c.req.valid('param');
+        const state = await existing(host, id);
+        return new Response(resultStream(host, id), {
+          status: 200,
+          headers: {
+            'Content-Type': 'application/x-ndjson; charset=utf-8',
+            'X-Descry-Job-Status': state.status,
+            ...(isTerminal(state.status) ? {} : { 'Cache-Control': 'no-store' }),
+          },
+        }) as never;
+      })
+  );
 }

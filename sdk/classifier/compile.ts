@@ -1,0 +1,109 @@
+/**
+ * Compiling a label set: every prompt (each label under each template, each descriptor of each
+ * label) through the text tower once, the template embeddings ensembled into one weight row per
+ * label (CLIP's prompt ensemble), the descriptor embeddings kept per label for classification by
+ * description. The result carries the model's fingerprint, so it is refused by any other model.
+ * This is all the work on labels there is: classifying with the result is one vision run and a
+ * matrix product.
+ */
+import { InvalidInputError } from '../errors.js';
+import { matrixRow } from '../math/matrix.js';
+import { classWeightsFromTemplates } from '../predictors/zero-shot.js';
+import type { RunOptions } from '../schedule.js';
+import { descriptorPromptFromTemplate, PAPER_DESCRIPTOR_TEMPLATE } from '../text/descriptor-prompts.js';
+import { applyTemplate, TRANSFORMERS_JS_TEMPLATE as DEFAULT_TEMPLATE } from '../text/templates.js';
+import type { DescriptorMap, Matrix } from '../types.js';
+import { type ClassDescriptors, CompiledClassifier } from './compiled.js';
+
+/** A label set to compile. */
+export interface ClassifierSpec {
+  labels: readonly string[];
+  /** Prompt templates with `{}` for the label; their embeddings are averaged (ensemble). */
+  templates?: readonly string[];
+  /** Visual descriptors per label for classification by description. */
+  descriptors?: DescriptorMap;
+  /**
+   * How a descriptor becomes a prompt: slots `{class}`, `{clause}` ("which has …", the paper's
+   * rules) and `{descriptor}`. Default the paper's `"{class}, {clause}"`.
+   */
+  descriptorTemplate?: string;
+}
+
+/** Embeds prompts (the model's prompt cache), one scheduled unit per text-tower run. */
+export type EmbedPrompts = (prompts: readonly string[], options: RunOptions) => Promise<Matrix>;
+
+/** The prompts a spec costs: labels × templates plus every descriptor (for budgets, before any work). */
+export function promptCount(spec: ClassifierSpec): number {
+  const templates = spec.templates?.length ? spec.templates.length : 1;
+  const descriptors = Object.values(spec.descriptors ?? {}).reduce((n, list) => n + list.length, 0);
+  return spec.labels.length * templates + descriptors;
+}
+
+/** Labels trimmed, each non-empty and unique; the first problem is a typed error. */
+export function validateLabels(labels: readonly string[]): string[] {
+  if (!Array.isArray(labels) || labels.length === 0) {
+    throw new InvalidInputError('labels_empty', 'at least one label is required');
+  }
+  const clean = labels.map((label, i) => {
+    if (typeof label !== 'string' || label.trim() === '') {
+      throw new InvalidInputError('invalid_input', `label ${i} is empty or not a string`);
+    }
+    return label.trim();
+  });
+  if (new Set(clean).size !== clean.length) {
+    throw new InvalidInputError('invalid_input', 'labels must be unique');
+  }
+  return clean;
+}
+
+/** Compile `spec` for the model identified by `model`. */
+export async function compileClassifier(
+  spec: ClassifierSpec,
+  embed: EmbedPrompts,
+  model: { id: string; fingerprint: string },
+  options: RunOptions = {},
+): Promise<CompiledClassifier> {
+  const labels = validateLabels(spec.labels);
+  const templates = [...(spec.templates?.length ? spec.templates : [DEFAULT_TEMPLATE])];
+  const prompts = labels.flatMap((label) => templates.map((t) => applyTemplate(t, label)));
+  const embedded = await embed(prompts, options);
+  const weights = classWeightsFromTemplates(
+    labels.map((_, c) => templates.map((_, t) => matrixRow(embedded, c * templates.length + t))),
+  );
+  const descriptorTemplate = spec.descriptorTemplate ?? PAPER_DESCRIPTOR_TEMPLATE;
+  const descriptors = spec.descriptors
+    ? await compileDescriptors(labels, spec.descriptors, descriptorTemplate, weights.cols, embed, options)
+    : undefined;
+  return new CompiledClassifier({
+    labels,
+    templates,
+    weights,
+    ...(descriptors ? { descriptors, descriptorTemplate } : {}),
+    fingerprint: model.fingerprint,
+    model: model.id,
+  });
+}
+
+async function compileDescriptors(
+  labels: readonly string[],
+  given: DescriptorMap,
+  template: string,
+  cols: number,
+  embed: EmbedPrompts,
+  options: RunOptions,
+): Promise<ClassDescriptors[]> {
+  // Blank lines of LLM output are not descriptors; only own keys count (a label may be "__proto__").
+  const lists = labels.map((label) =>
+    (Object.hasOwn(given, label) ? (given[label] ?? []) : []).map((d) => d.trim()).filter(Boolean),
+  );
+  const prompts = lists.flatMap((list, i) =>
+    list.map((d) => descriptorPromptFromTemplate(template, labels[i]!, d)),
+  );
+  const rows = prompts.length ? await embed(prompts, options) : { rows: 0, cols, data: new Float32Array() };
+  let row = 0;
+  return lists.map((list) => {
+    const data = rows.data.slice(row * rows.cols, (row + list.length) * rows.cols);
+    row += list.length;
+    return { descriptors: list, embeddings: { rows: list.length, cols, data } };
+  });
+}

@@ -1,0 +1,250 @@
+/**
+ * The fields image requests carry, defined once: each field's JSON schema, its multipart (or query)
+ * form, and the one parser that turns a form's strings into the JSON value. Routes build their body
+ * schemas from here (which are also the OpenAPI components clients see), so a field means the same
+ * thing on every route, in JSON and in multipart, and in a job request.
+ *
+ * - Lists (labels, templates): repeated form values, one JSON array, or (labels only) one
+ *   comma-separated string. {@link formList} is the only list parser.
+ * - `background`: the SDK's own grammar ('white', 'black', 'drop', '#rgb', '#rrggbb', or an
+ *   `[r, g, b]` array; in a form or query, the array as JSON text), checked by the SDK's own
+ *   `resolveBackground`, so the service accepts exactly what `Descry` does.
+ * - `method`: the SDK's method table.
+ */
+import { z } from '@hono/zod-openapi';
+import { type ImageBackground, InvalidInputError, METHOD_NAMES, METHODS, resolveBackground } from 'descry';
+
+/** A lone UTF-16 surrogate: with the `u` flag, paired surrogates match as one code point and are not. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const WELL_FORMED = 'must be well-formed Unicode (no lone surrogates)';
+
+/**
+ * Text that reaches the model or a store. A lone surrogate cannot be encoded as UTF-8 (stored
+ * classifiers, multipart and the tokenizer would all turn it into U+FFFD), so it is refused with
+ * 422 rather than silently altered.
+ */
+export function wellFormedText(min: number, max: number) {
+  return z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((text) => !LONE_SURROGATE.test(text), WELL_FORMED);
+}
+
+/** {@link wellFormedText}, trimmed first: labels and descriptors. */
+function trimmedText(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((text) => !LONE_SURROGATE.test(text), WELL_FORMED);
+}
+
+export const LabelSchema = trimmedText(200);
+export const LabelsSchema = z
+  .array(LabelSchema)
+  .min(1)
+  .openapi({ example: ['cat', 'dog', 'pizza'] });
+export const TemplateSchema = wellFormedText(1, 300)
+  .refine((t) => t.includes('{}'), 'a template must contain {} where the label goes')
+  .openapi({ example: 'an emoji of {}.' });
+export const TemplatesSchema = z.array(TemplateSchema).min(1).max(32);
+export const DescriptorsSchema = z
+  .record(LabelSchema, z.array(trimmedText(300)).min(1).max(64))
+  .openapi({ example: { cat: ['whiskers', 'pointed ears'] } });
+export const TextSchema = wellFormedText(1, 2000);
+
+export const ClassifierIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'ids are 1-64 letters, digits, _ . -, starting alphanumeric')
+  .openapi({ param: { name: 'id', in: 'path' }, example: 'emoji-animals' });
+
+export const MethodSchema = z.enum(METHOD_NAMES).openapi({
+  description: `Classification method: ${METHOD_NAMES.map((name) => `\`${name}\`: ${METHODS[name].summary}`).join('; ')}`,
+  example: 'zeroshot',
+});
+
+export const TopKSchema = z.number().int().min(1).max(1000);
+
+/** Base64 or a base64 data URL. */
+export const EncodedImageSchema = z.string().min(1).openapi({
+  description: 'Base64 image bytes or a base64 data: URL',
+  example: 'data:image/png;base64,iVBORw0…',
+});
+
+/** An uploaded file part, documented as binary. */
+export const UploadSchema = z
+  .custom<File>((value) => typeof value === 'object' && value !== null && 'arrayBuffer' in value, {
+    message: 'expected a file upload',
+  })
+  .openapi({ type: 'string', format: 'binary' });
+
+const BACKGROUND_DOC =
+  "What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)";
+
+/** The SDK's background from its wire form, or a zod issue with the SDK's own message. */
+function toBackground(value: unknown, ctx: z.RefinementCtx): ImageBackground {
+  try {
+    resolveBackground(value as ImageBackground);
+    return value as ImageBackground;
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'invalid background' });
+    return z.NEVER;
+  }
+}
+
+const rgb = z.tuple([z.number().int(), z.number().int(), z.number().int()]);
+
+/** `background` in a JSON body. */
+export const BackgroundSchema = z
+  .union([z.string(), rgb])
+  .transform(toBackground)
+  .openapi({ description: BACKGROUND_DOC, example: 'white' });
+
+/** `background` in a form or a query: a string, the `[r, g, b]` form as JSON text. */
+export const FormBackgroundSchema = z
+  .string()
+  .transform((value, ctx) => toBackground(value.trim().startsWith('[') ? jsonOr(value, value) : value, ctx))
+  .openapi({ description: BACKGROUND_DOC, example: 'white' });
+
+/** `JSON.parse(text)`, or `fallback` when it is not JSON. */
+function jsonOr(text: string, fallback: unknown): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * A list from a form or a query: repeated values as they are; one value that is a JSON array
+ * parsed; otherwise, with `commas`, split on commas (labels), else the one value (templates).
+ */
+export function formList(value: string | string[], options: { commas: boolean }): unknown {
+  if (Array.isArray(value)) return value;
+  const trimmed = value.trim();
+  if (trimmed.startsWith('[')) return jsonOr(trimmed, trimmed);
+  return options.commas
+    ? trimmed
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : [value];
+}
+
+const formStrings = z.union([z.string(), z.array(z.string())]);
+
+/** A form or query list field, parsed by {@link formList} and checked by `schema`. */
+export function formListOf<T extends z.ZodType>(
+  schema: T,
+  options: { commas: boolean; description: string },
+) {
+  return formStrings
+    .transform((value) => formList(value, options))
+    .pipe(schema)
+    .openapi({ description: options.description });
+}
+
+/** A form field holding JSON (`descriptors`), checked by `schema`. */
+function formJsonOf<T extends z.ZodType>(schema: T, description: string) {
+  return z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema)
+    .openapi({ description });
+}
+
+/** A form field holding a whole number. */
+function formIntegerOf(schema: z.ZodNumber) {
+  return z
+    .string()
+    .transform((value) => (value.trim() === '' ? undefined : Number(value)))
+    .pipe(schema.optional());
+}
+
+/** The fields that say what to classify against and how, in JSON. */
+export const targetFields = {
+  labels: LabelsSchema.optional(),
+  classifier: ClassifierIdSchema.optional().openapi({
+    description: 'Id of a stored classifier (instead of labels)',
+  }),
+  method: MethodSchema.optional(),
+  templates: TemplatesSchema.optional(),
+  descriptors: DescriptorsSchema.optional(),
+  top_k: TopKSchema.optional(),
+  background: BackgroundSchema.optional(),
+};
+
+/** The same fields in a multipart form. */
+export const formTargetFields = {
+  labels: formListOf(LabelsSchema, {
+    commas: true,
+    description: 'Comma-separated, repeated, or a JSON array',
+  }).optional(),
+  classifier: ClassifierIdSchema.optional(),
+  method: MethodSchema.optional(),
+  templates: formListOf(TemplatesSchema, {
+    commas: false,
+    description: 'Repeated or a JSON array',
+  }).optional(),
+  descriptors: formJsonOf(DescriptorsSchema, 'JSON object: label → descriptors').optional(),
+  top_k: formIntegerOf(TopKSchema).optional(),
+  background: FormBackgroundSchema.optional(),
+};
+
+/** The target fields as a route has them after validation (JSON or form alike). */
+export type TargetFields = {
+  labels?: string[] | undefined;
+  classifier?: string | undefined;
+  method?: z.infer<typeof MethodSchema> | undefined;
+  templates?: string[] | undefined;
+  descriptors?: Record<string, string[]> | undefined;
+  top_k?: number | undefined;
+  background?: ImageBackground | undefined;
+};
+
+/** Refinement of a classification target: labels or a stored classifier, with their options. */
+export function exactlyOneTarget(value: TargetFields, ctx: z.RefinementCtx): void {
+  if ((value.labels === undefined) === (value.classifier === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['labels'], message: 'give either labels or classifier, not both' });
+  }
+  for (const label of Object.keys(value.descriptors ?? {})) {
+    // Descriptors of labels not asked about would be encoded for nothing.
+    if (value.labels && !value.labels.includes(label)) {
+      ctx.addIssue({ code: 'custom', path: ['descriptors', label], message: 'not one of the labels' });
+    }
+  }
+  if (value.classifier !== undefined && (value.templates !== undefined || value.descriptors !== undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['templates'],
+      message: 'templates and descriptors are fixed when a classifier is compiled; give them with labels',
+    });
+  }
+}
+
+/** The images of a JSON body, and of a form (`image`, repeated). */
+export const jsonImages = z.array(EncodedImageSchema).min(1);
+export const formImages = z
+  .union([UploadSchema, z.array(UploadSchema)])
+  .openapi({ description: 'One or more image files' });
+
+/** A typed error for a count over its limit. */
+export function overLimit(
+  what: string,
+  count: number,
+  limit: number,
+  code: 'invalid_input' | 'labels_too_many',
+) {
+  return new InvalidInputError(code, `${count} ${what} in one request; the limit is ${limit}`, {
+    details: { limit },
+  });
+}
