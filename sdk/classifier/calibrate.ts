@@ -11,8 +11,11 @@
 import { InvalidInputError } from '../errors.js';
 import type { ClassScores } from '../predictors/class-scores.js';
 import {
+  type ConfidenceMeasure,
   type ConformalOptions,
+  confidence,
   fitConformal,
+  fitNoneOfThese,
   type PredictionSetOptions,
   predictionSet,
 } from '../predictors/conformal.js';
@@ -35,6 +38,12 @@ export interface CalibrateOptions extends ConformalOptions {
   scoring: ZeroShotOptions;
   /** Whose scores to calibrate. Default `{ method: 'zeroshot' }`. */
   predictor?: CalibratedPredictor;
+  /**
+   * Also fit a "none of these" threshold on this confidence of the same images (predictors/
+   * conformal.ts `fitNoneOfThese`): at most α of in-set images are then rejected. The top cosine
+   * separates best in bench/results/methods-accuracy.md. Default: none.
+   */
+  noneOfThese?: ConfidenceMeasure;
 }
 
 /**
@@ -77,13 +86,20 @@ export function calibrate(
   const predictor = options.predictor ?? { method: 'zeroshot' };
   const score = calibratedScorer(classifier, predictor, options.scoring);
   const scores = createMatrix(embeddings.rows, classifier.labels.length);
-  for (let i = 0; i < embeddings.rows; i++)
-    scores.data.set(score(matrixRow(embeddings, i)).score, i * scores.cols);
+  const confidences: number[] = [];
+  for (let i = 0; i < embeddings.rows; i++) {
+    const s = score(matrixRow(embeddings, i));
+    scores.data.set(s.score, i * scores.cols);
+    if (options.noneOfThese) confidences.push(confidence(s, options.noneOfThese));
+  }
   const fitted = fitConformal(scores, truth, options);
   return {
     ...fitted,
     predictor,
     weightsFingerprint: classifier.calibrationFingerprint(predictor),
+    ...(options.noneOfThese
+      ? { noneOfThese: fitNoneOfThese(confidences, options.alpha, options.noneOfThese) }
+      : {}),
     created: new Date().toISOString(),
   };
 }
@@ -127,23 +143,27 @@ export function calibratedScorer(
 export interface LabelSet {
   /** Labels in the set, best first. */
   labels: string[];
-  /** Empty set ("none of these") or larger than `maxSetSize`. */
+  /** Empty set, a confidence below the fitted "none of these" threshold, or more than `maxSetSize` labels. */
   abstain: boolean;
-  reason?: 'empty' | 'too_large';
+  reason?: 'empty' | 'none_of_these' | 'too_large';
   /** The calibration's α: the set misses the true label at most this often. */
   alpha: number;
 }
 
 /**
- * The conformal set of one image from its scores under the classifier's calibration.
+ * The conformal set of one image from its scores under the classifier's calibration, abstaining
+ * when the set is empty, when the calibration has a "none of these" threshold the image's
+ * confidence falls below, or when the set is larger than `maxSetSize`.
  *
+ * @param scores - the image's scores by `predictor` (its `score` builds the set, its cosines feed
+ *   "none of these").
  * @param predictor - the predictor that produced `scores`; it must be the calibrated one.
  * @throws InvalidInputError when the classifier has no calibration, `predictor` is not the one it
  *   was fitted for, or `scores` has the wrong length.
  */
 export function labelSet(
   classifier: CompiledClassifier,
-  scores: ArrayLike<number>,
+  scores: ClassScores,
   predictor: CalibratedPredictor,
   options: PredictionSetOptions = {},
 ): LabelSet {
@@ -158,15 +178,20 @@ export function labelSet(
       { details: { calibrated: calibration.predictor, used: predictor } },
     );
   }
-  if (scores.length !== classifier.labels.length) {
+  if (scores.score.length !== classifier.labels.length || scores.cosine.length !== classifier.labels.length) {
     throw new InvalidInputError(
       'invalid_input',
-      `${scores.length} scores for ${classifier.labels.length} labels`,
+      `${scores.score.length} scores for ${classifier.labels.length} labels`,
     );
   }
-  const set = predictionSet(scores, calibration, options);
+  const set = predictionSet(scores.score, calibration, options);
+  const labels = set.labels.map((c) => classifier.labels[c]!);
+  const none = calibration.noneOfThese;
+  if (set.reason !== 'empty' && none && confidence(scores, none.measure) < none.below) {
+    return { labels, abstain: true, reason: 'none_of_these', alpha: calibration.alpha };
+  }
   return {
-    labels: set.labels.map((c) => classifier.labels[c]!),
+    labels,
     abstain: set.abstain,
     ...(set.reason ? { reason: set.reason } : {}),
     alpha: calibration.alpha,

@@ -12,7 +12,12 @@
  */
 import { f16round } from '@petamoriken/float16';
 import { ModelMismatchError } from '../errors.js';
-import type { ConformalMethod, ConformalThreshold } from '../predictors/conformal.js';
+import type {
+  ConfidenceMeasure,
+  ConformalMethod,
+  ConformalThreshold,
+  NoneOfTheseThreshold,
+} from '../predictors/conformal.js';
 import type { DescriptorAggregation, Matrix } from '../types.js';
 
 /** The predictor whose scores a calibration holds for. */
@@ -27,6 +32,8 @@ export interface ClassifierCalibration extends ConformalThreshold {
   predictor: CalibratedPredictor;
   /** {@link embeddingsFingerprint} of the embeddings `predictor` reads. */
   weightsFingerprint: number;
+  /** Optional "none of these" threshold fitted on the same images (rejects ≤ α of in-set images). */
+  noneOfThese?: NoneOfTheseThreshold;
   /** ISO time of fitting. */
   created: string;
 }
@@ -119,6 +126,23 @@ export function decodeCalibration(input: string | unknown): ClassifierCalibratio
       (p.method === 'subclasses' && typeof p.reweight === 'boolean' && typeof p.includeLabel === 'boolean') ||
       (p.method === 'descriptions' && ['mean', 'max', 'sum'].includes(p.aggregation as string)));
   if (!predictorValid) invalid('unknown predictor');
+  const none = c.noneOfThese as Partial<NoneOfTheseThreshold> | undefined;
+  if (
+    none !== undefined &&
+    !(
+      typeof none === 'object' &&
+      none !== null &&
+      (['score', 'cosine', 'margin'] as ConfidenceMeasure[]).includes(none.measure as ConfidenceMeasure) &&
+      Number.isFinite(none.below) &&
+      typeof none.alpha === 'number' &&
+      none.alpha > 0 &&
+      none.alpha < 1 &&
+      count(none.n) &&
+      count(none.rank)
+    )
+  ) {
+    invalid('malformed noneOfThese');
+  }
   const calibration: ClassifierCalibration = {
     alpha: c.alpha!,
     method: c.method!,
@@ -133,6 +157,17 @@ export function decodeCalibration(input: string | unknown): ClassifierCalibratio
           ? { method: 'descriptions', aggregation: p!.aggregation as DescriptorAggregation }
           : { method: 'zeroshot' },
     weightsFingerprint: c.weightsFingerprint!,
+    ...(none
+      ? {
+          noneOfThese: {
+            measure: none.measure!,
+            below: none.below!,
+            alpha: none.alpha!,
+            n: none.n!,
+            rank: none.rank!,
+          },
+        }
+      : {}),
     created: c.created!,
   };
   return calibration;

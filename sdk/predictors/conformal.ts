@@ -39,8 +39,20 @@
  * Labels are ranked best first with ties to the lower index (ranking.ts), in calibration and in
  * prediction alike, so the two compute identical scores.
  *
- * The uncalibrated alternative, {@link noneOfThese}, thresholds the top score, the top cosine or
- * the top-two margin; it carries no guarantee of any kind.
+ * "None of these". An empty LAC set is one, with its rejections of in-set images bounded by α; but
+ * on a weak zero-shot model q̂ sits near 1 (the true label's probability is tiny for α of the
+ * images), sets are large and never empty (bench/results/methods-accuracy.md, open set). Two more:
+ * - {@link noneOfThese} with a threshold the caller picks on the top score, the top cosine or the
+ *   top-two margin: no guarantee of any kind. The top cosine separates images whose label is
+ *   missing best in the benchmark (it keeps the absolute fit that the softmax normalises away), so
+ *   it is the default measure.
+ * - {@link fitNoneOfThese}: the same rule with its threshold fitted on the confidences of n
+ *   calibration images whose label is among the candidates (no labels needed otherwise): reject
+ *   below the ⌈(n+1)(1−α)⌉-th smallest of the negated confidences, i.e. the conformal quantile of
+ *   the nonconformity −confidence. Then an exchangeable in-set image is rejected with probability
+ *   ≤ α (conformal outlier detection: Bates, Candès, Lei, Romano & Sesia, Annals of Statistics
+ *   2023, "Testing for outliers with conformal p-values"). It bounds false rejections only: how
+ *   many images without their label it catches depends on the model.
  */
 import { InvalidInputError } from '../errors.js';
 import type { Matrix } from '../types.js';
@@ -269,7 +281,7 @@ export type ConfidenceMeasure = 'score' | 'cosine' | 'margin';
  * probability of Hendrycks & Gimpel, ICLR 2017), its top cosine (`cosine`), or the gap between its
  * two best scores (`margin`; the top score when there is one label).
  */
-export function confidence(scores: ClassScores, measure: ConfidenceMeasure = 'score'): number {
+export function confidence(scores: ClassScores, measure: ConfidenceMeasure = 'cosine'): number {
   const source = measure === 'cosine' ? scores.cosine : scores.score;
   let first = Number.NEGATIVE_INFINITY;
   let second = Number.NEGATIVE_INFINITY;
@@ -285,10 +297,10 @@ export function confidence(scores: ClassScores, measure: ConfidenceMeasure = 'sc
 }
 
 /**
- * Uncalibrated "none of these": true when the image's {@link confidence} is below `below`.
- * No guarantee: how many in-set images it rejects depends on the model, the labels and the images.
- * With a labelled calibration set, prefer the conformal set (an empty LAC set rejects at most α
- * of in-set images).
+ * "None of these": true when the image's {@link confidence} (default: the top cosine) is below
+ * `below`. With a threshold picked by hand, no guarantee: how many in-set images it rejects
+ * depends on the model, the labels and the images. With one from {@link fitNoneOfThese}, at most
+ * α of in-set images.
  */
 export function noneOfThese(
   scores: ClassScores,
@@ -300,6 +312,33 @@ export function noneOfThese(
     });
   }
   return confidence(scores, options.measure) < options.below;
+}
+
+/** A fitted "none of these" threshold: reject an image whose confidence is below `below`. */
+export interface NoneOfTheseThreshold {
+  measure: ConfidenceMeasure;
+  below: number;
+  /** In-set images are rejected with probability at most α. */
+  alpha: number;
+  n: number;
+  rank: number;
+}
+
+/**
+ * Fits the threshold of {@link noneOfThese} so that at most α of in-set images are rejected: from
+ * the confidences (by `measure`) of calibration images whose true label is among the candidates.
+ *
+ * @throws InvalidInputError (`calibration_too_small`) for fewer images than α needs (α = 0.05: 19).
+ */
+export function fitNoneOfThese(
+  confidences: ArrayLike<number>,
+  alpha: number,
+  measure: ConfidenceMeasure = 'cosine',
+): NoneOfTheseThreshold {
+  const negated = Array.from(confidences, (c) => -c);
+  const { threshold, rank } = conformalQuantile(negated, alpha);
+  // Accept when −c ≤ q̂, i.e. c ≥ −q̂: reject strictly below −q̂.
+  return { measure, below: -threshold, alpha, n: negated.length, rank };
 }
 
 /** Labels best first and the normalised mass of each (APS, RAPS). */

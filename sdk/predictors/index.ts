@@ -25,6 +25,8 @@ export {
   conformalQuantile,
   conformalRank,
   fitConformal,
+  fitNoneOfThese,
+  type NoneOfTheseThreshold,
   nonconformity,
   noneOfThese,
   type PredictionSet,

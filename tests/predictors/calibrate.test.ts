@@ -114,7 +114,7 @@ describe('calibrate', () => {
       calibrate(clf, data.embeddings, data.truth, { alpha: 0.2, scoring }),
     );
     const image = unit(Float32Array.from({ length: DIM }, (_, i) => (i === 1 ? 1 : 0.05)));
-    const scores = calibratedScorer(calibrated, { method: 'zeroshot' }, scoring)(image).score;
+    const scores = calibratedScorer(calibrated, { method: 'zeroshot' }, scoring)(image);
     const set = labelSet(calibrated, scores, { method: 'zeroshot' });
     expect(set.labels[0]).toBe('dog');
     expect(set.alpha).toBe(0.2);
@@ -122,6 +122,25 @@ describe('calibrate', () => {
       labelSet(calibrated, scores, { method: 'subclasses', reweight: true, includeLabel: false }),
     ).toThrow(/holds for zeroshot scores, not subclasses/);
     expect(() => labelSet(clf, scores, { method: 'zeroshot' })).toThrow(/no calibration/);
+  });
+
+  it('fits "none of these" on the same images: the top cosine below which at most α of them fall', () => {
+    const cal = calibrate(clf, data.embeddings, data.truth, { alpha: 0.1, scoring, noneOfThese: 'cosine' });
+    const cosines = Array.from({ length: 40 }, (_, i) =>
+      Math.max(...zeroShot(matrixRow(data.embeddings, i), clf.weights, scoring).cosine),
+    ).sort((a, b) => a - b);
+    // k = ⌈41 · 0.9⌉ = 37 on the negated cosines: the 37th largest = the 4th smallest cosine.
+    expect(cal.noneOfThese).toEqual({ measure: 'cosine', below: cosines[3], alpha: 0.1, n: 40, rank: 37 });
+    const calibrated = clf.withCalibration(cal);
+    // Mostly dog by probability (cosine 0.5 with dog, about 0 with the others), but a poor fit.
+    const far = unit(Float32Array.from({ length: DIM }, (_, i) => (i === 1 ? 0.5 : i === 7 ? 0.87 : 0)));
+    const scores = calibratedScorer(calibrated, { method: 'zeroshot' }, scoring)(far);
+    expect(Math.max(...scores.cosine)).toBeLessThan(cal.noneOfThese!.below);
+    const set = labelSet(calibrated, scores, { method: 'zeroshot' });
+    expect(set).toMatchObject({ abstain: true, reason: 'none_of_these' });
+    expect(set.labels.length).toBeGreaterThan(0);
+    const back = CompiledClassifier.fromBytes(calibrated.toBytes());
+    expect(back.calibration?.noneOfThese).toEqual(cal.noneOfThese);
   });
 
   it('refuses a calibration fitted on other weights', () => {

@@ -12,6 +12,7 @@ import {
   conformalRank,
   createMatrix,
   fitConformal,
+  fitNoneOfThese,
   matrixRow,
   nonconformity,
   noneOfThese,
@@ -332,12 +333,49 @@ describe('the uncalibrated "none of these"', () => {
     score: Float32Array.from([0.5, 0.4, 0.1]),
   };
 
-  it('measures the top score, the top cosine or the top-two margin', () => {
-    expect(confidence(scores)).toBeCloseTo(0.5, 6);
-    expect(confidence(scores, 'cosine')).toBeCloseTo(0.31, 6);
+  it('measures the top cosine (default), the top score or the top-two margin', () => {
+    expect(confidence(scores)).toBeCloseTo(0.31, 6);
+    expect(confidence(scores, 'score')).toBeCloseTo(0.5, 6);
     expect(confidence(scores, 'margin')).toBeCloseTo(0.1, 6);
-    expect(noneOfThese(scores, { below: 0.6 })).toBe(true);
+    expect(noneOfThese(scores, { below: 0.32 })).toBe(true);
+    expect(noneOfThese(scores, { below: 0.6, measure: 'score' })).toBe(true);
     expect(noneOfThese(scores, { below: 0.05, measure: 'margin' })).toBe(false);
     expect(() => noneOfThese(scores, { below: Number.NaN })).toThrow(InvalidInputError);
+  });
+});
+
+describe('"none of these" fitted on in-set confidences', () => {
+  it('rejects below the ⌈(n+1)(1−α)⌉-th largest negated confidence', () => {
+    // 19 confidences 0.01 … 0.19, α = 0.1: k = ⌈20 · 0.9⌉ = 18 → q̂ = 18th smallest of −c = −0.02.
+    const fitted = fitNoneOfThese(
+      Array.from({ length: 19 }, (_, i) => (i + 1) / 100),
+      0.1,
+    );
+    expect(fitted).toEqual({ measure: 'cosine', below: 0.02, alpha: 0.1, n: 19, rank: 18 });
+    expect(() => fitNoneOfThese([0.1, 0.2], 0.05)).toThrow(
+      expect.objectContaining({ code: 'calibration_too_small' }),
+    );
+  });
+
+  it('rejects at most α of exchangeable in-set images, over random splits', () => {
+    // n = 104, α = 0.1: P(reject) = 1 − k/(n+1) = 10/105 = 0.0952, in [α − 1/(n+1), α].
+    const rand = prng(5);
+    const pool = Array.from({ length: 1000 }, () => rand() + rand());
+    const order = pool.map((_, i) => i);
+    let rejected = 0;
+    let tested = 0;
+    for (let s = 0; s < 4000; s++) {
+      const perm = shuffled(order, rand);
+      const { below } = fitNoneOfThese(
+        perm.slice(0, 104).map((i) => pool[i]!),
+        0.1,
+      );
+      for (const i of perm.slice(104)) {
+        if (pool[i]! < below) rejected++;
+        tested++;
+      }
+    }
+    expect(rejected / tested).toBeLessThanOrEqual(0.1);
+    expect(rejected / tested).toBeGreaterThanOrEqual(0.1 - 1 / 105);
   });
 });
