@@ -11,6 +11,7 @@
 import { InvalidInputError } from '../errors.js';
 import type { ClassScores } from '../predictors/class-scores.js';
 import {
+  assertCalibrationSize,
   type ConfidenceMeasure,
   type ConformalOptions,
   confidence,
@@ -83,6 +84,8 @@ export function calibrate(
     }
     return c;
   });
+  // Refuse a set too small for α before scoring anything.
+  assertCalibrationSize(embeddings.rows, options.alpha);
   const predictor = options.predictor ?? { method: 'zeroshot' };
   const score = calibratedScorer(classifier, predictor, options.scoring);
   const scores = createMatrix(embeddings.rows, classifier.labels.length);

@@ -137,6 +137,25 @@ export function calibrationSizeNeeded(alpha: number): number {
 }
 
 /**
+ * Returns k = ⌈(n+1)(1−α)⌉ for n calibration images, or throws when k > n: call it before
+ * scoring the images, to refuse a set that is too small before any work.
+ *
+ * @throws InvalidInputError (`calibration_too_small`), saying how many images α needs.
+ */
+export function assertCalibrationSize(n: number, alpha: number): number {
+  const rank = conformalRank(n, alpha);
+  if (rank > n) {
+    const needed = calibrationSizeNeeded(alpha);
+    throw new InvalidInputError(
+      'calibration_too_small',
+      `α = ${alpha} needs at least ${needed} labelled calibration images, got ${n}: with fewer, ⌈(n+1)(1−α)⌉ > n and no threshold can guarantee coverage`,
+      { details: { alpha, n, needed } },
+    );
+  }
+  return rank;
+}
+
+/**
  * q̂ from calibration scores: the k-th smallest, k = ⌈(n+1)(1−α)⌉.
  *
  * @throws InvalidInputError (`calibration_too_small`) when k > n: no finite q̂ gives the
@@ -148,15 +167,7 @@ export function conformalQuantile(
   alpha: number,
 ): { threshold: number; rank: number } {
   const n = scores.length;
-  const rank = conformalRank(n, alpha);
-  if (rank > n) {
-    const needed = calibrationSizeNeeded(alpha);
-    throw new InvalidInputError(
-      'calibration_too_small',
-      `α = ${alpha} needs at least ${needed} labelled calibration images, got ${n}: with fewer, ⌈(n+1)(1−α)⌉ > n and no threshold can guarantee coverage`,
-      { details: { alpha, n, needed } },
-    );
-  }
+  const rank = assertCalibrationSize(n, alpha);
   const sorted = Float64Array.from(scores);
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(sorted[i]!)) {

@@ -16,6 +16,7 @@
 
 export { type Activation, activate, type BatchClassScores, type ClassScores } from './class-scores.js';
 export {
+  assertCalibrationSize,
   type ConfidenceMeasure,
   type ConformalMethod,
   type ConformalOptions,
