@@ -22,6 +22,7 @@
  */
 import { getFloat16, setFloat16 } from '@petamoriken/float16';
 import { ModelMismatchError } from '../errors.js';
+import { subclassLists } from '../predictors/subclasses.js';
 import type { DescriptorMap } from '../types.js';
 import { type ClassifierCalibration, decodeCalibration } from './calibration.js';
 
@@ -162,14 +163,21 @@ export function decodeClassifier(bytes: Uint8Array): ClassifierPayload {
   };
 }
 
-/** Every key a label, every value a non-empty list of strings. */
+/**
+ * Every key a label, every value a non-empty list of distinct, trimmed, non-blank strings, no
+ * subclass under two labels: what `subclassLists` accepts and compiling writes.
+ */
 function validSubclasses(subclasses: unknown, labels: readonly string[]): boolean {
   if (typeof subclasses !== 'object' || subclasses === null || Array.isArray(subclasses)) return false;
-  const known = new Set(labels);
-  return Object.entries(subclasses).every(
-    ([label, list]) =>
-      known.has(label) && Array.isArray(list) && list.length > 0 && list.every((s) => typeof s === 'string'),
-  );
+  try {
+    const lists = subclassLists(labels, subclasses as Record<string, string[]>);
+    const map = subclasses as Record<string, string[]>;
+    return labels.every(
+      (label, c) => !Object.hasOwn(map, label) || map[label]!.every((s, i) => s === lists[c]![i]),
+    );
+  } catch {
+    return false;
+  }
 }
 
 function align4(n: number): number {

@@ -266,6 +266,10 @@ describe('compiled classifier format, version 2: subclasses and calibration', ()
     expect(() => CompiledClassifier.fromBytes(unknown)).toThrow(
       expect.objectContaining({ code: 'classifier_format_invalid' }),
     );
+    const repeated = patchHeader(withSubclasses().toBytes(), '"tabby","siamese"', '"tabby","tabby  "');
+    expect(() => CompiledClassifier.fromBytes(repeated)).toThrow(
+      expect.objectContaining({ code: 'classifier_format_invalid' }),
+    );
     const future = withSubclasses().toBytes();
     new DataView(future.buffer).setUint16(8, 3, true);
     expect(() => CompiledClassifier.fromBytes(future)).toThrow(/unsupported format version 3/);
