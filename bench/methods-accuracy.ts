@@ -637,10 +637,10 @@ function ladders(score: Float32Array[], method: ConformalMethod): Float64Array[]
     }
     let total = 0;
     for (let c = 0; c < p.length; c++) total += p[c]!;
-    let sum = 0;
+    let above = 0;
     order.forEach((c, r) => {
-      sum += total > 0 ? p[c]! / total : 1 / p.length;
-      out[r] = sum + (method === 'raps' ? 0.001 * Math.max(0, r + 1 - 1) : 0);
+      out[r] = above + (method === 'raps' ? 0.001 * Math.max(0, r + 1 - 1) : 0);
+      above += total > 0 ? p[c]! / total : 1 / p.length;
     });
     return out;
   });

@@ -131,20 +131,21 @@ describe('nonconformity scores', () => {
     expect(nonconformity(p, 0, 'lac')).toBeCloseTo(0.8, 12);
   });
 
-  it('APS: the mass ranked at or above y', () => {
-    expect(nonconformity(p, 1, 'aps')).toBeCloseTo(0.5, 12);
-    expect(nonconformity(p, 2, 'aps')).toBeCloseTo(0.8, 12);
-    expect(nonconformity(p, 0, 'aps')).toBeCloseTo(1, 12);
+  it('APS: the mass ranked above y (the top label scores 0)', () => {
+    expect(nonconformity(p, 1, 'aps')).toBe(0);
+    expect(nonconformity(p, 2, 'aps')).toBeCloseTo(0.5, 12);
+    expect(nonconformity(p, 0, 'aps')).toBeCloseTo(0.8, 12);
   });
 
   it('RAPS: APS + λ · max(0, rank − k_reg)', () => {
-    expect(nonconformity(p, 1, 'raps', { kReg: 1, lambda: 0.1 })).toBeCloseTo(0.5, 12);
-    expect(nonconformity(p, 2, 'raps', { kReg: 1, lambda: 0.1 })).toBeCloseTo(0.9, 12);
-    expect(nonconformity(p, 0, 'raps', { kReg: 1, lambda: 0.1 })).toBeCloseTo(1.2, 12);
+    expect(nonconformity(p, 1, 'raps', { kReg: 1, lambda: 0.1 })).toBe(0);
+    expect(nonconformity(p, 2, 'raps', { kReg: 1, lambda: 0.1 })).toBeCloseTo(0.6, 12);
+    expect(nonconformity(p, 0, 'raps', { kReg: 1, lambda: 0.1 })).toBeCloseTo(1.0, 12);
+    expect(nonconformity(p, 1, 'raps', { kReg: 0, lambda: 0.1 })).toBeCloseTo(0.1, 12);
   });
 
   it('APS normalises scores that do not sum to 1 (sigmoid)', () => {
-    expect(nonconformity([0.4, 1, 0.6], 2, 'aps')).toBeCloseTo(0.8, 12);
+    expect(nonconformity([0.4, 1, 0.6], 2, 'aps')).toBeCloseTo(0.5, 12);
   });
 });
 
@@ -180,16 +181,20 @@ describe('fitting and prediction sets', () => {
     expect(predictionSet(Float32Array.from([0.1, 0.1, 0.8]), fitted, { maxSetSize: 2 }).abstain).toBe(false);
   });
 
-  it('APS: sets are the shortest prefix whose scores stay ≤ q̂', () => {
-    // APS scores of the true labels: 0.7, 0.6, 1.0 (0.5 + 0.3 + 0.2), 0.9; α = 0.4 → k = 3 → q̂ = 0.9.
-    const fitted = fitConformal(probs, truth, { alpha: 0.4, method: 'aps' });
-    expect(fitted.threshold).toBeCloseTo(0.9, 6);
-    expect(predictionSet(Float32Array.from([0.5, 0.3, 0.2]), fitted).labels).toEqual([0, 1]);
-    expect(predictionSet(Float32Array.from([0.95, 0.03, 0.02]), fitted)).toEqual({
-      labels: [],
-      abstain: true,
-      reason: 'empty',
+  it('APS: sets are the labels whose mass ranked above them stays ≤ q̂, never empty', () => {
+    // APS scores of the true labels: 0, 0, 0.8 (0.5 + 0.3 above label 2), 0; α = 0.25 → k = 4 → q̂ = 0.8.
+    const fitted = fitConformal(probs, truth, { alpha: 0.25, method: 'aps' });
+    expect(fitted.threshold).toBeCloseTo(0.8, 6);
+    expect(predictionSet(Float32Array.from([0.5, 0.3, 0.2]), fitted).labels).toEqual([0, 1, 2]);
+    expect(predictionSet(Float32Array.from([0.6, 0.3, 0.1]), fitted).labels).toEqual([0, 1]);
+    // α = 0.4 → k = 3 → q̂ = 0: the top label alone, however confident the image.
+    const tight = fitConformal(probs, truth, { alpha: 0.4, method: 'aps' });
+    expect(tight.threshold).toBe(0);
+    expect(predictionSet(Float32Array.from([0.95, 0.03, 0.02]), tight)).toEqual({
+      labels: [0],
+      abstain: false,
     });
+    expect(predictionSet(Float32Array.from([0.4, 0.35, 0.25]), tight).labels).toEqual([0]);
   });
 
   it('RAPS keeps its parameters, defaults k_reg = 1, λ = 0.001', () => {
