@@ -13,6 +13,7 @@ export type DescryErrorCode =
   | 'invalid_input'
   | 'labels_empty'
   | 'labels_too_many'
+  | 'calibration_too_small'
   | 'model_load_failed'
   | 'model_config_invalid'
   | 'model_mismatch'

@@ -7,6 +7,9 @@
  * - {@link classifyByDescription}: LLM descriptors per class (Menon & Vondrick, ICLR 2023).
  * - {@link fuddScores}: follow-up differential descriptions for the top-k (Esfandiarpoor & Bach, ICLR 2024).
  * - {@link tfupScores}: training-free unsupervised cache over unlabelled images (Long et al., TFUP).
+ * - {@link classifyBySubclasses}: labels scored by their subclasses, CHiLS (Novack et al., ICML 2023).
+ * - {@link fitConformal} / {@link predictionSet}: split conformal prediction sets with guaranteed
+ *   coverage (Angelopoulos & Bates; LAC, APS, RAPS), and the uncalibrated {@link noneOfThese}.
  *
  * @packageDocumentation
  */
@@ -31,6 +34,26 @@ export {
 } from '../math/vector.js';
 export { type Activation, activate, type BatchClassScores, type ClassScores } from './class-scores.js';
 export {
+  assertCalibrationSize,
+  type ConfidenceMeasure,
+  type ConformalMethod,
+  type ConformalOptions,
+  type ConformalThreshold,
+  calibrationSizeNeeded,
+  confidence,
+  conformalQuantile,
+  conformalRank,
+  fitConformal,
+  fitNoneOfThese,
+  type NoneOfTheseThreshold,
+  nonconformity,
+  noneOfThese,
+  type PredictionSet,
+  type PredictionSetOptions,
+  predictionSet,
+  RAPS_DEFAULTS,
+} from './conformal.js';
+export {
   classifyByDescription,
   type DescribedClass,
   type DescriptionOptions,
@@ -52,6 +75,17 @@ export {
   pairKey,
 } from './fudd.js';
 export { rankDescending, topKIndices } from './ranking.js';
+export {
+  classifyBySubclasses,
+  type SubclassedLabel,
+  type SubclassMap,
+  type SubclassOptions,
+  type SubclassScores,
+  type SubclassWeightOptions,
+  type SubclassWeights,
+  subclassLists,
+  subclassWeights,
+} from './subclasses.js';
 export {
   buildTfupCache,
   extendTfupCache,

@@ -17,6 +17,7 @@ const STATUS: Record<DescryErrorCode, ContentfulStatusCode> = {
   invalid_input: 422,
   labels_empty: 422,
   labels_too_many: 422,
+  calibration_too_small: 422,
   model_mismatch: 409,
   classifier_format_invalid: 409,
   not_found: 404,

@@ -55,7 +55,10 @@ export default async function provideFixtures(project: TestProject): Promise<voi
   project.provide('nodeCompiledClassifier', null);
   const root = join(project.config.root, FIXTURE_DIR);
   // The fixtures are committed: without them every test that uses them would pass on no images.
-  const names = JSON.parse(await readFile(join(root, 'labels.json'), 'utf8')) as Record<string, { name: string }>;
+  const names = JSON.parse(await readFile(join(root, 'labels.json'), 'utf8')) as Record<
+    string,
+    { name: string }
+  >;
   const images = await Promise.all(
     FIXTURE_FILES.map(async (file) => {
       const entry = names[file];
