@@ -134,10 +134,13 @@ function pageScript(
   const names = JSON.stringify(labels(count));
   const image = JSON.stringify(`${origin}/images/${images.jpeg.split('/').at(-1)}`);
   return `(async () => {
+    // Long tasks that started while timed runs were going (entries arrive late: filter by start).
     const tasks = [];
-    let timing = false;
-    new PerformanceObserver((list) => { if (timing) for (const e of list.getEntries()) tasks.push(e.duration); })
-      .observe({ type: 'longtask', buffered: false });
+    let from = Infinity;
+    let to = Infinity;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (e.startTime >= from && e.startTime <= to) tasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
     const labels = ${names};
     const runs = ${Number(cli.images)};
     const model = ${JSON.stringify(`${origin}/models/${model}/`)};
@@ -185,14 +188,14 @@ function pageScript(
     }
     await classify();
     const times = [];
-    timing = true;
+    from = performance.now();
     for (let i = 0; i < runs; i++) {
       const started = performance.now();
       await classify();
       times.push(performance.now() - started);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    timing = false;
+    to = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 200));
     times.sort((a, b) => a - b);
     return {
       isolated: crossOriginIsolated,
