@@ -25,7 +25,7 @@ const cli = new Command()
   .option('--cold-runs <n>', 'fresh processes per cold-start mode (median)', '3')
   .option(
     '--only <blocks>',
-    'comma-separated: raw-node, descry-node, transformers.js, raw-web, descry-web, cold',
+    'comma-separated: raw-node, descry-node, transformers.js, transformers.js-4-node, raw-web, descry-web, transformers.js-4-web, cold',
   )
   .option('--readme', "also rewrite README.md's real block")
   .option(
@@ -45,8 +45,10 @@ const blocks = [
   ['raw', 'node'],
   ['descry', 'node'],
   ['transformers.js', 'node'],
+  ['transformers.js-4', 'node'],
   ['raw', 'web'],
   ['descry', 'web'],
+  ['transformers.js-4', 'web'],
 ] as const;
 
 function runBlock(contender: string, backend: string): Measurement[] {
@@ -97,14 +99,26 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 
-const coldModes = [
-  ['raw-node', 'raw onnxruntime-node: session from the file, run on a ready tensor'],
-  ['descry-node', 'Descry, onnxruntime-node, compiled classifier'],
-  ['descry-node-bytes', 'Descry, onnxruntime-node, model bytes read into memory (before: no paths)'],
-  ['descry-node-labels', 'Descry, onnxruntime-node, 100 plain labels (text model too)'],
-  ['descry-web', 'Descry, onnxruntime-web, compiled classifier'],
-  ['transformers.js', 'transformers.js pipeline, 100 labels'],
-] as const;
+/** Cold-start modes per model: [mode, label]. */
+const coldModes = {
+  vit: [
+    ['raw-node', 'raw onnxruntime-node: session from the file, run on a ready tensor'],
+    ['descry-node', 'Descry, onnxruntime-node, compiled classifier'],
+    ['descry-node-bytes', 'Descry, onnxruntime-node, model bytes read into memory (before: no paths)'],
+    ['descry-node-labels', 'Descry, onnxruntime-node, 100 plain labels (text model too)'],
+    ['descry-web', 'Descry, onnxruntime-web, compiled classifier'],
+    ['transformers.js', 'transformers.js 2.17 pipeline, 100 labels'],
+    ['transformers.js-4', 'transformers.js 4.x pipeline, onnxruntime-node, 100 labels'],
+    ['transformers.js-4-web', 'transformers.js 4.x pipeline, onnxruntime-web, 100 labels'],
+  ],
+  edge: [
+    ['raw-node', 'raw onnxruntime-node: session from the file, run on a ready tensor'],
+    ['descry-node', 'Descry, onnxruntime-node, compiled classifier'],
+    ['descry-web', 'Descry, onnxruntime-web, compiled classifier'],
+    ['transformers.js-4', 'transformers.js 4.x encoders, onnxruntime-node, 100 labels encoded first'],
+    ['transformers.js-4-web', 'transformers.js 4.x encoders, onnxruntime-web, 100 labels encoded first'],
+  ],
+} as const;
 
 /** Bundles `descry` from its Node sources, as the built package would ship it; other packages stay external. */
 const descrySources: Plugin = {
@@ -119,7 +133,6 @@ const descrySources: Plugin = {
 };
 
 async function coldStarts(): Promise<ColdStart[]> {
-  const classifier = join(paths.build, 'labels-100.descry');
   mkdirSync(paths.build, { recursive: true });
   await build({
     entryPoints: [join(paths.root, 'bench', 'real', 'cold-start.ts')],
@@ -136,32 +149,37 @@ async function coldStarts(): Promise<ColdStart[]> {
   });
   const runs = Number(cli.coldRuns);
   const options = JSON.stringify(ortNodeSessionOptions());
-  const coldStart = (mode: string) =>
-    execFileSync(
-      process.execPath,
-      [join(paths.build, 'cold-start.mjs'), mode, paths.model, images.jpeg, classifier, options],
-      { cwd: paths.root, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
-    );
-  coldStart('write-classifier');
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const out: ColdStart[] = [];
-  for (const [mode, label] of coldModes) {
-    const samples: Array<{ firstResultMs: number; peakRssMiB: number }> = [];
-    for (let i = 0; i < runs; i++) {
-      const stdout = coldStart(mode);
-      samples.push(JSON.parse(stdout.trim().split('\n').at(-1)!));
+  for (const model of ['vit', 'edge'] as const) {
+    const folder = model === 'vit' ? paths.model : paths.edgeModel;
+    const classifier = join(paths.build, `labels-100.${model}.descry`);
+    const coldStart = (mode: string) =>
+      execFileSync(
+        process.execPath,
+        [join(paths.build, 'cold-start.mjs'), mode, folder, images.jpeg, classifier, options],
+        { cwd: paths.root, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
+      );
+    coldStart('write-classifier');
+    for (const [mode, label] of coldModes[model]) {
+      const samples: Array<{ firstResultMs: number; peakRssMiB: number }> = [];
+      for (let i = 0; i < runs; i++) {
+        const stdout = coldStart(mode);
+        samples.push(JSON.parse(stdout.trim().split('\n').at(-1)!));
+      }
+      const entry = {
+        model,
+        mode,
+        label,
+        runs,
+        firstResultMs: median(samples.map((s) => s.firstResultMs)),
+        peakRssMiB: median(samples.map((s) => s.peakRssMiB)),
+      };
+      console.log(
+        `  cold ${model} ${mode}: ${(entry.firstResultMs / 1000).toFixed(2)} s, ${entry.peakRssMiB.toFixed(0)} MiB`,
+      );
+      out.push(entry);
     }
-    const entry = {
-      mode,
-      label,
-      runs,
-      firstResultMs: median(samples.map((s) => s.firstResultMs)),
-      peakRssMiB: median(samples.map((s) => s.peakRssMiB)),
-    };
-    console.log(
-      `  cold ${mode}: ${(entry.firstResultMs / 1000).toFixed(2)} s, ${entry.peakRssMiB.toFixed(0)} MiB`,
-    );
-    out.push(entry);
   }
   return out;
 }
@@ -183,16 +201,17 @@ const report = markdown({
 console.log('');
 for (const [what, measured, target] of headline(results))
   console.log(`${measured.padStart(9)}  (${target})  ${what}`);
-const coldDescry = cold.find((c) => c.mode === 'descry-node');
-const coldPipeline = cold.find((c) => c.mode === 'transformers.js');
+const vitCold = (mode: string) => cold.find((c) => (c.model ?? 'vit') === 'vit' && c.mode === mode);
+const coldDescry = vitCold('descry-node');
+const coldPipeline = vitCold('transformers.js-4') ?? vitCold('transformers.js');
 if (coldDescry) {
   console.log(
     `${(coldDescry.firstResultMs / 1000).toFixed(2).padStart(7)} s  (≤ 0.9 s)  cold start to first result, Descry node` +
-      (coldPipeline ? ` (transformers.js ${(coldPipeline.firstResultMs / 1000).toFixed(2)} s)` : ''),
+      (coldPipeline ? ` (${coldPipeline.label}: ${(coldPipeline.firstResultMs / 1000).toFixed(2)} s)` : ''),
   );
   console.log(
     `${coldDescry.peakRssMiB.toFixed(0).padStart(5)} MiB  (≤ 800 MiB)  peak RSS, Descry node` +
-      (coldPipeline ? ` (transformers.js ${coldPipeline.peakRssMiB.toFixed(0)} MiB)` : ''),
+      (coldPipeline ? ` (${coldPipeline.label}: ${coldPipeline.peakRssMiB.toFixed(0)} MiB)` : ''),
   );
 }
 

@@ -57,6 +57,8 @@ describe('the demo page in Chromium', () => {
     expect(ready.progress?.total).toBeGreaterThan(1_000_000);
     expect(ready.progress?.loaded).toBe(ready.progress?.total);
     expect(ready.progressHidden).toBe(true);
+    // The build's _headers (COOP + COEP) make the page cross-origin isolated: threads for ONNX Runtime.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     expect(errors).toEqual([]);
   });
 
