@@ -60,7 +60,7 @@ export function createApp(deps: ServiceDeps) {
       }),
     );
   }
-  if (config.apiKeys.length === 0) {
+  if (config.apiKeys.length === 0 && config.adminKeys.length === 0) {
     console.warn(
       config.dev
         ? '[descry] DESCRY_DEV is set and no API keys are configured: the API is open to anyone'
@@ -68,7 +68,8 @@ export function createApp(deps: ServiceDeps) {
     );
   }
   const body = { maxBytes: config.limits.maxBodyBytes, timeoutMs: config.limits.bodyTimeoutMs };
-  for (const path of PROTECTED) app.use(path, apiKeyAuth({ keys: config.apiKeys, dev: config.dev }));
+  for (const path of PROTECTED)
+    app.use(path, apiKeyAuth({ keys: config.apiKeys, adminKeys: config.adminKeys, dev: config.dev }));
   for (const path of PROTECTED) app.use(path, readBody(body));
   app.onError(problemErrorHandler);
   app.notFound(problemNotFound);

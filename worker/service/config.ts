@@ -22,6 +22,11 @@ export const SERVICE_VARS = {
   apiKeys: vars.list('DESCRY_API_KEYS', 'comma-separated bearer keys, compared in constant time', {
     secret: true,
   }),
+  adminKeys: vars.list(
+    'DESCRY_ADMIN_KEYS',
+    'bearer keys that may also see and cancel every key’s jobs (other keys see only their own)',
+    { secret: true },
+  ),
   dev: vars.flag(
     'DESCRY_DEV',
     'with no keys configured, `true` opens the API; otherwise every `/v1` and `/models` call needs a key',
