@@ -31,7 +31,7 @@
  *
  *   npm run build:data && npm run bench:methods
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type {
@@ -70,6 +70,7 @@ import {
   ranksOf,
   trainedTexts,
 } from '../models/scripts/heldout.js';
+import { writeMarkedBlock } from '../scripts/doc-blocks.mjs';
 import { calibrate } from '../sdk/classifier/calibrate.js';
 import { compileSubclasses, subclassScorer } from '../sdk/classifier/subclasses.js';
 
@@ -81,7 +82,7 @@ const cli = new Command()
     'where to write the markdown table',
     join(ROOT, 'bench', 'results', 'methods-accuracy.md'),
   )
-  .option('--readme', 'also write the table into README.md between the methods markers')
+  .option('--readme', 'also write the table into the methods block of the docs')
   .option(
     '--splits <n>',
     'random calibration/test splits for conformal coverage (the open set uses at most 100)',
@@ -947,14 +948,4 @@ const table = lines.join('\n');
 console.log(table);
 await mkdir(join(cli.out, '..'), { recursive: true });
 await writeFile(cli.out, `${table}\nReproduce: \`npm run build:data && npm run bench:methods\`\n`);
-if (cli.readme) {
-  const readme = join(ROOT, 'README.md');
-  const text = await readFile(readme, 'utf8');
-  await writeFile(
-    readme,
-    text.replace(
-      /<!-- methods:start -->[\s\S]*?<!-- methods:end -->/,
-      `<!-- methods:start -->\n${table}\n<!-- methods:end -->`,
-    ),
-  );
-}
+if (cli.readme) console.log(`rewrote the methods block of ${writeMarkedBlock(ROOT, 'methods', table)}`);

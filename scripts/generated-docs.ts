@@ -5,10 +5,11 @@
  * `<!-- generated: NAME -->` and `<!-- /generated -->`; `npm run readme:sync` rewrites them and
  * tests/package/generated-docs.node.test.ts fails while one is stale.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { METHOD_NAMES, METHODS, varList } from '../sdk/index.js';
 import { SERVICE_VARS } from '../worker/service/config.js';
+import { documentFiles } from './doc-blocks.mjs';
 
 const HOSTS = { all: 'both', workers: 'Workers', node: 'Node' } as const;
 
@@ -43,16 +44,7 @@ const REGION = /(<!-- generated: (\w[\w-]*) -->\n)([\s\S]*?)(<!-- \/generated --
 
 /** The Markdown files that may hold generated regions. */
 export function documentationFiles(root: string): string[] {
-  const docs = join(root, 'docs');
-  let pages: string[] = [];
-  try {
-    pages = readdirSync(docs)
-      .filter((name) => name.endsWith('.md'))
-      .map((name) => join(docs, name));
-  } catch {
-    // no docs folder
-  }
-  return [join(root, 'README.md'), join(root, 'worker', 'README.md'), ...pages];
+  return [...documentFiles(root), join(root, 'worker', 'README.md')];
 }
 
 /** Every region of `markdown`: its name, what it holds, and what it should hold. */

@@ -4,7 +4,7 @@
  * Each contender runs in its own process, one after another (never interleaved: ORT's threads of
  * one must not run while another is timed); `--rounds` repeats the sequence and keeps each
  * measurement's best round. Cold start and peak RSS are measured on fresh processes. Writes
- * bench/results/real.md; `--readme` also rewrites README.md's `real` block.
+ * bench/results/real.md; `--readme` also rewrites the docs' `real` block (docs/benchmarks.md).
  *
  *   npm run bench:real [-- --rounds 2 --cold-runs 3 --only descry-node,cold --readme]
  */
@@ -16,6 +16,7 @@ import { Command } from 'commander';
 import { ortNodeSessionOptions } from 'descry';
 import { build, type Plugin } from 'esbuild';
 import { entrySources } from '../../entry-points.js';
+import { writeMarkedBlock } from '../../scripts/doc-blocks.mjs';
 import { ensureAssets, images, paths } from './assets.js';
 import { type Measurement, RESULT_MARKER } from './plan.js';
 import { best, type ColdStart, headline, markdown } from './report.js';
@@ -27,7 +28,7 @@ const cli = new Command()
     '--only <blocks>',
     'comma-separated: raw-node, descry-node, transformers.js, transformers.js-4-node, raw-web, descry-web, transformers.js-4-web, cold',
   )
-  .option('--readme', "also rewrite README.md's real block")
+  .option('--readme', "also rewrite the docs' real block")
   .option(
     '--report-only',
     'measure nothing: rewrite the report from the last run (bench/.build/real-run.json)',
@@ -219,14 +220,4 @@ const document = `${report}\nReproduce: \`npm run bench:real\` (generates the mo
 mkdirSync(join(paths.results, '..'), { recursive: true });
 writeFileSync(paths.results, document);
 console.log(`\nwrote ${paths.results}`);
-if (cli.readme) {
-  const readme = readFileSync(paths.readme, 'utf8');
-  const start = '<!-- real:start -->';
-  const end = '<!-- real:end -->';
-  if (!readme.includes(start) || !readme.includes(end))
-    throw new Error(`README.md has no ${start} … ${end} block`);
-  const before = readme.slice(0, readme.indexOf(start) + start.length);
-  const after = readme.slice(readme.indexOf(end));
-  writeFileSync(paths.readme, `${before}\n${document}${after}`);
-  console.log('rewrote the real block of README.md');
-}
+if (cli.readme) console.log(`rewrote the real block of ${writeMarkedBlock(paths.root, 'real', document)}`);
