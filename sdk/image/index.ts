@@ -3,7 +3,7 @@
  *
  * - {@link toRgba} turns any accepted input (Blob, ArrayBuffer, Uint8Array, http(s)/data: URL,
  *   RGBA pixels) into 8-bit RGBA, decoding PNG, JPEG and WebP without DOM, canvas or native addons
- *   (PNG data inflates with the runtime's node:zlib where it has one, else with fflate);
+ *   (PNG data inflates with Node's zlib in Node, else with fflate);
  * - {@link parsePreprocessorConfig} reads a Hugging Face `preprocessor_config.json`;
  * - {@link preprocess} / {@link preprocessBatch} reproduce transformers' CLIPImageProcessor and
  *   SiglipImageProcessor (Pillow-exact resizing) and return CHW / NCHW float32.

@@ -22,6 +22,7 @@
  */
 import { BackendError } from '../errors.js';
 import type { RgbaImage } from '../types.js';
+import { packageFileSource } from './wasm-files.js';
 
 /** Supplies the TurboJPEG wasm: a compiled module (required on workerd) or the .wasm bytes. */
 export type JpegScaledWasmSource = () => Promise<WebAssembly.Module | ArrayBuffer | Uint8Array>;
@@ -56,27 +57,13 @@ interface TurboJpeg {
 
 const TJPF_RGBA = 7;
 const WASM_PATH = '@cwasm/jpeg-turbo/jpeg-turbo.wasm';
-
-function isNode(): boolean {
-  const versions = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions;
-  return typeof versions?.node === 'string';
-}
-
-async function readFromNodeModules(): Promise<Uint8Array> {
-  // Specifiers in variables keep bundlers from trying to resolve node: modules for the browser.
-  const fsModule = 'node:fs/promises';
-  const moduleModule = 'node:module';
-  const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
-  const { createRequire } = (await import(/* @vite-ignore */ moduleModule)) as typeof import('node:module');
-  return new Uint8Array(await readFile(createRequire(import.meta.url).resolve(WASM_PATH)));
-}
-
 let source: JpegScaledWasmSource | undefined;
 let compiled: Promise<WebAssembly.Module | undefined> | undefined;
 
 /**
  * Chooses where the scaled JPEG decoder's wasm comes from (workerd passes the imported module).
- * Without it, Node reads it from node_modules and other runtimes decode JPEGs at full size.
+ * Without it, Node reads it from node_modules (the reader its entry point installs, ./wasm-files.ts)
+ * and other runtimes decode JPEGs at full size.
  */
 export function configureJpegScaledWasm(supplied: JpegScaledWasmSource | undefined): void {
   source = supplied;
@@ -84,7 +71,7 @@ export function configureJpegScaledWasm(supplied: JpegScaledWasmSource | undefin
 }
 
 async function compile(): Promise<WebAssembly.Module | undefined> {
-  const supplier = source ?? (isNode() ? readFromNodeModules : undefined);
+  const supplier = source ?? packageFileSource(WASM_PATH);
   if (supplier === undefined) return undefined;
   const supplied = await supplier();
   if (supplied instanceof WebAssembly.Module) return supplied;

@@ -94,7 +94,7 @@ export async function decodePng(bytes: Uint8Array, options?: DecodeOptions): Pro
   const { width, height } = layout;
   assertPixelBudget('PNG', width, height, options);
   assertValidHeader(bytes, layout);
-  const zlib = await pngZlib();
+  const zlib = pngZlib();
   const { colour, data } = readChunks(bytes, zlib);
   if (layout.colorType === 3 && colour.palette === undefined) throw fail('a palette image without PLTE');
   const size = filteredSize(layout);

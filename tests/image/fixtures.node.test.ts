@@ -2,6 +2,8 @@
  * Decode + preprocess every fixture image and compare with the tensors PIL produced
  * (models/fixtures/make_preprocess_fixtures.py re-implements transformers' processors on PIL).
  */
+// Node's entry point installs what decoding takes from Node (the decoders' .wasm, native zlib).
+import 'descry';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ImageBackground } from '../../sdk/image/background.js';
