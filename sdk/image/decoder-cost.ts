@@ -14,7 +14,8 @@
  * - CMYK/YCCK JPEG through jpeg-js: every 8x8 block of every component as its own 64-entry
  *   Int32Array (256 bytes plus the typed array's own object), the component planes, the
  *   interleaved samples and the RGBA output.
- * - PNG: the concatenated image data, the inflated scanlines, the RGBA output.
+ * - PNG: the concatenated image data, the inflated scanlines, the RGBA output, and the bands of
+ *   rows the kernels unfilter (./kernels.ts: about 1 MB of scanlines and their RGBA at a time).
  * - WebP through libwebp: the file twice, the RGBA output in wasm memory and its JavaScript copy,
  *   and, for lossless or alpha data, libwebp's ARGB plane and alpha plane.
  * tests/image/probe-memory.node.test.ts decodes large images of each kind in fresh processes and
@@ -80,9 +81,11 @@ export function jpegDecoderBytes(frame: JpegFrameCost, scale: number, fileBytes:
   );
 }
 
-/** Peak bytes of decoding a PNG (./png.ts): image data, inflated scanlines, RGBA. */
+/** Peak bytes of decoding a PNG (./png.ts): image data, inflated scanlines, RGBA, kernel bands. */
 export function pngDecoderBytes(layout: PngLayout, fileBytes: number): number {
-  return FIXED + fileBytes + filteredSize(layout) + 4 * layout.width * layout.height;
+  const rgbaRow = 4 * layout.width;
+  const bands = 2 * 2 ** 20 + 2 * (filteredSize({ ...layout, height: 1, interlaced: false }) + rgbaRow);
+  return FIXED + fileBytes + filteredSize(layout) + rgbaRow * layout.height + bands;
 }
 
 /** Peak bytes of decoding a WebP (./webp.ts): the same in libwebp's wasm, lossless planes included. */

@@ -47,6 +47,8 @@ interface KernelExports {
     rows: number,
     out: number,
   ): void;
+  png_unfilter(data: number, rows: number, rowBytes: number, bpp: number, prior: number): number;
+  png_rgb_to_rgba(data: number, rows: number, width: number, out: number): void;
   write_chw(
     window: number,
     rowBytes: number,
@@ -300,4 +302,46 @@ export function writeChw(
     outAt,
   );
   out.set(new Float32Array(arena.buffer, outAt, floats), offset);
+}
+
+/**
+ * Undoes the PNG filters of `rows` rows of `rowBytes` bytes (each after its filter byte) from
+ * `start` in `data`, a band of rows at a time in the kernels' memory. With `rgba` (8-bit RGB
+ * without a colour key, not interlaced) the rows are written there as RGBA with alpha 255; else
+ * the unfiltered rows go back into `data`. Returns -1, or the index of the first row whose filter
+ * type is unknown.
+ */
+export function unfilterPngRows(
+  data: Uint8Array,
+  start: number,
+  rows: number,
+  rowBytes: number,
+  bpp: number,
+  rgba: Uint8Array | undefined,
+): number {
+  const stride = rowBytes + 1;
+  const width = rowBytes / 3;
+  const bandRows = Math.max(1, Math.min(rows, Math.floor(BAND / stride)));
+  const outRowBytes = rgba === undefined ? 0 : width * 4;
+  const arena = new Arena(
+    align(bandRows * stride + 16) + align(rowBytes + 16) + align(bandRows * outRowBytes + 16) + 64,
+  );
+  const band = arena.take(bandRows * stride + 16);
+  const prior = arena.take(rowBytes + 16);
+  const out = arena.take(bandRows * outRowBytes + 16);
+  arena.bytes(prior, rowBytes + 16).fill(0);
+  for (let y = 0; y < rows; y += bandRows) {
+    const count = Math.min(bandRows, rows - y);
+    const from = start + y * stride;
+    arena.bytes(band, count * stride).set(data.subarray(from, from + count * stride));
+    const bad = arena.kernels.png_unfilter(band, count, rowBytes, bpp, prior);
+    if (bad >= 0) return y + bad;
+    if (rgba === undefined) {
+      data.set(arena.bytes(band, count * stride), from);
+    } else {
+      arena.kernels.png_rgb_to_rgba(band, count, width, out);
+      rgba.set(arena.bytes(out, count * outRowBytes), y * outRowBytes);
+    }
+  }
+  return -1;
 }

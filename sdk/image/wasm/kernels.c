@@ -176,3 +176,114 @@ EXPORT(write_chw) void write_chw(const uint8_t *window, int rowBytes, int width,
     }
   }
 }
+
+/*
+ * PNG (spec section 9): undoes the filters of `rows` rows in place. Each row is its filter byte
+ * then `rowBytes` bytes; `prior` holds the row above, unfiltered (zeros above the first row of a
+ * pass), and on return holds the last row. Returns -1, or the index of a row with an unknown
+ * filter type (the rows before it are done). Sub, Average and Paeth of 3- and 4-byte pixels take
+ * a pixel at a time in 16-bit lanes; Up takes sixteen bytes at a time.
+ */
+static inline v128_t load_px(const uint8_t *p, int bpp) {
+  return wasm_u16x8_extend_low_u8x16(bpp == 4 ? wasm_v128_load32_zero(p)
+                                              : wasm_i32x4_make(p[0] | (p[1] << 8) | (p[2] << 16), 0, 0, 0));
+}
+
+static inline void store_px(uint8_t *p, v128_t v, int bpp) {
+  v128_t bytes = wasm_u8x16_narrow_i16x8(wasm_v128_and(v, wasm_i16x8_splat(255)), v);
+  if (bpp == 4) {
+    wasm_v128_store32_lane(p, bytes, 0);
+  } else {
+    p[0] = (uint8_t)wasm_u8x16_extract_lane(bytes, 0);
+    p[1] = (uint8_t)wasm_u8x16_extract_lane(bytes, 1);
+    p[2] = (uint8_t)wasm_u8x16_extract_lane(bytes, 2);
+  }
+}
+
+static void unfilter_pixels(uint8_t *line, const uint8_t *prior, int rowBytes, int bpp, int filter) {
+  const v128_t mask = wasm_i16x8_splat(255);
+  v128_t a = wasm_i16x8_splat(0);
+  v128_t c = wasm_i16x8_splat(0);
+  for (int i = 0; i < rowBytes; i += bpp) {
+    v128_t x = load_px(line + i, bpp);
+    v128_t b = load_px(prior + i, bpp);
+    v128_t predicted;
+    if (filter == 1) {
+      predicted = a;
+    } else if (filter == 3) {
+      predicted = wasm_u16x8_shr(wasm_i16x8_add(a, b), 1);
+    } else {
+      v128_t pa = wasm_i16x8_abs(wasm_i16x8_sub(b, c));
+      v128_t pb = wasm_i16x8_abs(wasm_i16x8_sub(a, c));
+      v128_t pc = wasm_i16x8_abs(wasm_i16x8_sub(wasm_i16x8_add(a, b), wasm_i16x8_add(c, c)));
+      v128_t takeA = wasm_v128_and(wasm_i16x8_le(pa, pb), wasm_i16x8_le(pa, pc));
+      v128_t bOrC = wasm_v128_bitselect(b, c, wasm_i16x8_le(pb, pc));
+      predicted = wasm_v128_bitselect(a, bOrC, takeA);
+    }
+    a = wasm_v128_and(wasm_i16x8_add(x, predicted), mask);
+    c = b;
+    store_px(line + i, a, bpp);
+  }
+}
+
+EXPORT(png_unfilter) int png_unfilter(uint8_t *data, int rows, int rowBytes, int bpp, uint8_t *prior) {
+  for (int r = 0; r < rows; r++) {
+    uint8_t *line = data + (intptr_t)r * (rowBytes + 1) + 1;
+    const int filter = line[-1];
+    if (filter > 4) return r;
+    if (filter == 2) {
+      int i = 0;
+      for (; i + 16 <= rowBytes; i += 16) {
+        wasm_v128_store(line + i, wasm_i8x16_add(wasm_v128_load(line + i), wasm_v128_load(prior + i)));
+      }
+      for (; i < rowBytes; i++) line[i] = (uint8_t)(line[i] + prior[i]);
+    } else if (filter != 0 && (bpp == 3 || bpp == 4) && rowBytes % bpp == 0) {
+      unfilter_pixels(line, prior, rowBytes, bpp, filter);
+    } else if (filter != 0) {
+      for (int i = 0; i < rowBytes; i++) {
+        const int a = i >= bpp ? line[i - bpp] : 0;
+        const int b = prior[i];
+        const int c = i >= bpp ? prior[i - bpp] : 0;
+        int predicted;
+        if (filter == 1) {
+          predicted = a;
+        } else if (filter == 3) {
+          predicted = (a + b) >> 1;
+        } else {
+          const int p = a + b - c;
+          const int pa = p > a ? p - a : a - p;
+          const int pb = p > b ? p - b : b - p;
+          const int pc = p > c ? p - c : c - p;
+          predicted = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+        }
+        line[i] = (uint8_t)(line[i] + predicted);
+      }
+    }
+    for (int i = 0; i < rowBytes; i += 16) wasm_v128_store(prior + i, wasm_v128_load(line + i));
+  }
+  return -1;
+}
+
+/*
+ * 8-bit RGB rows (each after its filter byte) to RGBA with alpha 255, four pixels at a time.
+ * `out` must have 4 bytes of slack; rows need 4 readable bytes past their end.
+ */
+EXPORT(png_rgb_to_rgba) void png_rgb_to_rgba(const uint8_t *data, int rows, int width, uint8_t *out) {
+  const v128_t order = wasm_i8x16_make(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
+  const v128_t alpha = wasm_i32x4_splat((int32_t)0xff000000);
+  const int stride = width * 3 + 1;
+  for (int r = 0; r < rows; r++) {
+    const uint8_t *p = data + (intptr_t)r * stride + 1;
+    uint8_t *o = out + (intptr_t)r * width * 4;
+    int x = 0;
+    for (; x + 4 <= width; x += 4, p += 12, o += 16) {
+      wasm_v128_store(o, wasm_v128_or(wasm_i8x16_swizzle(wasm_v128_load(p), order), alpha));
+    }
+    for (; x < width; x++, p += 3, o += 4) {
+      o[0] = p[0];
+      o[1] = p[1];
+      o[2] = p[2];
+      o[3] = 255;
+    }
+  }
+}
