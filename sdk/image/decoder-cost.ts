@@ -5,12 +5,17 @@
  * scale still makes libjpeg buffer the coefficients of the whole image at full size.
  *
  * Each formula adds up the buffers the decoder in ./decode.ts really allocates, per format:
- * - JPEG through libjpeg (MozJPEG at full size, TurboJPEG at a DCT scale): the file copied into
- *   the decoder's memory (and for MozJPEG once more in JavaScript), the RGBA output at the decoded
- *   size in wasm memory and its JavaScript copy, and, for a progressive frame or a first scan
- *   without every component (libjpeg's has_multiple_scans), the whole-image coefficient buffer:
- *   per component, its 8x8 blocks rounded up to whole MCUs, 128 bytes each (jdcoefct.c), at full
- *   size whatever the scale. Plus libjpeg's row buffers (a few rows of every component).
+ * - JPEG through libjpeg (TurboJPEG where the runtime has it, MozJPEG otherwise or after a libjpeg
+ *   warning): the file copied into the decoder's memory (and for MozJPEG once more in
+ *   JavaScript), the RGBA output at the decoded size in wasm memory and its JavaScript copy, and,
+ *   for a progressive frame or a first scan without every component (libjpeg's
+ *   has_multiple_scans), the whole-image coefficient buffer: per component, its 8x8 blocks rounded
+ *   up to whole MCUs, 128 bytes each (jdcoefct.c), at full size whatever the scale. Plus libjpeg's
+ *   row buffers (a few rows of every component). At full size the estimate also covers the
+ *   MozJPEG retry after a TurboJPEG warning (one more RGBA and file copies). Not covered: a JPEG
+ *   on which TurboJPEG warns while decoding at a reduced scale is decoded again at full size
+ *   (./jpeg.ts: a damaged file gets the same answer with or without scaling), which costs what a
+ *   full-size decode costs; its pixels are still checked against the budget at full size then.
  * - CMYK/YCCK JPEG through jpeg-js: every 8x8 block of every component as its own 64-entry
  *   Int32Array (256 bytes plus the typed array's own object), the component planes, the
  *   interleaved samples and the RGBA output.
@@ -75,9 +80,15 @@ export function jpegDecoderBytes(frame: JpegFrameCost, scale: number, fileBytes:
   const buffered = frame.progressive || frame.scans > 1;
   // Row buffers: up to 3 row groups of 8 x vmax rows per component (context upsampling), full width.
   const rows = 3 * 8 * 4 * width * components;
-  const fileCopies = scale === 1 ? 2 : 1;
+  // Full size: TurboJPEG's attempt (file + RGBA), then possibly MozJPEG's (2 files + RGBA + copy).
+  const fileCopies = scale === 1 ? 3 : 1;
+  const rgbaCopies = scale === 1 ? 3 : 2;
   return (
-    FIXED + fileCopies * fileBytes + (buffered ? coefficientBytes(frame) : 0) + rows + 2 * 4 * decodedPixels
+    FIXED +
+    fileCopies * fileBytes +
+    (buffered ? coefficientBytes(frame) : 0) +
+    rows +
+    rgbaCopies * 4 * decodedPixels
   );
 }
 

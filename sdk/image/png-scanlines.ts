@@ -208,8 +208,13 @@ function writePaletteEntry(index: number, colour: PngColour, out: Uint8Array, o:
  *
  * @throws ImageDecodeError 'image_corrupt' for an unknown filter type.
  */
-export function scanlinesToRgba(data: Uint8Array, layout: PngLayout, colour: PngColour): Uint8Array {
-  const out = new Uint8Array(layout.width * layout.height * 4);
+export function scanlinesToRgba(
+  data: Uint8Array,
+  layout: PngLayout,
+  colour: PngColour,
+  /** Where to write the RGBA (every byte is written); default a new buffer. */
+  out: Uint8Array = new Uint8Array(layout.width * layout.height * 4),
+): Uint8Array {
   const bpp = Math.max(1, ((PNG_CHANNELS[layout.colorType] ?? 4) * layout.bitDepth) >> 3);
   // The common photo layout goes straight from filtered rows to RGBA in the kernels.
   const direct =

@@ -6,7 +6,9 @@
  * that admission control neither lets a costly image through nor refuses a cheap one.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -23,13 +25,8 @@ interface Measure {
 }
 
 async function measure(file: string, minSide?: number): Promise<Measure> {
-  const args = [
-    '--expose-gc',
-    '--import',
-    'tsx',
-    'tests/image/support/measure-decode.ts',
-    fileURLToPath(new URL(file, dir)),
-  ];
+  const path = file.startsWith('/') ? file : fileURLToPath(new URL(file, dir));
+  const args = ['--expose-gc', '--import', 'tsx', 'tests/image/support/measure-decode.ts', path];
   if (minSide !== undefined) args.push(String(minSide));
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, maxBuffer: 2 ** 20 });
   return JSON.parse(stdout) as Measure;
@@ -62,6 +59,28 @@ describe('probeImage decoderBytes bounds the real allocation of each decoder', (
       expect(result.estimate).toBeLessThanOrEqual(2 * result.measured + 4 * MB);
     });
   }
+
+  it('a JPEG on which libjpeg warns (TurboJPEG gives up, MozJPEG decodes it again)', async () => {
+    // Two stray bytes before the start-of-scan marker: libjpeg skips them with a warning.
+    const jpeg = readFileSync(new URL('baseline_444_3000x2000.jpg', dir));
+    const sos = jpeg.findIndex((byte, i) => byte === 0xff && jpeg[i + 1] === 0xda);
+    const scratch = mkdtempSync(join(tmpdir(), 'descry-probe-'));
+    try {
+      const file = join(scratch, 'stray.jpg');
+      writeFileSync(
+        file,
+        Buffer.concat([jpeg.subarray(0, sos), Buffer.from([0x12, 0x34]), jpeg.subarray(sos)]),
+      );
+      const result = await measure(file);
+      console.log(
+        `stray bytes: estimate ${(result.estimate / MB).toFixed(1)} MB, measured ${(result.measured / MB).toFixed(1)} MB`,
+      );
+      expect(result.decoded).toEqual([3000, 2000]);
+      expect(result.estimate).toBeGreaterThanOrEqual(result.measured);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
 
   it('counts a progressive JPEG decoded at 1/4 far above its decoded pixels', () => {
     const bytes = new Uint8Array(readFileSync(new URL('progressive_420_4000x3000.jpg', dir)));
