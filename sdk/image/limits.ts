@@ -21,9 +21,10 @@ export interface DecodeOptions {
    * Where the decoder puts the RGBA pixels: called once with their length (width × height × 4),
    * it returns a buffer of at least that length, every byte of which the decode overwrites. By
    * default a new buffer. A caller that drops the pixels after preprocessing can hand out a reused
-   * one: on hosts that map fresh memory slowly, a fresh 1.2 MB buffer costs about 1 ms, as much as
-   * preprocessing (`npm run bench:preprocess`, "descry reuse"). PNG and, in Node and workerd, JPEG
-   * decode into it; other paths copy into it.
+   * one and skip touching fresh memory, which some hosts map slowly (on the 2-vCPU VM Descry is
+   * measured on, interleaved in one process: a 640x480 JPEG's decode p25 7.4 -> 6.4 ms, a
+   * 1000x1000 PNG's 23.3 -> 21.8 ms, under load; `npm run bench:preprocess`, "descry reuse").
+   * PNG and TurboJPEG (Node, workerd) decode into it; the other paths copy into it.
    */
   output?: (length: number) => Uint8Array;
 }
