@@ -17,7 +17,7 @@ export const ENTRY_POINTS: Record<string, Partial<Record<Runtime, string>>> = {
     browser: 'sdk/browser.ts',
     default: 'sdk/browser.ts',
   },
-  'descry/image': { default: 'sdk/image/index.ts' },
+  'descry/image': { node: 'sdk/image/node.ts', default: 'sdk/image/index.ts' },
   'descry/llm': { default: 'sdk/llm/index.ts' },
   'descry/store': { node: 'sdk/store/node.ts', default: 'sdk/store/index.ts' },
   'descry/predictors': { default: 'sdk/predictors/index.ts' },

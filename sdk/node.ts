@@ -1,8 +1,10 @@
 /**
  * Descry for Node. Adds local model folders, a disk cache for downloads, and onnxruntime-node
- * when it is installed (falling back to onnxruntime-web's wasm).
+ * when it is installed (falling back to onnxruntime-web's wasm), and the image pipeline's Node
+ * providers (native zlib inflate, decoders' .wasm read from node_modules: sdk/image/node-providers.ts).
  */
 
+import './image/node-providers.js';
 import type { OnnxBackend } from './engine/backend.js';
 import { ortNodeBackend } from './engine/backends/ort-node.js';
 import { ortWebBackend } from './engine/backends/ort-web.js';

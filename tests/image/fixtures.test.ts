@@ -1,8 +1,10 @@
 /**
  * Decode + preprocess every fixture image and compare with the tensors PIL produced
- * (models/fixtures/make_preprocess_fixtures.py re-implements transformers' processors on PIL).
+ * (models/fixtures/make_preprocess_fixtures.py re-implements transformers' processors on PIL), in
+ * Node and inside workerd: the kernels and decoders must be Pillow-exact in every runtime.
  */
-import { readFileSync } from 'node:fs';
+// Node's entry point installs what decoding takes from Node (the decoders' .wasm, native zlib).
+import 'descry';
 import { describe, expect, it } from 'vitest';
 import type { ImageBackground } from '../../sdk/image/background.js';
 import { toRgba } from '../../sdk/image/input.js';
@@ -12,8 +14,7 @@ import {
   preprocess,
   preprocessedSize,
 } from '../../sdk/image/preprocess.js';
-
-const dir = new URL('../fixtures/preprocess/', import.meta.url);
+import { fixtureBytes } from './support/preprocess-fixtures.js';
 
 interface Manifest {
   configs: Record<string, unknown>;
@@ -31,10 +32,10 @@ interface Manifest {
   decodes: { image: string; expected: string }[];
 }
 
-const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')) as Manifest;
+const manifest = JSON.parse(new TextDecoder().decode(fixtureBytes('manifest.json'))) as Manifest;
 
 function readExpected(name: string): Float32Array {
-  const bytes = readFileSync(new URL(`expected/${name}`, dir));
+  const bytes = fixtureBytes(`expected/${name}`);
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
@@ -64,7 +65,7 @@ describe('preprocessing matches PIL + transformers on the fixtures', () => {
 
   for (const image of manifest.images) {
     it(`decodes ${image.file} to ${image.width}x${image.height}`, async () => {
-      const rgba = await toRgba(readFileSync(new URL(image.file, dir)));
+      const rgba = await toRgba(fixtureBytes(image.file));
       expect([rgba.width, rgba.height]).toEqual([image.width, image.height]);
     });
   }
@@ -80,7 +81,7 @@ describe('preprocessing matches PIL + transformers on the fixtures', () => {
       const config = parsePreprocessorConfig(manifest.configs[fixture.config]);
       // Draft cases decode as Descry does for that model (reduced JPEGs); the others at full size.
       const minSize = fixture.draft ? minimumDecodeSize(config) : undefined;
-      const rgba = await toRgba(readFileSync(new URL(fixture.image, dir)), { minSize });
+      const rgba = await toRgba(fixtureBytes(fixture.image), { minSize });
       if (fixture.draft) expect([rgba.width, rgba.height]).toEqual(fixture.draft.decoded);
       const [, height, width] = fixture.shape;
       expect(preprocessedSize(rgba.width, rgba.height, config)).toEqual({ width, height });
@@ -105,8 +106,8 @@ describe('preprocessing matches PIL + transformers on the fixtures', () => {
   });
   for (const composite of manifest.composites) {
     it(`${composite.image} flattened onto ${composite.background} equals Image.alpha_composite`, async () => {
-      const rgba = await toRgba(readFileSync(new URL(composite.image, dir)));
-      const expected = await toRgba(readFileSync(new URL(`expected/${composite.expected}`, dir)));
+      const rgba = await toRgba(fixtureBytes(composite.image));
+      const expected = await toRgba(fixtureBytes(`expected/${composite.expected}`));
       const plane = rgba.width * rgba.height;
       const actual = preprocess(rgba, identity, { background: composite.background });
       let max = 0;
@@ -127,8 +128,8 @@ describe('preprocessing matches PIL + transformers on the fixtures', () => {
   // Sub-byte depths, 16 bits, Adam7, tRNS keys and every filter type, against PIL's convert('RGBA').
   for (const decoded of manifest.decodes) {
     it(`decodes ${decoded.image} to the RGBA pixels PIL gives`, async () => {
-      const actual = await toRgba(readFileSync(new URL(decoded.image, dir)));
-      const expected = await toRgba(readFileSync(new URL(`expected/${decoded.expected}`, dir)));
+      const actual = await toRgba(fixtureBytes(decoded.image));
+      const expected = await toRgba(fixtureBytes(`expected/${decoded.expected}`));
       expect([actual.width, actual.height]).toEqual([expected.width, expected.height]);
       let mismatches = 0;
       for (let i = 0; i < actual.data.length; i++) if (actual.data[i] !== expected.data[i]) mismatches++;
