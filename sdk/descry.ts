@@ -125,7 +125,10 @@ export class Descry {
    * Embed images; rows are L2-normalised, in input order. Downloads overlap; decoding and
    * preprocessing go one image at a time, so a call holds one decoded image rather than all of
    * them, and each is resized while it is still in cache. The images run through the vision tower
-   * `imagesPerRun` at a time, each run one unit of `options.schedule`.
+   * `imagesPerRun` at a time, and the next run's images are decoded while the tower works on the
+   * current run (ONNX Runtime computes off the JavaScript thread in Node), so with several runs an
+   * image costs about max(decode, inference) rather than their sum, for one extra run's pixels in
+   * memory. Each decode and each tower run is one unit of `options.schedule`.
    */
   async embedImages(images: readonly ImageInput[], options: EmbedImagesOptions = {}): Promise<Matrix> {
     if (images.length === 0) throw new InvalidInputError('invalid_input', 'no images given');
@@ -135,23 +138,33 @@ export class Descry {
     const decode = { maxPixels: this.#maxImagePixels, minSize: this.#minDecodeSize };
     const inputs = await Promise.all(images.map((image) => readImageInput(image, decode)));
     const parts: Matrix[] = [];
-    for (let start = 0; start < inputs.length; start += perRun) {
-      const run = inputs.slice(start, start + perRun);
-      parts.push(
-        await runUnit(options, { kind: 'images', count: run.length }, async () => {
+    let encoding: Promise<Matrix> | undefined;
+    try {
+      for (let start = 0; start < inputs.length; start += perRun) {
+        const run = inputs.slice(start, start + perRun);
+        const pixels = await runUnit(options, { kind: 'decode', count: run.length }, async () => {
           const batch = new PixelBatchWriter(run.length, this.#model.preprocessor, { background }, (length) =>
             this.#pixelBuffers.acquire(length),
           );
           for (const input of run)
             batch.add(input instanceof Uint8Array ? await decodeImage(input, decode) : input);
-          const { data, dims } = batch.finish();
+          return batch.finish();
+        });
+        // At most one run in the tower and one decoded waiting for it.
+        if (encoding) parts.push(await encoding);
+        encoding = runUnit(options, { kind: 'vision', count: run.length }, async () => {
           try {
-            return await this.#model.vision.embed(data, dims);
+            return await this.#model.vision.embed(pixels.data, pixels.dims);
           } finally {
-            this.#pixelBuffers.release(data);
+            this.#pixelBuffers.release(pixels.data);
           }
-        }),
-      );
+        });
+      }
+      parts.push(await encoding!);
+    } catch (error) {
+      // A failed decode must not leave the run in the tower to reject with nobody listening.
+      await encoding?.catch(() => undefined);
+      throw error;
     }
     return parts.length === 1 ? parts[0]! : stackRows(parts);
   }

@@ -1,18 +1,22 @@
 /**
- * How a host paces Descry's heavy work. Every call that runs a model is split into units: one
- * run of the vision tower (decoding and preprocessing its images, then one encoder run), one run
- * of the text tower over a chunk of prompts. A host passes `schedule` to wrap each unit: the
- * service's inference gate runs one unit at a time, first in first out, each on a fresh turn of
- * the event loop, so /healthz and small requests get in between the units of a large one.
- * Without a `schedule`, units run as soon as the previous one ends.
+ * How a host paces Descry's heavy work. Every call that runs a model is split into units of three
+ * kinds: decoding and preprocessing one run's images (on the JavaScript thread), one run of the
+ * vision tower over them, one run of the text tower over a chunk of prompts (both in ONNX Runtime).
+ * A host passes `schedule` to wrap each unit: the service's inference gate runs units in first in,
+ * first out order, each on a fresh turn of the event loop, so /healthz and small requests get in
+ * between the units of a large one; decoding and the towers take turns in separate lanes, so the
+ * next run's images decode while the encoder works on the current one. Without a `schedule`, units
+ * run as soon as they are reached.
  */
 
 /** One unit of heavy work. */
 export type WorkUnit =
-  /** Decode and preprocess `count` images, then one vision-tower run. */
-  | { kind: 'images'; count: number }
+  /** Decode and preprocess `count` images into one run's pixels. */
+  | { kind: 'decode'; count: number }
+  /** One vision-tower run over `count` images. */
+  | { kind: 'vision'; count: number }
   /** One text-tower run over `count` prompts. */
-  | { kind: 'texts'; count: number };
+  | { kind: 'text'; count: number };
 
 /** Runs `work` when the host allows; rejects with the signal's reason if it is aborted first. */
 export type Schedule = <T>(unit: WorkUnit, work: () => Promise<T>, signal?: AbortSignal) => Promise<T>;

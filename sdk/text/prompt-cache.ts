@@ -33,7 +33,7 @@ export class PromptEmbeddingCache {
     );
     for (let start = 0; start < missing.length; start += this.promptsPerRun) {
       const run = missing.slice(start, start + this.promptsPerRun);
-      const encoded = await runUnit(options, { kind: 'texts', count: run.length }, () => this.encode(run));
+      const encoded = await runUnit(options, { kind: 'text', count: run.length }, () => this.encode(run));
       run.forEach((text, i) => {
         found.set(text, encoded.data.slice(i * encoded.cols, (i + 1) * encoded.cols));
       });

@@ -13,10 +13,12 @@ import type { ServiceLimits } from './config.js';
 import type { ClassificationEngine } from './deps.js';
 import type { InferenceGate } from './inference-gate.js';
 
-/** When a request's work started and how long its units took, for `timings_ms`. */
+/** When a request's work started and how long its units waited, for `timings_ms` and the access log. */
 export interface RunTimings {
-  /** performance.now() when the first vision-encoder unit started, if one did. */
+  /** performance.now() when the first image unit started, if one did. */
   firstImageUnit?: number;
+  /** Milliseconds its units spent waiting for the gate, summed. */
+  waitMs?: number;
 }
 
 /** What the service passes to every SDK call that runs a model. */
@@ -45,10 +47,19 @@ export class Inference {
   /** Run options for one request or job delivery; `timings` records when image work began. */
   run(signal?: AbortSignal, timings?: RunTimings): ServiceRunOptions {
     const schedule: Schedule = (unit, work, unitSignal) =>
-      this.#gate.run(() => {
-        if (timings && unit.kind === 'images') timings.firstImageUnit ??= performance.now();
-        return work();
-      }, unitSignal);
+      this.#gate.run(
+        unit,
+        () => {
+          if (timings && unit.kind === 'decode') timings.firstImageUnit ??= performance.now();
+          return work();
+        },
+        unitSignal,
+        timings
+          ? (ms) => {
+              timings.waitMs = (timings.waitMs ?? 0) + ms;
+            }
+          : undefined,
+      );
     return { schedule, signal, imagesPerRun: this.#limits.imagesPerRun };
   }
 
