@@ -169,6 +169,16 @@ export class Descry {
     return parts.length === 1 ? parts[0]! : stackRows(parts);
   }
 
+  /**
+   * What encoding `texts` would cost the text tower now, in tokens: prompts this instance has
+   * encoded before cost nothing (they come from its cache). For budgets: a server refuses a request
+   * whose text work is over its limit before any of it runs. Reads the tokenizer, not the model.
+   */
+  async promptTokens(texts: readonly string[]): Promise<number> {
+    const uncached = this.#prompts.uncached(texts);
+    return uncached.length === 0 ? 0 : this.#model.text.tokenCost(uncached);
+  }
+
   /** Embed texts as they are (no template); rows are L2-normalised. */
   async embedTexts(texts: readonly string[], options: RunOptions = {}): Promise<Matrix> {
     if (texts.length === 0) throw new InvalidInputError('invalid_input', 'no texts given');

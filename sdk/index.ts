@@ -23,7 +23,7 @@ export {
   resultLine,
   tallyResultLines,
 } from './batch/result-line.js';
-export { promptCount } from './classifier/compile.js';
+export { promptCount, promptsOf } from './classifier/compile.js';
 export { type ClassDescriptors, CompiledClassifier } from './classifier/compiled.js';
 export type { StoredDtype } from './classifier/format.js';
 export {

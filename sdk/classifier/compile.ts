@@ -39,6 +39,23 @@ export function promptCount(spec: ClassifierSpec): number {
   return spec.labels.length * templates + descriptors;
 }
 
+/**
+ * Every prompt compiling `spec` encodes, in order: each label under each template, then each
+ * descriptor prompt. A budget counts their tokens before any work (`Descry.promptTokens`).
+ */
+export function promptsOf(spec: ClassifierSpec): string[] {
+  const labels = validateLabels(spec.labels);
+  const templates = spec.templates?.length ? spec.templates : [DEFAULT_TEMPLATE];
+  const prompts = labels.flatMap((label) => templates.map((t) => applyTemplate(t, label)));
+  const template = spec.descriptorTemplate ?? PAPER_DESCRIPTOR_TEMPLATE;
+  const given = spec.descriptors ?? {};
+  for (const label of labels) {
+    const list = Object.hasOwn(given, label) ? (given[label] ?? []) : [];
+    for (const d of list) if (d.trim()) prompts.push(descriptorPromptFromTemplate(template, label, d.trim()));
+  }
+  return prompts;
+}
+
 /** Labels trimmed, each non-empty and unique; the first problem is a typed error. */
 export function validateLabels(labels: readonly string[]): string[] {
   if (!Array.isArray(labels) || labels.length === 0) {

@@ -19,6 +19,8 @@ export interface BatchingOptions {
   windowMs?: number;
   /** Most images in one run (default 8). */
   maxImages?: number;
+  /** Hears the size of each run (for metrics: how often requests were joined). */
+  onRun?: (images: number) => void;
 }
 
 /** One encoder run: an [N, C, H, W] batch to N rows. */
@@ -61,6 +63,7 @@ export function batchedRun(run: PixelRun, options: BatchingOptions = {}): PixelR
         offset += item.images * size;
       }
     }
+    options.onRun?.(batch.images);
     run(pixels, [batch.images, c, h, w]).then(
       (rows) => {
         let row = 0;
@@ -78,7 +81,10 @@ export function batchedRun(run: PixelRun, options: BatchingOptions = {}): PixelR
 
   return (pixels, dims) => {
     const [images, c, h, w] = dims;
-    if (images >= maxImages) return run(pixels, dims);
+    if (images >= maxImages) {
+      options.onRun?.(images);
+      return run(pixels, dims);
+    }
     const key = `${c}x${h}x${w}`;
     let batch = open.get(key);
     if (batch && batch.images + images > maxImages) {

@@ -99,6 +99,12 @@ export class TextTower {
     return this.#session.started;
   }
 
+  /** Tokens the tower would process for `texts` (reads only the tokenizer, not the model). */
+  async tokenCost(texts: readonly string[]): Promise<number> {
+    const tokenizer = await this.#tokenizer();
+    return texts.reduce((sum, text) => sum + tokenizer.cost(text), 0);
+  }
+
   /** Embed texts; rows are L2-normalised, in input order. */
   async embed(texts: readonly string[]): Promise<Matrix> {
     const [session, tokenizer] = await Promise.all([this.#session.get(), this.#tokenizer()]);

@@ -19,6 +19,11 @@ export class PromptEmbeddingCache {
     private readonly capacity = 8192,
   ) {}
 
+  /** The distinct texts of `texts` the cache does not hold (what `embed` would encode now). */
+  uncached(texts: readonly string[]): string[] {
+    return [...new Set(texts.filter((text) => !this.#entries.has(text)))];
+  }
+
   /** Embeddings of `texts` in order; only prompts not seen before reach the encoder. */
   async embed(texts: readonly string[], options: RunOptions = {}): Promise<Matrix> {
     // Snapshot hits first: a concurrent call may evict them while this one awaits the encoder.

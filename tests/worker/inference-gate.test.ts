@@ -114,7 +114,7 @@ describe('InferenceGate', () => {
     });
     let handled = 0;
     const app = new Hono();
-    app.onError(problemErrorHandler);
+    app.onError(problemErrorHandler());
     app.post('/work', gate.admit, async (c) => {
       handled += 1;
       await held;

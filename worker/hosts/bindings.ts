@@ -4,6 +4,7 @@
  * is a typed binding here.
  */
 import type { ServiceVarName } from '../service/config.js';
+import type { RateLimitBinding } from '../service/rate-limit.js';
 
 /** The platform bindings of the Descry Worker. */
 export interface WorkerPlatformBindings {
@@ -23,6 +24,8 @@ export interface WorkerPlatformBindings {
   IMAGES?: R2Bucket;
   /** Workers AI, for DESCRY_LLM = "workers-ai". */
   AI?: Ai;
+  /** Per-key rate limits (`[[ratelimits]]`); without it the isolate counts by itself. */
+  RATE_LIMITER?: RateLimitBinding;
 }
 
 /** Environment of the Descry Worker: its platform bindings and every configuration variable. */

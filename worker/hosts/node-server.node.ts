@@ -8,8 +8,10 @@
  */
 
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Descry, folderSource } from 'descry';
@@ -18,12 +20,14 @@ import { emojiClipPath } from 'descry/models/emoji-clip';
 import type { KeyValueStore } from 'descry/store';
 import { FileStore, MemoryStore } from 'descry/store';
 import { createApp } from '../http/app.js';
+import { problemType } from '../http/problem.js';
 import { serviceJobConsumer } from '../jobs/job-consumer.js';
 import { nodeJobHost } from '../jobs/node-job-host.node.js';
 import { engineLoadOptions } from '../service/batches.js';
 import { readServiceConfig } from '../service/config.js';
 import type { ServiceDeps } from '../service/deps.js';
 import { engineLoader } from '../service/engine-loader.js';
+import { nodeMetrics } from './metrics.node.js';
 import { staticSite } from './static-site.node.js';
 import { fetchAfterBody } from './unread-body.node.js';
 
@@ -45,6 +49,8 @@ export interface NodeServerOptions {
    * Default: process.env.
    */
   vars?: Record<string, string | undefined>;
+  /** Where access-log lines go (default stdout); `DESCRY_ACCESS_LOG=false` turns them off. */
+  log?: (line: string) => void;
   /**
    * Folder of the web page served at `/` (the API's routes win over its files). Default: the
    * demo page's build in this repository, examples/web/dist, when it exists; `false` for none.
@@ -73,14 +79,21 @@ export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps & { close
   const store = (name: string): KeyValueStore =>
     dataDir ? new FileStore(join(dataDir, name)) : new MemoryStore();
   const jobs = nodeJobHost(config.jobs, dataDir);
+  const { observer, metrics } = nodeMetrics();
   const deps = {
     config,
-    ...engineLoader(() => Descry.load(source, engineLoadOptions(config))),
+    ...engineLoader(
+      () => Descry.load(source, engineLoadOptions(config, observer)),
+      (ms, ok) => observer.modelLoaded?.(ms, ok),
+    ),
     classifiers: store('classifiers'),
     adaptations: store('adaptations'),
     descriptions: descriptionSourceFrom(config.llm),
     runtime: `node ${process.versions.node}`,
     jobs: jobs.host,
+    observer,
+    metrics,
+    ...(options.log ? { log: options.log } : {}),
     close: () => jobs.queue.close(),
   };
   jobs.queue.consume(serviceJobConsumer(deps));
@@ -114,7 +127,45 @@ export function startNodeServer(options: NodeServerOptions = {}): Promise<Runnin
       },
     );
     server.once('error', reject);
+    // Headers that do not arrive in time, or that no request may have, get problem+json too.
+    const http = server as unknown as Server;
+    http.headersTimeout = node.headersTimeoutMs;
+    http.requestTimeout = 0; // the app's own deadlines (body, request) bound a request
+    http.on('clientError', answerClientError);
   });
+}
+
+/**
+ * Node's own refusals (headers too large, too slow, unparseable) as problem+json instead of its
+ * bare status lines. A socket that is gone or already answering is just closed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (socket as Duplex & { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, title, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'headers_too_large',
+          'Request Header Fields Too Large',
+          'The request line or headers are too large.',
+        ]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'Request Timeout', 'The request headers did not arrive in time.']
+        : [400, 'malformed_request', 'Bad Request', 'The request could not be parsed as HTTP.'];
+  const body = JSON.stringify({
+    type: problemType(code),
+    title,
+    status,
+    detail,
+    code,
+    instance: '/',
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -16,6 +16,7 @@ import { engineLoadOptions } from '../service/batches.js';
 import { readServiceConfig, type ServiceConfig } from '../service/config.js';
 import type { ServiceDeps } from '../service/deps.js';
 import { engineLoader } from '../service/engine-loader.js';
+import { bindingLimiter } from '../service/rate-limit.js';
 import type { WorkerBindings } from './bindings.js';
 import { r2ModelFiles } from './r2-model-files.js';
 
@@ -58,6 +59,9 @@ export function workerDeps(env: WorkerBindings, options: WorkerOptions = {}): Se
     descriptions: descriptionSourceFrom(config.llm, { ai: env.AI }),
     runtime: 'workerd',
     jobs: workersJobHost(env, config.jobs),
+    ...(env.RATE_LIMITER
+      ? { rateLimiter: bindingLimiter(env.RATE_LIMITER, config.limits.rateLimitPeriodSeconds) }
+      : {}),
   };
 }
 

@@ -2,10 +2,11 @@
  * The Descry HTTP service as one Hono app. Hosts (Workers, Node) build the dependencies once
  * and call {@link createApp}; the same app then serves every request of that isolate/process.
  *
- * Order of a request: request id, CORS, authentication (an anonymous caller cannot make us read a
- * large body or wait at the gate), the whole body read within its size and time limits, then the
- * route: its validators, its admission to inference when it runs the encoders (declared where the
- * route is defined: `middleware: [service.gate.admit]`), and its handler.
+ * Order of a request: request id; its context (deadline, workload, the access-log line at the end);
+ * CORS; authentication (an anonymous caller cannot make us read a large body or wait at the gate);
+ * the per-key rate limit; the whole body read within its size and time limits; then the route: its
+ * validators, its admission to inference when it runs the encoders (declared where the route is
+ * defined: `middleware: [service.gate.admit]`), and its handler.
  */
 
 import { OpenAPIHono } from '@hono/zod-openapi';
@@ -18,7 +19,9 @@ import { serviceOf } from '../service/service.js';
 import { docsPage } from './docs-page.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
 import { problemErrorHandler, problemNotFound } from './middleware/problem-handler.js';
+import { rateLimit } from './middleware/rate-limit.js';
 import { readBody } from './middleware/read-body.js';
+import { requestContext } from './middleware/request-context.js';
 import { problemResponse } from './problem.js';
 import { adaptRoutes } from './routes/adapt.js';
 import { classifierRoutes } from './routes/classifiers.js';
@@ -40,6 +43,13 @@ export function createApp(deps: ServiceDeps) {
   const app = new OpenAPIHono({ defaultHook: rejectInvalid });
 
   app.use(requestId());
+  app.use(
+    requestContext({
+      timeoutMs: config.limits.requestTimeoutMs,
+      log: config.accessLog ? (deps.log ?? console.log) : () => {},
+      ...(deps.observer ? { observer: deps.observer } : {}),
+    }),
+  );
   app.use(
     methodNotAllowed({
       app,
@@ -68,10 +78,15 @@ export function createApp(deps: ServiceDeps) {
     );
   }
   const body = { maxBytes: config.limits.maxBodyBytes, timeoutMs: config.limits.bodyTimeoutMs };
-  for (const path of PROTECTED)
-    app.use(path, apiKeyAuth({ keys: config.apiKeys, adminKeys: config.adminKeys, dev: config.dev }));
-  for (const path of PROTECTED) app.use(path, readBody(body));
-  app.onError(problemErrorHandler);
+  const protectedPaths = deps.metrics ? [...PROTECTED, '/metrics'] : PROTECTED;
+  const auth = apiKeyAuth({ keys: config.apiKeys, adminKeys: config.adminKeys, dev: config.dev });
+  const limited = rateLimit(service.rateLimiter, () => deps.observer?.rateLimited?.());
+  for (const path of protectedPaths) app.use(path, auth);
+  for (const path of protectedPaths) app.use(path, limited);
+  for (const path of protectedPaths) app.use(path, readBody(body));
+  app.onError(
+    problemErrorHandler({ acceptedTypes: (c) => acceptedTypes.get(`${c.req.method} ${c.req.routePath}`) }),
+  );
   app.notFound(problemNotFound);
 
   const routes = app
@@ -102,6 +117,22 @@ export function createApp(deps: ServiceDeps) {
     servers: [{ url: new URL(c.req.url).origin, description: 'This deployment' }],
   }));
   app.get('/docs', docsPage({ specUrl: '/openapi.json' }));
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.get('/metrics', async () => {
+      const { contentType, body: text } = await metrics();
+      return new Response(text, { headers: { 'Content-Type': contentType } });
+    });
+  }
+  // The media types each route's body may have, from its OpenAPI definition, for 415 answers.
+  const acceptedTypes = new Map<string, string[]>();
+  for (const definition of app.openAPIRegistry.definitions) {
+    if (definition.type !== 'route') continue;
+    const content = definition.route.request?.body?.content;
+    if (!content) continue;
+    const path = definition.route.path.replaceAll(/\{(\w+)\}/g, ':$1');
+    acceptedTypes.set(`${definition.route.method.toUpperCase()} ${path}`, Object.keys(content));
+  }
   return routes;
 }
 

@@ -7,6 +7,7 @@
  */
 import type { LoadOptions } from 'descry';
 import type { ServiceConfig } from './config.js';
+import type { ServiceObserver } from './observer.js';
 
 /** Images per encoder run. */
 export const INFERENCE_BATCH = 4;
@@ -15,12 +16,20 @@ export const INFERENCE_BATCH = 4;
  * How the engine is loaded for `config`: its pixel budget, and cross-request batching of vision
  * runs when a window is configured, bounded by the same run size as a request's own batches.
  */
-export function engineLoadOptions(config: ServiceConfig): LoadOptions {
+export function engineLoadOptions(config: ServiceConfig, observer?: ServiceObserver): LoadOptions {
+  const onRun = observer?.visionRun;
   return {
     maxImagePixels: config.limits.maxImagePixels,
     imagesPerRun: config.limits.imagesPerRun,
+    promptsPerRun: config.limits.promptsPerRun,
     ...(config.batchWindowMs > 0
-      ? { batching: { windowMs: config.batchWindowMs, maxImages: INFERENCE_BATCH } }
+      ? {
+          batching: {
+            windowMs: config.batchWindowMs,
+            maxImages: INFERENCE_BATCH,
+            ...(onRun ? { onRun: (images: number) => onRun(images) } : {}),
+          },
+        }
       : {}),
   };
 }

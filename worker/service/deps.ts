@@ -7,6 +7,8 @@ import type { DescriptionSource } from 'descry/llm';
 import type { KeyValueStore } from 'descry/store';
 import type { JobHost } from '../jobs/job-host.js';
 import type { ServiceConfig } from './config.js';
+import type { ServiceObserver } from './observer.js';
+import type { RateLimiter } from './rate-limit.js';
 
 /** Identity of the loaded model: `Descry.info`. */
 export type { ModelInfo };
@@ -23,6 +25,7 @@ export type ClassificationEngine = Pick<
   | 'classify'
   | 'classifyEmbeddings'
   | 'adapt'
+  | 'promptTokens'
 >;
 
 /** Everything `createApp` is given. */
@@ -42,4 +45,12 @@ export interface ServiceDeps {
   runtime: string;
   /** Batch jobs (queue, ledger, buckets); undefined when the host has none configured. */
   jobs?: JobHost;
+  /** Per-key rate limits; default an in-process token bucket of the configured size. */
+  rateLimiter?: RateLimiter;
+  /** Hooks for metrics (Node: Prometheus); default none. */
+  observer?: ServiceObserver;
+  /** The Prometheus exposition of the observer's metrics, served at GET /metrics when given. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** Where access-log lines go; default console.log. */
+  log?: (line: string) => void;
 }

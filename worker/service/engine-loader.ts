@@ -10,22 +10,28 @@ export interface EngineLoader {
   engineState(): 'idle' | 'loading' | 'ready' | 'failed';
 }
 
-/** Wrap `load` so it runs at most once at a time and its success is reused. */
-export function engineLoader(load: () => Promise<ClassificationEngine>): EngineLoader {
+/** Wrap `load` so it runs at most once at a time and its success is reused; `loaded` hears how long each try took. */
+export function engineLoader(
+  load: () => Promise<ClassificationEngine>,
+  loaded?: (ms: number, ok: boolean) => void,
+): EngineLoader {
   let pending: Promise<ClassificationEngine> | undefined;
   let state: 'idle' | 'loading' | 'ready' | 'failed' = 'idle';
   return {
     engine() {
       if (!pending) {
         state = 'loading';
+        const started = performance.now();
         pending = load().then(
           (engine) => {
             state = 'ready';
+            loaded?.(performance.now() - started, true);
             return engine;
           },
           (error: unknown) => {
             state = 'failed';
             pending = undefined;
+            loaded?.(performance.now() - started, false);
             throw error;
           },
         );

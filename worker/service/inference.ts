@@ -3,12 +3,12 @@
  * options: the gate's `schedule` (every unit of work through one first-in-first-out queue, each on
  * a fresh turn of the event loop), the request's signal, and the configured images per vision run
  * (ONNX Runtime's wasm heap grows to fit the largest run it has seen and never shrinks, so one
- * image per run also bounds that). A request's images are checked against the pixel budget from
- * their headers before any is decoded.
+ * image per run also bounds that). A request's work is checked against its budgets (images from
+ * their headers, prompts by their tokens) before any of it runs.
  */
 import type { RunOptions, Schedule } from 'descry';
 import type { RequestImage } from '../http/request/images.js';
-import { assertPixelBudget } from '../http/request/images.js';
+import { assertImageBudget, assertTextBudget } from './budgets.js';
 import type { ServiceLimits } from './config.js';
 import type { ClassificationEngine } from './deps.js';
 import type { InferenceGate } from './inference-gate.js';
@@ -63,10 +63,18 @@ export class Inference {
     return { schedule, signal, imagesPerRun: this.#limits.imagesPerRun };
   }
 
-  /** Refuse `images` over the pixel budget, from their headers, before any is decoded. */
-  async assertPixelBudget(images: readonly RequestImage[]): Promise<void> {
-    if (images.length === 0) return;
+  /**
+   * Refuse a request whose work is over budget before any of it runs (./budgets.ts): its images,
+   * from their headers, and the prompts it would encode.
+   */
+  async assertBudget(work: { images?: readonly RequestImage[]; prompts?: readonly string[] }): Promise<void> {
+    const images = work.images ?? [];
+    const prompts = work.prompts ?? [];
+    if (images.length === 0 && prompts.length === 0) return;
     const engine = await this.#engine();
-    assertPixelBudget(images, this.#limits, (bytes) => engine.probe(bytes));
+    assertImageBudget(images, this.#limits, (bytes) => engine.probe(bytes));
+    await assertTextBudget(prompts, this.#limits.maxRequestPromptTokens, (texts) =>
+      engine.promptTokens(texts),
+    );
   }
 }

@@ -9,6 +9,7 @@ import type { ServiceDeps } from './deps.js';
 import { Inference } from './inference.js';
 import { InferenceGate } from './inference-gate.js';
 import { MethodResources } from './method-resources.js';
+import { type RateLimiter, tokenBucketLimiter } from './rate-limit.js';
 import { StoredClassifiers } from './stored-classifiers.js';
 
 /** One service's state. */
@@ -16,6 +17,7 @@ export interface Service {
   deps: ServiceDeps;
   config: ServiceConfig;
   gate: InferenceGate;
+  rateLimiter: RateLimiter;
   inference: Inference;
   classifiers: StoredClassifiers;
   resources: MethodResources;
@@ -28,14 +30,20 @@ export function serviceOf(deps: ServiceDeps): Service {
   let service = services.get(deps);
   if (!service) {
     const { config } = deps;
-    const gate = new InferenceGate({
-      concurrency: config.limits.inferenceConcurrency,
-      maxPending: config.limits.maxPendingRequests,
-    });
+    const gate = new InferenceGate(
+      {
+        concurrency: config.limits.inferenceConcurrency,
+        maxPending: config.limits.maxPendingRequests,
+      },
+      deps.observer,
+    );
     service = {
       deps,
       config,
       gate,
+      rateLimiter:
+        deps.rateLimiter ??
+        tokenBucketLimiter(config.limits.rateLimitRequests, config.limits.rateLimitPeriodSeconds),
       inference: new Inference(deps.engine, gate, config.limits),
       classifiers: new StoredClassifiers(deps.classifiers, deps.engine),
       resources: new MethodResources({

@@ -5,7 +5,14 @@
 import { encode as encodePng } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import type { ClassificationEngine } from '../../../worker/service/deps.js';
-import { base64, GIF_BYTES, solidJpeg, solidPng, truncatedPng } from './synthetic-images.js';
+import {
+  base64,
+  GIF_BYTES,
+  progressiveJpegHeader,
+  solidJpeg,
+  solidPng,
+  truncatedPng,
+} from './synthetic-images.js';
 import { TEST_CORS_ORIGIN, TEST_KEYS, TEST_LIMITS } from './test-vars.js';
 
 /** A labelled image the model is known to classify correctly. */
@@ -213,6 +220,43 @@ export function serviceContract(service: ServiceUnderTest): void {
       expect(problem.detail).toContain(String(TEST_LIMITS.maxRequestPixels));
     });
 
+    it('counts what a decoder will allocate: a progressive JPEG at full-size coefficients, from its header', async () => {
+      // 4000×3000 decodes at 1/8 to 500×375 pixels (within the pixel limit) but its coefficients
+      // take 39 MB; 1448×1088 progressive takes 5 MB.
+      const refused = await post('/v1/classify', {
+        images: [base64(progressiveJpegHeader(4000, 3000))],
+        labels: ['cat', 'dog'],
+      });
+      const problem = await expectProblem(refused, 422, 'image_too_large');
+      expect(problem.detail).toContain('DESCRY_MAX_IMAGE_DECODE_BYTES');
+      // Within the budget the header is let through, and the decoder says what is wrong with the file.
+      const decoded = await post('/v1/classify', {
+        images: [base64(progressiveJpegHeader(1448, 1088))],
+        labels: ['cat', 'dog'],
+      });
+      expect(decoded.status).toBe(422);
+      expect(((await decoded.json()) as Problem).code).toBe('image_corrupt');
+    });
+
+    it('refuses text work over its token budget before encoding any of it', async () => {
+      const template = `a photo of {}, ${'with many words in its description '.repeat(7)}`.slice(0, 290);
+      const started = performance.now();
+      const refused = await post('/v1/classify', {
+        images: [base64(solidPng(8, 8))],
+        labels: Array.from({ length: TEST_LIMITS.maxLabels }, (_, i) => `label ${i}`),
+        templates: Array.from({ length: 32 }, (_, i) => `${i} ${template}`),
+      });
+      const problem = (await expectProblem(refused, 422, 'text_too_large')) as Problem & { limit?: number };
+      expect(problem.limit).toBe(TEST_LIMITS.maxRequestPromptTokens);
+      expect(performance.now() - started).toBeLessThan(5000);
+      // The same labels with one short template fit.
+      const fits = await post('/v1/classify', {
+        images: [base64(solidPng(8, 8))],
+        labels: Array.from({ length: TEST_LIMITS.maxLabels }, (_, i) => `label ${i}`),
+      });
+      expect(fits.status, await fits.clone().text()).toBe(200);
+    });
+
     it('refuses more texts than allowed in embeddings', async () => {
       const response = await post('/v1/embeddings', {
         texts: Array.from({ length: TEST_LIMITS.maxTexts + 1 }, (_, i) => `text ${i}`),
@@ -222,13 +266,26 @@ export function serviceContract(service: ServiceUnderTest): void {
   });
 
   describe('errors', () => {
-    it('answers 415 for a body that is neither JSON nor multipart', async () => {
-      const response = await service.fetch('/v1/classify', {
-        method: 'POST',
-        headers: { ...AUTH, 'Content-Type': 'text/plain' },
-        body: 'cat',
-      });
-      await expectProblem(response, 415, 'unsupported_media_type');
+    it('answers 415 for a body type the route does not take, listing the types it takes', async () => {
+      const cases: Array<[string, string[]]> = [
+        ['/v1/classify', ['application/json', 'multipart/form-data']],
+        [
+          '/models/emoji-clip',
+          ['application/json', 'image/png', 'image/jpeg', 'image/webp', 'application/octet-stream'],
+        ],
+      ];
+      for (const [path, accepted] of cases) {
+        const response = await service.fetch(path, {
+          method: 'POST',
+          headers: { ...AUTH, 'Content-Type': 'text/plain' },
+          body: 'cat',
+        });
+        const problem = (await expectProblem(response, 415, 'unsupported_media_type')) as Problem & {
+          accepted?: string[];
+        };
+        expect(problem.accepted).toEqual(accepted);
+        expect(response.headers.get('accept-post')).toBe(accepted.join(', '));
+      }
     });
 
     it('answers 415 for an image format the decoder does not support', async () => {

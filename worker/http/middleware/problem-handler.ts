@@ -36,12 +36,48 @@ function logFailure(c: Context, error: unknown): void {
   console.error(`[descry] ${c.req.method} ${new URL(c.req.url).pathname} request_id=${requestId}`, error);
 }
 
+/** Whether `error` is the end of a request's signal: its deadline, or its client gone. */
+function abortKind(error: unknown, c: Context): 'deadline' | 'client' | undefined {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'TimeoutError') return 'deadline';
+  if (name === 'AbortError' || (c.req.raw.signal.aborted && error === c.req.raw.signal.reason))
+    return 'client';
+  return undefined;
+}
+
+/** Options of {@link problemErrorHandler}. */
+export interface ProblemHandlerOptions {
+  /** The media types the route of `c` accepts, for a 415 (listed in `Accept-Post` and `accepted`). */
+  acceptedTypes?(c: Context): readonly string[] | undefined;
+}
+
 /** Map any thrown value to a problem+json response. */
-export const problemErrorHandler: ErrorHandler = (error, c) => {
-  if (error instanceof ClientGoneError) {
-    // Nobody is there to read it, and it is not the service's failure: no log line.
-    return problemResponse(c, 400, 'client_closed_request', error.message);
-  }
+export function problemErrorHandler(options: ProblemHandlerOptions = {}): ErrorHandler {
+  return (error, c) => {
+    if (error instanceof ClientGoneError || abortKind(error, c) === 'client') {
+      // Nobody is there to read it, and it is not the service's failure: no log line.
+      return problemResponse(c, 400, 'client_closed_request', 'The client closed the connection.');
+    }
+    if (abortKind(error, c) === 'deadline') {
+      return problemResponse(c, 503, 'deadline_exceeded', 'The request did not finish within its deadline.', {
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    if (error instanceof HTTPException && error.status === 415) {
+      const accepted = options.acceptedTypes?.(c);
+      if (accepted?.length) {
+        return problemResponse(c, 415, 'unsupported_media_type', `Send one of: ${accepted.join(', ')}.`, {
+          headers: { 'Accept-Post': accepted.join(', ') },
+          extensions: { accepted },
+        });
+      }
+    }
+    return answer(error, c);
+  };
+}
+
+/** The answer to any other error. */
+const answer: ErrorHandler = (error, c) => {
   if (error instanceof ProblemError) {
     return problemResponse(c, error.status, error.code, error.message, {
       extensions: error.extensions,

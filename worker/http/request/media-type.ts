@@ -12,5 +12,6 @@ export function bodyEncoding(c: Context): 'json' | 'form' {
   if (type === 'multipart/form-data') return 'form';
   throw new ProblemError(415, 'unsupported_media_type', 'Send application/json or multipart/form-data.', {
     headers: { 'Accept-Post': 'application/json, multipart/form-data' },
+    extensions: { accepted: ['application/json', 'multipart/form-data'] },
   });
 }

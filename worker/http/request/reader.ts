@@ -8,6 +8,7 @@
 import type { ClassificationMethod, DescriptorMap, ImageBackground } from 'descry';
 import type { Context } from 'hono';
 import type { ServiceLimits } from '../../service/config.js';
+import { noteWorkload } from '../middleware/request-context.js';
 import { overLimit, type TargetFields } from './fields.js';
 import { bytesOfEncodedImage, bytesOfUpload, type RequestImage } from './images.js';
 import { bodyEncoding } from './media-type.js';
@@ -61,6 +62,11 @@ export async function readImageRequest(c: Context, limits: ServiceLimits): Promi
   const body = (c.req.valid as (target: 'json' | 'form') => ValidatedBody)(encoding);
   const files = encoding === 'json' ? asList(body.images) : asList(body.image);
   const texts = encoding === 'json' ? asList(body.texts) : asList(body.text);
+  noteWorkload(c, {
+    images: files.length,
+    texts: texts.length,
+    ...(body.labels ? { labels: body.labels.length } : {}),
+  });
   assertRequestLimits(limits, { images: files.length, labels: body.labels?.length, texts: texts.length });
   const images = await Promise.all(
     files.map(async (file, i) => {

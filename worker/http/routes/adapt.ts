@@ -6,6 +6,7 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Service } from '../../service/service.js';
+import { requestSignal, requestTimings } from '../middleware/request-context.js';
 import {
   BackgroundSchema,
   ClassifierIdSchema,
@@ -67,11 +68,11 @@ export function adaptRoutes(service: Service) {
     const request = await readImageRequest(c, config.limits);
     // An unknown id is answered before any image is decoded.
     await classifiers.get(id);
-    await inference.assertPixelBudget(request.images);
+    await inference.assertBudget({ images: request.images });
     const engine = await inference.engine();
     const features = await engine.embedImages(
       request.images.map((image) => image.bytes),
-      { ...inference.run(c.req.raw.signal), background: request.background },
+      { ...inference.run(requestSignal(c), requestTimings(c)), background: request.background },
     );
     const outcome = await resources.adaptations.add(
       id,

@@ -1,8 +1,9 @@
 /** PUT, GET, DELETE /v1/classifiers/{id}: compiled label sets stored for reuse by id. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { CompiledClassifier } from 'descry';
-import { DescryError } from 'descry';
+import { DescryError, promptsOf } from 'descry';
 import type { Service } from '../../service/service.js';
+import { noteWorkload, requestSignal, requestTimings } from '../middleware/request-context.js';
 import { ClassifierIdSchema, DescriptorsSchema, LabelsSchema, TemplatesSchema } from '../request/fields.js';
 import { assertRequestLimits } from '../request/reader.js';
 import { problemResponses } from '../schemas.js';
@@ -127,8 +128,10 @@ export function classifierRoutes(service: Service) {
       const spec = c.req.valid('json');
       assertRequestLimits(config.limits, { labels: spec.labels.length });
       const existed = await classifiers.has(id);
+      noteWorkload(c, { labels: spec.labels.length });
+      await inference.assertBudget({ prompts: promptsOf(spec) });
       const engine = await inference.engine();
-      const compiled = await engine.compile(spec, inference.run(c.req.raw.signal));
+      const compiled = await engine.compile(spec, inference.run(requestSignal(c), requestTimings(c)));
       const { classifier } = await classifiers.put(id, compiled);
       // What was adapted for the old labels is rebuilt for the new ones (service/adaptations.ts).
       await resources.adaptations.reconcile(id, classifier, { created: !existed });

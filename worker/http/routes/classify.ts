@@ -1,8 +1,8 @@
 /** POST /v1/classify: rank labels (or a stored classifier's classes) for each image. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { CompiledClassifier } from 'descry';
-import type { RunTimings } from '../../service/inference.js';
+import { type CompiledClassifier, promptsOf } from 'descry';
 import type { Service } from '../../service/service.js';
+import { requestSignal, requestTimings } from '../middleware/request-context.js';
 import {
   exactlyOneTarget,
   formImages,
@@ -80,17 +80,26 @@ export function classifyRoutes(service: Service) {
   return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
     const started = performance.now();
     const request = await readImageRequest(c, config.limits);
-    const signal = c.req.raw.signal;
+    const signal = requestSignal(c);
     // A stored classifier is read before the engine loads: an unknown id costs no model load.
     const stored =
       request.classifier === undefined
         ? undefined
         : { id: request.classifier, classifier: (await classifiers.get(request.classifier)).classifier };
     const target: readonly string[] | CompiledClassifier = stored?.classifier ?? request.labels ?? [];
-    await inference.assertPixelBudget(request.images);
+    await inference.assertBudget({
+      images: request.images,
+      prompts: request.labels
+        ? promptsOf({
+            labels: request.labels,
+            ...(request.templates ? { templates: request.templates } : {}),
+            ...(request.descriptors ? { descriptors: request.descriptors } : {}),
+          })
+        : [],
+    });
     const engine = await inference.engine();
     const methodOptions = await resources.optionsFor(request.method, stored, signal);
-    const timings: RunTimings = {};
+    const timings = requestTimings(c);
     const results = await engine.classify(
       request.images.map((image) => image.bytes),
       target,

@@ -3,7 +3,9 @@
  * label and for FuDD pair descriptions, cache them, and recompile the classifier with them.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { promptsOf } from 'descry';
 import type { Service } from '../../service/service.js';
+import { requestSignal, requestTimings } from '../middleware/request-context.js';
 import { ClassifierIdSchema } from '../request/fields.js';
 import { problemResponses } from '../schemas.js';
 import { rejectInvalid } from '../validation-problem.js';
@@ -52,14 +54,17 @@ export function describeRoutes(service: Service) {
     async (c) => {
       const { id } = c.req.valid('param');
       const { refresh } = c.req.valid('query');
-      const signal = c.req.raw.signal;
+      const signal = requestSignal(c);
       const { classifier } = await classifiers.get(id);
       const described = await resources.describe(classifier, { refresh: refresh === '1', signal });
+      const spec = {
+        labels: classifier.labels,
+        templates: classifier.templates,
+        descriptors: described.descriptors,
+      };
+      await inference.assertBudget({ prompts: promptsOf(spec) });
       const engine = await inference.engine();
-      const compiled = await engine.compile(
-        { labels: classifier.labels, templates: classifier.templates, descriptors: described.descriptors },
-        inference.run(signal),
-      );
+      const compiled = await engine.compile(spec, inference.run(signal, requestTimings(c)));
       const { classifier: recompiled } = await classifiers.put(id, compiled);
       await resources.adaptations.reconcile(id, recompiled, { created: false });
       return c.json(

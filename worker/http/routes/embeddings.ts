@@ -2,6 +2,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Matrix } from 'descry';
 import type { Service } from '../../service/service.js';
+import { requestSignal, requestTimings } from '../middleware/request-context.js';
 import {
   BackgroundSchema,
   FormBackgroundSchema,
@@ -84,9 +85,9 @@ export function embeddingsRoutes(service: Service) {
   });
   return new OpenAPIHono({ defaultHook: rejectInvalid }).openapi(route, async (c) => {
     const request = await readImageRequest(c, config.limits);
-    await inference.assertPixelBudget(request.images);
+    await inference.assertBudget({ images: request.images, prompts: request.texts });
     const engine = await inference.engine();
-    const run = inference.run(c.req.raw.signal);
+    const run = inference.run(requestSignal(c), requestTimings(c));
     const imageVectors = request.images.length
       ? await engine.embedImages(
           request.images.map((image) => image.bytes),

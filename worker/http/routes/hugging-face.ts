@@ -6,9 +6,10 @@
  * image Content-Type (a client posting a Blob), whose parameters then travel in the query.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { DescryError, type ImageBackground } from 'descry';
+import { DescryError, type ImageBackground, promptsOf } from 'descry';
 import type { MiddlewareHandler } from 'hono';
 import type { Service } from '../../service/service.js';
+import { requestSignal, requestTimings } from '../middleware/request-context.js';
 import { ProblemError } from '../problem.js';
 import {
   BackgroundSchema,
@@ -154,12 +155,16 @@ export function huggingFaceRoutes(service: Service) {
         details: { model },
       });
     }
-    await inference.assertPixelBudget([{ bytes: request.image, field: 'inputs' }]);
+    const templates = request.template ? [request.template] : undefined;
+    await inference.assertBudget({
+      images: [{ bytes: request.image, field: 'inputs' }],
+      prompts: promptsOf({ labels: request.labels, ...(templates ? { templates } : {}) }),
+    });
     const [result] = await engine.classify([request.image], request.labels, {
       method: 'zeroshot',
-      ...(request.template ? { templates: [request.template] } : {}),
+      ...(templates ? { templates } : {}),
       background: request.background,
-      ...inference.run(c.req.raw.signal),
+      ...inference.run(requestSignal(c), requestTimings(c)),
     });
     // Zero-shot predictions come best first: the order the API's clients expect.
     return c.json(

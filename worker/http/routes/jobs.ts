@@ -12,6 +12,7 @@ import { JobIdSchema, JobRequestSchema, jobObjects } from '../../jobs/job-spec.j
 import { JobStatusSchema, jobStatus, writeSummaryIfOver } from '../../jobs/job-status.js';
 import type { ServiceDeps } from '../../service/deps.js';
 import type { Service } from '../../service/service.js';
+import { requestSignal } from '../middleware/request-context.js';
 import { ProblemError } from '../problem.js';
 import { problemResponses } from '../schemas.js';
 import { rejectInvalid } from '../validation-problem.js';
@@ -125,7 +126,7 @@ export function jobRoutes(service: Service) {
       // Compiling the labels of a job runs the text encoder: it is admitted as inference.
       .openapi({ ...createJobRoute, middleware: [service.gate.admit] as const }, async (c) => {
         const host = hostOf(deps);
-        const state = await startJob({ host, service }, c.req.valid('json'), c.req.raw.signal);
+        const state = await startJob({ host, service }, c.req.valid('json'), requestSignal(c));
         return c.json(jobStatus(state, host), 202, { Location: `/v1/jobs/${state.spec.id}` });
       })
       .openapi(getJobRoute, async (c) => {
