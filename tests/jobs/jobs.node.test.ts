@@ -64,7 +64,7 @@ describe('jobs on the Node server', () => {
     });
     const job = await waitForJob(call, started.id);
     expect(job.status).toBe('completed');
-    expect(job.counts).toEqual({ total: 45, queued: 0, done: 44, failed: 1 });
+    expect(job.counts).toEqual({ total: 45, queued: 0, done: 44, failed: 1, cancelled: 0 });
     expect(job.results.location).toBe('DESCRY_DATA_DIR');
     const lines = await resultLines(call, job.id);
     expect([...keyCounts(lines).values()].every((n) => n === 1)).toBe(true);

@@ -103,12 +103,14 @@ describe('a job through the real queue', () => {
       queued: 0,
       done: keys.length - bad.size,
       failed: bad.size,
+      cancelled: 0,
     });
     expect(job.progress).toBe(1);
     expect(job.shards).toEqual({
       total: Math.ceil(keys.length / 16),
       done: Math.ceil(keys.length / 16),
       dead_lettered: 0,
+      running: 0,
     });
 
     const lines = await resultLines(call, job.id);
@@ -229,7 +231,13 @@ describe('deliveries', () => {
     expect(again.result.explicitAcks).toEqual(again.ids);
     const over = await jobStatus(worker.call, job.id);
     expect(over.status).toBe('completed');
-    expect(over.counts).toEqual({ total: keys.length, queued: 0, done: keys.length, failed: 0 });
+    expect(over.counts).toEqual({
+      total: keys.length,
+      queued: 0,
+      done: keys.length,
+      failed: 0,
+      cancelled: 0,
+    });
     const counts = keyCounts(await resultLines(worker.call, job.id));
     expect([...counts.keys()].sort()).toEqual([...keys].sort());
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
@@ -263,7 +271,13 @@ describe('deliveries', () => {
     expect(retried.result.explicitAcks).toEqual(retried.ids);
     const over = await jobStatus(worker.call, job.id);
     expect(over.status).toBe('completed');
-    expect(over.counts).toEqual({ total: keys.length, queued: 0, done: keys.length, failed: 0 });
+    expect(over.counts).toEqual({
+      total: keys.length,
+      queued: 0,
+      done: keys.length,
+      failed: 0,
+      cancelled: 0,
+    });
     expect((await resultLines(worker.call, job.id)).length).toBe(keys.length);
   });
 
@@ -303,7 +317,7 @@ describe('deliveries', () => {
     expect(result.retryMessages).toEqual([]);
     const over = await jobStatus(worker.call, job.id);
     expect(over.status).toBe('completed');
-    expect(over.counts).toEqual({ total: 36, queued: 0, done: 18, failed: 18 });
+    expect(over.counts).toEqual({ total: 36, queued: 0, done: 18, failed: 18, cancelled: 0 });
     expect(over.dead_letters).toEqual([{ shard: dead!.shard, reason: 'R2 is unavailable' }]);
     const lines = await resultLines(worker.call, job.id);
     expect(lines.filter((line) => line.error?.code === 'dead_lettered')).toHaveLength(18);
@@ -319,16 +333,16 @@ describe('deliveries', () => {
     expect(cancel.status).toBe(200);
     expect(await cancel.json()).toMatchObject({
       status: 'cancelled',
-      counts: { total: 36, done: 6, queued: 30 },
+      counts: { total: 36, done: 6, failed: 0, queued: 0, cancelled: 30 },
     });
     const rest = await worker.deliver(messages.slice(1));
     expect(rest.result.explicitAcks).toEqual(rest.ids);
     const over = await jobStatus(worker.call, job.id);
     expect(over.status).toBe('cancelled');
-    expect(over.counts.done).toBe(6);
+    expect(over.counts).toEqual({ total: 36, queued: 0, done: 6, failed: 0, cancelled: 30 });
     expect(await resultLines(worker.call, job.id)).toHaveLength(6);
     const summary = await bindings.JOB_RESULTS.get(over.results.summary);
-    expect(JSON.parse(await summary!.text())).toMatchObject({ status: 'cancelled' });
+    expect(JSON.parse(await summary!.text())).toMatchObject({ status: 'cancelled', counts: over.counts });
     const twice = await worker.call(`/v1/jobs/${job.id}`, { method: 'DELETE', headers: AUTH });
     expect(twice.status).toBe(200);
 

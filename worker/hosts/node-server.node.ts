@@ -61,7 +61,8 @@ export interface RunningServer {
 
 /**
  * Build the dependencies for Node, batch jobs included: their queue runs in this process and
- * starts consuming at once. Call `close` to stop it.
+ * starts consuming at once, resuming the jobs the data folder holds unfinished. Call `close` to
+ * stop it.
  */
 export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps & { close(): void } {
   const config = readServiceConfig(options.vars ?? process.env);
@@ -81,9 +82,11 @@ export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps & { close
     descriptions: descriptionSourceFrom(config.llm),
     runtime: `node ${process.versions.node}`,
     jobs: jobs.host,
-    close: () => jobs.queue.close(),
+    close: () => jobs.close(),
   };
   jobs.queue.consume(serviceJobConsumer(deps));
+  // Jobs a previous process left unfinished in the data folder are re-queued; the watchdog starts.
+  jobs.start().catch((error: unknown) => console.error('[descry] resuming batch jobs failed', error));
   return deps;
 }
 
