@@ -72,6 +72,7 @@ describe('OpenAPI document', () => {
         'POST /v1/classifiers/{id}/describe',
         'POST /models/{model}',
         'POST /v1/jobs',
+        'GET /v1/jobs',
         'GET /v1/jobs/{id}',
         'DELETE /v1/jobs/{id}',
         'GET /v1/jobs/{id}/results',

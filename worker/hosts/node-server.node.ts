@@ -67,7 +67,8 @@ export interface RunningServer {
 
 /**
  * Build the dependencies for Node, batch jobs included: their queue runs in this process and
- * starts consuming at once. Call `close` to stop it.
+ * starts consuming at once, resuming the jobs the data folder holds unfinished. Call `close` to
+ * stop it.
  */
 export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps & { close(): void } {
   const config = readServiceConfig(options.vars ?? process.env);
@@ -94,9 +95,11 @@ export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps & { close
     observer,
     metrics,
     ...(options.log ? { log: options.log } : {}),
-    close: () => jobs.queue.close(),
+    close: () => jobs.close(),
   };
   jobs.queue.consume(serviceJobConsumer(deps));
+  // Jobs a previous process left unfinished in the data folder are re-queued; the watchdog starts.
+  jobs.start().catch((error: unknown) => console.error('[descry] resuming batch jobs failed', error));
   return deps;
 }
 

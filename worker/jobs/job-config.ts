@@ -3,6 +3,10 @@
  * (../service/config.ts). The source bucket names are the ones clients use in `source.bucket`: on
  * Workers each is an R2 binding, on Node a folder given as `NAME=path`. A bucket not listed cannot
  * be read by a job, so a client can never point one at the model or the adaptation caches.
+ *
+ * The stall time must exceed what a job can wait without anything going wrong: the retries of a
+ * failing message (5 + 10 + 20 + 40 + 80 s with the default delay) and, on Workers, the backlog of
+ * other jobs' messages ahead of it (on Node the watchdog knows when a job is only waiting its turn).
  */
 import { readVars, type VarValues, vars } from 'descry';
 
@@ -26,6 +30,18 @@ export const JOB_VARS = {
     6,
     1,
     { hosts: 'node' },
+  ),
+  stallSeconds: vars.integer(
+    'DESCRY_JOB_STALL_SECONDS',
+    'a job with no progress for this long is stalled: the watchdog re-queues its missing shards, or fails it (0: no watchdog)',
+    600,
+    0,
+  ),
+  stallRounds: vars.integer(
+    'DESCRY_JOB_STALL_ROUNDS',
+    'watchdog re-queues of a stalled job, without progress in between, before it is marked failed',
+    3,
+    1,
   ),
   deadLetterQueue: vars.text(
     'DESCRY_JOB_DEAD_LETTER_QUEUE',

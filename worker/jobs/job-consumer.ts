@@ -26,14 +26,13 @@ import {
   type KeyedImage,
   parseResultLines,
   type ResultLine,
-  tallyResultLines,
 } from 'descry';
 import { decodeTfupCache } from 'descry/predictors';
 import { INFERENCE_BATCH } from '../service/batches.js';
 import type { ServiceDeps } from '../service/deps.js';
 import { serviceOf } from '../service/service.js';
 import type { JobContext } from './job-context.js';
-import type { ShardTally } from './job-ledger.js';
+import { tallyOf } from './job-ledger.js';
 import type { ClassifyMessage, JobMessage } from './job-messages.js';
 import { listPage } from './job-producer.js';
 import { type JobSpec, jobObjects } from './job-spec.js';
@@ -60,11 +59,6 @@ export interface JobConsumer {
 interface Prepared {
   classifier: CompiledClassifier;
   options: ClassifyOptions;
-}
-
-function tallyOf(lines: readonly ResultLine[]): ShardTally {
-  const { classified, failed, errors } = tallyResultLines(lines);
-  return { classified, failed, errors };
 }
 
 /** The ledger key of a message's failures: its shard, or its page for a listing. */
@@ -153,7 +147,7 @@ export function jobConsumer(context: JobContext): JobConsumer {
 
   async function classifyShard(message: ClassifyMessage): Promise<void> {
     const ledger = host.ledger(message.job);
-    const { run, state } = await ledger.begin(message.shard);
+    const { run, state } = await ledger.begin(message.shard, message.keys.length);
     if (!run) {
       // Done already, or the job is over: a repeated delivery may still owe the summary.
       await writeSummaryIfOver(host, state);
@@ -196,6 +190,12 @@ export function jobConsumer(context: JobContext): JobConsumer {
       const reason = (await ledger.lastFailure(workName(message))) ?? 'the message failed on every delivery';
       if (message.kind === 'list') {
         await writeSummaryIfOver(host, await ledger.fail(`listing page ${message.page} failed: ${reason}`));
+        return;
+      }
+      const state = await ledger.state();
+      if (!state) return;
+      if (state.status === 'cancelled' && !(message.shard in state.running)) {
+        // Never began before the cancellation: its images are counted as cancelled, not failed.
         return;
       }
       const key = jobObjects(message.job).shard(message.shard);

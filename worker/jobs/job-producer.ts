@@ -11,6 +11,7 @@ import { InvalidInputError } from 'descry';
 import { encodeTfupCache } from 'descry/predictors';
 import { assertRequestLimits } from '../http/request/reader.js';
 import type { JobContext } from './job-context.js';
+import { indexJob } from './job-index.js';
 import { isTerminal, type JobState } from './job-ledger.js';
 import type { JobMessage, ListMessage, PagePlan } from './job-messages.js';
 import {
@@ -22,6 +23,7 @@ import {
   newJobId,
   shardName,
 } from './job-spec.js';
+import { writeSummaryIfOver } from './job-status.js';
 import { readText } from './object-bucket.js';
 
 /** Keys per listed page (R2 lists at most 1000 per call). */
@@ -50,6 +52,8 @@ async function runPlan(context: JobContext, job: string, plan: PagePlan): Promis
   const state = await host
     .ledger(job)
     .registerPage(chosen.page, { shards: chosen.shards.length, images }, chosen.next === undefined);
+  // Cancelled (or failed) meanwhile: the page is not counted and nothing of it starts.
+  if (!state || isTerminal(state.status)) return state;
   const messages: JobMessage[] = chosen.shards.map(({ shard, keys }) => ({
     kind: 'classify',
     job,
@@ -88,12 +92,14 @@ function checkRequest(context: JobContext, request: JobRequest): string[] | unde
 }
 
 /**
- * Start a job: snapshot, record, queue. Answers its first state. `signal` is the request's: the
- * label set is compiled through the service's gate, as any request's.
+ * Start a job for `owner` (the caller's key id): snapshot, record, index, queue. Answers its first
+ * state. `signal` is the request's: the label set is compiled through the service's gate, as any
+ * request's.
  */
 export async function startJob(
   context: JobContext,
   request: JobRequest,
+  owner: string,
   signal?: AbortSignal,
 ): Promise<JobState> {
   const keys = checkRequest(context, request);
@@ -138,10 +144,12 @@ export async function startJob(
       : { bucket: request.source.bucket, prefix: 'prefix' in request.source ? request.source.prefix : '' },
     batchSize,
     createdAt: new Date().toISOString(),
+    owner,
   };
   const ledger = host.ledger(id);
   let state = await ledger.create(spec);
   try {
+    await indexJob(host.results, spec);
     if (keys) state = (await runPlan(context, id, planOf(0, keys, batchSize))) ?? state;
     else await host.enqueue([{ kind: 'list', job: id, page: 0 }]);
   } catch (error) {
@@ -151,16 +159,28 @@ export async function startJob(
   return state;
 }
 
-/** Handle a `list` message: one page of the prefix into shards. */
+/**
+ * Handle a `list` message: one page of the prefix into shards. A page whose plan is written is
+ * run from it (also page 0 of a key list, which the watchdog sends when the process that started
+ * the job stopped before counting it).
+ */
 export async function listPage(context: JobContext, message: ListMessage): Promise<void> {
   const { host } = context;
-  const state = await host.ledger(message.job).state();
-  if (!state || isTerminal(state.status) || !('prefix' in state.spec.source)) return;
+  const ledger = host.ledger(message.job);
+  const state = await ledger.state();
+  if (!state || isTerminal(state.status)) return;
   const pageKey = jobObjects(message.job).page(message.page);
   const written = await readText(host.results, pageKey);
   let plan: PagePlan;
   if (written !== null) {
     plan = JSON.parse(written) as PagePlan;
+  } else if (!('prefix' in state.spec.source)) {
+    // The keys were only in the request that started the job, and its plan was never written.
+    await writeSummaryIfOver(
+      host,
+      await ledger.fail('the key list was lost: the process starting the job stopped before recording it'),
+    );
+    return;
   } else {
     const source = host.source(state.spec.source.bucket);
     if (!source) throw new Error(`source bucket "${state.spec.source.bucket}" is no longer available`);

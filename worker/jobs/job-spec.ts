@@ -7,6 +7,9 @@
  *     jobs/{id}/pages/000000.json   the keys of each listed page, grouped into shards
  *     jobs/{id}/shards/p000000-s00000.jsonl   result lines, one shard per message
  *     jobs/{id}/summary.json        the final status
+ *     jobs/{id}/ledger.jsonl        the ledger (Node with a data folder; on Workers it is the Durable Object)
+ *     jobs/by-key/{keyId}/{newest-first}-{id}   the index of each key's jobs (job-index.ts)
+ *     jobs/by-time/{newest-first}-{id}          the index of every job (what an admin key lists)
  */
 import { z } from '@hono/zod-openapi';
 import type { ClassificationMethod, ImageBackground } from 'descry';
@@ -78,6 +81,11 @@ export interface JobSpec {
   source: StoredSource;
   batchSize: number;
   createdAt: string;
+  /**
+   * The key id of the API key that created the job (`anonymous` in open dev mode): only that key
+   * and admin keys see it. Absent on jobs created before jobs had owners: admin keys only.
+   */
+  owner?: string;
 }
 
 export const DEFAULT_TOP_K = 5;
@@ -95,6 +103,14 @@ export function shardName(page: number, index: number): string {
   return `p${pad(page, 6)}-s${pad(index, 5)}`;
 }
 
+const SHARD_NAME = /^p(\d{6,})-s\d{5,}$/;
+
+/** The page a shard belongs to (from its name), or undefined for a name {@link shardName} did not make. */
+export function pageOfShard(shard: string): number | undefined {
+  const match = SHARD_NAME.exec(shard);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** Keys of a job's objects in the results bucket. */
 export function jobObjects(id: string) {
   const prefix = `jobs/${id}/`;
@@ -106,5 +122,6 @@ export function jobObjects(id: string) {
     shards: `${prefix}shards/`,
     shard: (name: string) => `${prefix}shards/${name}.jsonl`,
     summary: `${prefix}summary.json`,
+    ledger: `${prefix}ledger.jsonl`,
   };
 }

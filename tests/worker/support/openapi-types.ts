@@ -130,7 +130,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The caller's jobs, newest first (an admin key's: every job) */
+        get: operations["listJobs"];
         put?: never;
         /** Classify every image under a bucket prefix, or a list of keys, in the background */
         post: operations["createJob"];
@@ -483,6 +484,8 @@ export interface components {
              * @enum {string}
              */
             status: "listing" | "running" | "completed" | "cancelled" | "failed";
+            /** @description Key id of the API key that created the job (first 16 hex digits of its SHA-256) */
+            owner?: string;
             model: string;
             /**
              * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
@@ -501,16 +504,18 @@ export interface components {
                 bucket: string;
                 keys: number;
             };
-            /** @description Every listed image ends up done or failed, exactly once */
+            /** @description total = queued + done + failed + cancelled; every listed image ends up done, failed or cancelled, exactly once */
             counts: {
                 /** @description Images listed so far (final once status is not listing) */
                 total: number;
-                /** @description Images without a result line yet */
+                /** @description Images without a result line yet; of a cancelled job, those of shards in flight when it was cancelled, which may still land */
                 queued: number;
                 /** @description Images classified */
                 done: number;
                 /** @description Images with an error line */
                 failed: number;
+                /** @description Images of a cancelled job that never started and never will */
+                cancelled: number;
             };
             /** @description Failed images per error code */
             errors: {
@@ -522,6 +527,8 @@ export interface components {
                 total: number;
                 done: number;
                 dead_lettered: number;
+                /** @description Shards begun and not counted yet */
+                running: number;
             };
             timings: {
                 created_at: string;
@@ -616,6 +623,36 @@ export interface components {
             bucket: string;
             /** @description These objects (duplicates count once) */
             keys: string[];
+        };
+        JobList: {
+            jobs: {
+                id: string;
+                /**
+                 * @description listing: pages of the source are still being enqueued; completed, cancelled, failed are final
+                 * @enum {string}
+                 */
+                status: "listing" | "running" | "completed" | "cancelled" | "failed";
+                /** @description Key id of the API key that created the job (first 16 hex digits of its SHA-256) */
+                owner?: string;
+                /** @description total = queued + done + failed + cancelled; every listed image ends up done, failed or cancelled, exactly once */
+                counts: {
+                    /** @description Images listed so far (final once status is not listing) */
+                    total: number;
+                    /** @description Images without a result line yet; of a cancelled job, those of shards in flight when it was cancelled, which may still land */
+                    queued: number;
+                    /** @description Images classified */
+                    done: number;
+                    /** @description Images with an error line */
+                    failed: number;
+                    /** @description Images of a cancelled job that never started and never will */
+                    cancelled: number;
+                };
+                /** @description (done + failed) / total, 0 to 1; null while the source is being listed */
+                progress: number | null;
+                created_at: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; absent on the last */
+            cursor?: string;
         };
     };
     responses: never;
@@ -1389,6 +1426,58 @@ export interface operations {
             };
             /** @description Unsupported Content-Type or image format */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or undecodable image */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                /** @description Jobs per page (default 20, at most 100) */
+                limit?: number;
+                /** @description The `cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobList"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
