@@ -16,7 +16,8 @@ import type { DescriptionSource } from './description-source.js';
 
 /** Options of {@link describeSubclasses}. */
 export interface DescribeSubclassesOptions extends Omit<DescribeClassesOptions, 'cache'> {
-  cache?: SubclassCache;
+  /** Read first and written after each answer (a {@link SubclassCache}). */
+  cache?: Pick<SubclassCache, 'get' | 'put'>;
 }
 
 /** What {@link describeSubclasses} obtained. */

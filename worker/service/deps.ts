@@ -23,6 +23,7 @@ export type ClassificationEngine = Pick<
   | 'classify'
   | 'classifyEmbeddings'
   | 'adapt'
+  | 'calibrate'
 >;
 
 /** Everything `createApp` is given. */
