@@ -8,6 +8,8 @@
  * `compile`, or once per label set when plain labels are passed (cached by prompt). Every call that
  * runs a model takes `schedule` and `signal` (schedule.ts), so a host paces its units of work.
  */
+import { calibrate } from './classifier/calibrate.js';
+import type { CalibratedPredictor } from './classifier/calibration.js';
 import { type ClassifierSpec, compileClassifier } from './classifier/compile.js';
 import { CompiledClassifier } from './classifier/compiled.js';
 import type { LoadOptions, ModelSource } from './engine/load-options.js';
@@ -21,8 +23,14 @@ import { minimumDecodeSize, PixelBatchWriter } from './image/preprocess.js';
 import { type ImageProbe, probeImage } from './image/probe.js';
 import { stackRows } from './math/matrix.js';
 import { confusedPairs, type FuddRequestOptions } from './methods/follow-up.js';
-import { descriptorMeans, type ModelScoring, type PredictOptions } from './methods/local.js';
-import { predict } from './methods/predict.js';
+import { descriptorMeans, type ModelScoring, type PredictOptions, predictorOf } from './methods/local.js';
+import { calibrationFor, predict } from './methods/predict.js';
+import {
+  assertCalibrationSize,
+  type ConfidenceMeasure,
+  type ConformalMethod,
+} from './predictors/conformal.js';
+import type { SubclassMap } from './predictors/subclasses.js';
 import { buildTfupCache, extendTfupCache, type TfupCache, type TfupCacheOptions } from './predictors/tfup.js';
 import { type RunOptions, runUnit } from './schedule.js';
 import { PromptEmbeddingCache } from './text/prompt-cache.js';
@@ -37,6 +45,13 @@ export type ClassifyOptions = PredictOptions &
     templates?: readonly string[];
     descriptors?: DescriptorMap;
     descriptorTemplate?: string;
+    /**
+     * Subclasses per label for method 'subclasses' when `target` is a plain label list (a compiled
+     * classifier carries its own): `{ label: [subclass, …] }`.
+     */
+    subclasses?: SubclassMap;
+    /** Templates for the subclasses of a plain label list (default: `templates`). */
+    subclassTemplates?: readonly string[];
     /** Required for method 'fudd': where pair descriptions come from, and its budget. */
     fudd?: FuddRequestOptions;
     /** What transparent pixels become for these images (default: the instance's `background`). */
@@ -63,6 +78,45 @@ export interface AdaptOptions extends RunOptions {
   options?: Partial<TfupCacheOptions>;
   /** What transparent pixels become for these images (default: the instance's `background`). */
   background?: ImageBackground;
+  /** Images per vision-tower run (default: the instance's `imagesPerRun`). */
+  imagesPerRun?: number;
+}
+
+/**
+ * Labelled images to calibrate on: images with their true labels, or image embeddings (from
+ * {@link Descry.embedImages}, rows in order) with one true label per row.
+ */
+export type LabelledImages =
+  | readonly { image: ImageInput; label: string }[]
+  | { embeddings: Matrix; labels: readonly string[] };
+
+/** Options for {@link Descry.calibrate}. */
+export interface CalibrationOptions extends RunOptions {
+  /** Miscoverage: sets hold the true label at least 1 − α of the time. In (0, 1). */
+  alpha: number;
+  /**
+   * The classification method whose scores are calibrated, with its options (`aggregation` for
+   * descriptions, `reweight` and `includeLabel` for subclasses): classify with the same to get
+   * sets. Default 'zeroshot'.
+   */
+  method?: 'zeroshot' | 'descriptions' | 'subclasses';
+  aggregation?: PredictOptions['aggregation'];
+  reweight?: boolean;
+  includeLabel?: boolean;
+  /** Nonconformity score (sdk/predictors/conformal.ts): 'lac' (default), 'aps' or 'raps'. */
+  score?: ConformalMethod;
+  /** RAPS: ranks up to `kReg` are free (default 1). */
+  kReg?: number;
+  /** RAPS: penalty per rank beyond `kReg` (default 0.001). */
+  lambda?: number;
+  /**
+   * Also fit a "none of these" threshold on this confidence of the same images: sets then
+   * abstain (reason 'none_of_these') for images below it, at most α of those whose label is
+   * among the candidates. 'cosine' (the top cosine) separates best in bench:methods.
+   */
+  noneOfThese?: ConfidenceMeasure;
+  /** What transparent pixels become (default: the instance's `background`). */
+  background?: ImageBackground | undefined;
   /** Images per vision-tower run (default: the instance's `imagesPerRun`). */
   imagesPerRun?: number;
 }
@@ -185,7 +239,11 @@ export class Descry {
     return this.#prompts.embed(texts, options);
   }
 
-  /** Compile a label set (and optional descriptors) into a classifier for this model. */
+  /**
+   * Compile a label set (and optional descriptors and subclasses) into a classifier for this
+   * model. Every prompt goes through the prompt cache, each text-tower run one unit of
+   * `options.schedule`.
+   */
   compile(spec: ClassifierSpec, options: RunOptions = {}): Promise<CompiledClassifier> {
     return compileClassifier(spec, (prompts, run) => this.#prompts.embed(prompts, run), this.info, options);
   }
@@ -207,6 +265,8 @@ export class Descry {
     const list = Array.isArray(images) ? (images as readonly ImageInput[]) : [images as ImageInput];
     if (options.background !== undefined) resolveBackground(options.background);
     const classifier = await this.#classifierFor(target, options);
+    // Sets asked for that cannot be built are refused before any image is decoded.
+    calibrationFor(classifier, options);
     const embeddings = await this.embedImages(list, {
       background: options.background,
       signal: options.signal,
@@ -226,6 +286,91 @@ export class Descry {
     options: ClassifyOptions = {},
   ): Promise<ClassificationResult[]> {
     return this.#rank(embeddings, await this.#classifierFor(target, options), options);
+  }
+
+  /**
+   * Calibrate `classifier` by split conformal prediction on labelled images like those it will
+   * classify: returns the classifier with the fitted calibration, whose classifications by the
+   * same method (and method options) then carry a prediction set per image that holds the true
+   * label with probability at least 1 − α (marginally, for images exchangeable with these). The
+   * calibration travels with the classifier (`toBytes`) and is refused by other weights.
+   *
+   * Everything that can be checked is checked before any image is embedded: the model, the
+   * labels, that the classifier has what the method needs, and that there are enough images for
+   * α (at α = 0.1, 9; at 0.05, 19). The images are embedded through `options.schedule`.
+   *
+   * @throws InvalidInputError `calibration_too_small` (saying how many images α needs), or
+   *   `invalid_input` for a label not in the classifier, a method the classifier cannot score
+   *   (subclasses or descriptors missing) or that cannot be calibrated, or bad options;
+   *   ModelMismatchError for a classifier compiled for another model.
+   */
+  async calibrate(
+    classifier: CompiledClassifier,
+    labelled: LabelledImages,
+    options: CalibrationOptions,
+  ): Promise<CompiledClassifier> {
+    classifier.assertModel(this.info.fingerprint, this.info.id);
+    const given = 'embeddings' in labelled ? labelled : undefined;
+    const items = given ? undefined : (labelled as readonly { image: ImageInput; label: string }[]);
+    if (!given && !Array.isArray(items)) {
+      throw new InvalidInputError(
+        'invalid_input',
+        'labelled images must be a list of { image, label } or { embeddings, labels }',
+      );
+    }
+    const truth = given ? [...given.labels] : items!.map((item) => item?.label);
+    const count = given ? given.embeddings.rows : items!.length;
+    if (truth.length !== count) {
+      throw new InvalidInputError('invalid_input', `${count} image embeddings but ${truth.length} labels`);
+    }
+    const known = new Set(classifier.labels);
+    truth.forEach((label, i) => {
+      if (typeof label !== 'string' || !known.has(label)) {
+        throw new InvalidInputError(
+          'invalid_input',
+          `calibration image ${i} is labelled ${JSON.stringify(label)}, which is not one of the classifier's labels`,
+          { details: { image: i, label } },
+        );
+      }
+    });
+    const method = options.method ?? 'zeroshot';
+    const predictor: CalibratedPredictor | undefined = predictorOf(method, options);
+    if (!predictor) {
+      throw new InvalidInputError(
+        'invalid_input',
+        `method must be 'zeroshot', 'descriptions' or 'subclasses' to calibrate, not ${JSON.stringify(method)}`,
+        { details: { method } },
+      );
+    }
+    if (method === 'subclasses' && !classifier.hasSubclasses) {
+      throw new InvalidInputError('invalid_input', 'this classifier was compiled without subclasses');
+    }
+    if (method === 'descriptions' && !classifier.hasDescriptors) {
+      throw new InvalidInputError('invalid_input', 'this classifier was compiled without descriptors');
+    }
+    assertCalibrationSize(count, options.alpha);
+    if (options.background !== undefined) resolveBackground(options.background);
+    const embeddings =
+      given?.embeddings ??
+      (await this.embedImages(
+        items!.map((item) => item.image),
+        {
+          background: options.background,
+          signal: options.signal,
+          schedule: options.schedule,
+          ...(options.imagesPerRun === undefined ? {} : { imagesPerRun: options.imagesPerRun }),
+        },
+      ));
+    const fitted = calibrate(classifier, embeddings, truth as string[], {
+      alpha: options.alpha,
+      scoring: this.#scoring(),
+      predictor,
+      ...(options.score === undefined ? {} : { method: options.score }),
+      ...(options.kReg === undefined ? {} : { kReg: options.kReg }),
+      ...(options.lambda === undefined ? {} : { lambda: options.lambda }),
+      ...(options.noneOfThese === undefined ? {} : { noneOfThese: options.noneOfThese }),
+    });
+    return classifier.withCalibration(fitted);
   }
 
   /**
@@ -274,6 +419,12 @@ export class Descry {
   ): Promise<CompiledClassifier> {
     if (target instanceof CompiledClassifier) {
       target.assertModel(this.info.fingerprint, this.info.id);
+      if (options.subclasses !== undefined) {
+        throw new InvalidInputError(
+          'invalid_input',
+          'subclasses are compiled into a classifier: give them with plain labels, or compile them in',
+        );
+      }
       return target;
     }
     // Awaited, not returned: workerd reports a returned rejected promise as unhandled.
@@ -283,6 +434,8 @@ export class Descry {
         ...(options.templates ? { templates: options.templates } : {}),
         ...(options.descriptors ? { descriptors: options.descriptors } : {}),
         ...(options.descriptorTemplate ? { descriptorTemplate: options.descriptorTemplate } : {}),
+        ...(options.subclasses !== undefined ? { subclasses: options.subclasses } : {}),
+        ...(options.subclassTemplates ? { subclassTemplates: options.subclassTemplates } : {}),
       },
       { signal: options.signal, schedule: options.schedule },
     );

@@ -23,14 +23,17 @@ export {
   resultLine,
   tallyResultLines,
 } from './batch/result-line.js';
+export type { CalibratedPredictor, ClassifierCalibration } from './classifier/calibration.js';
 export { promptCount, promptsOf } from './classifier/compile.js';
-export { type ClassDescriptors, CompiledClassifier } from './classifier/compiled.js';
+export { type ClassDescriptors, type ClassSubclasses, CompiledClassifier } from './classifier/compiled.js';
 export type { StoredDtype } from './classifier/format.js';
 export {
+  type CalibrationOptions,
   type ClassifierSpec,
   type ClassifyOptions,
   Descry,
   type EmbedImagesOptions,
+  type LabelledImages,
   type LoadOptions,
   type ModelInfo,
   type ModelSource,
@@ -53,7 +56,10 @@ export type { ModelDtype } from './engine/towers.js';
 export * from './errors.js';
 export { type ImageBackground, resolveBackground } from './image/background.js';
 export { type ImageProbe, type ProbeOptions, probeImage } from './image/probe.js';
+export { calibrationFor } from './methods/predict.js';
 export { isMethod, METHOD_NAMES, METHODS, type MethodSpec } from './methods/table.js';
+export type { ConfidenceMeasure, ConformalMethod } from './predictors/conformal.js';
+export type { SubclassMap } from './predictors/subclasses.js';
 export { type RuntimeDefaults, setRuntime } from './runtime.js';
 export type { RunOptions, Schedule, WorkUnit } from './schedule.js';
 export { descriptorPrompt } from './text/descriptor-prompts.js';

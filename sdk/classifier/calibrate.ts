@@ -28,7 +28,7 @@ import {
   descriptionWeights,
 } from '../predictors/descriptions.js';
 import { type ZeroShotOptions, zeroShot } from '../predictors/zero-shot.js';
-import type { Matrix } from '../types.js';
+import type { Evidence, LabelSet, Matrix } from '../types.js';
 import type { CalibratedPredictor, ClassifierCalibration } from './calibration.js';
 import type { CompiledClassifier } from './compiled.js';
 import { assertSubclasses, subclassScorer } from './subclasses.js';
@@ -108,8 +108,9 @@ export function calibrate(
 }
 
 /**
- * The scoring function a calibration of `predictor` describes, on `classifier`: what predict.ts
- * runs for that method with those options.
+ * The scoring function a calibration of `predictor` describes, on `classifier`: the one
+ * sdk/methods/local.ts runs for that method with those options (it calls this), so calibration
+ * and classification score alike by construction.
  *
  * @throws InvalidInputError when the classifier lacks the subclasses or descriptors it needs.
  */
@@ -117,7 +118,7 @@ export function calibratedScorer(
   classifier: CompiledClassifier,
   predictor: CalibratedPredictor,
   scoring: ZeroShotOptions,
-): (image: Float32Array) => ClassScores {
+): (image: Float32Array) => ClassScores & { evidence?: Evidence[][] } {
   switch (predictor?.method) {
     case 'zeroshot':
       return (image) => zeroShot(image, classifier.weights, scoring);
@@ -130,10 +131,7 @@ export function calibratedScorer(
       }
       const weights = describedWeights(classifier);
       return (image) =>
-        classifyByDescription(image, weights, {
-          logitScale: scoring.logitScale,
-          aggregation: predictor.aggregation,
-        });
+        classifyByDescription(image, weights, { ...scoring, aggregation: predictor.aggregation });
     }
     default:
       throw new InvalidInputError('invalid_input', `predictor must be zeroshot, subclasses or descriptions`, {
@@ -142,16 +140,8 @@ export function calibratedScorer(
   }
 }
 
-/** A conformal set with label names. */
-export interface LabelSet {
-  /** Labels in the set, best first. */
-  labels: string[];
-  /** Empty set, a confidence below the fitted "none of these" threshold, or more than `maxSetSize` labels. */
-  abstain: boolean;
-  reason?: 'empty' | 'none_of_these' | 'too_large';
-  /** The calibration's α: the set misses the true label at most this often. */
-  alpha: number;
-}
+/** A conformal set with label names (sdk/types.ts). */
+export type { LabelSet };
 
 /**
  * The conformal set of one image from its scores under the classifier's calibration, abstaining
@@ -177,7 +167,7 @@ export function labelSet(
   if (!samePredictor(calibration.predictor, predictor)) {
     throw new InvalidInputError(
       'invalid_input',
-      `the calibration holds for ${describe(calibration.predictor)} scores, not ${describe(predictor)}`,
+      `the calibration holds for ${describePredictor(calibration.predictor)} scores, not ${describePredictor(predictor)}`,
       { details: { calibrated: calibration.predictor, used: predictor } },
     );
   }
@@ -211,9 +201,10 @@ export function samePredictor(a: CalibratedPredictor, b: CalibratedPredictor): b
   return true;
 }
 
-function describe(p: CalibratedPredictor): string {
+/** A predictor in words, for messages: "subclasses (reweight true, includeLabel false)". */
+export function describePredictor(p: CalibratedPredictor): string {
   if (p.method === 'subclasses') return `subclasses (reweight ${p.reweight}, includeLabel ${p.includeLabel})`;
-  if (p.method === 'descriptions') return `descriptions (${p.aggregation})`;
+  if (p.method === 'descriptions') return `descriptions (aggregation ${p.aggregation})`;
   return p.method;
 }
 

@@ -1,19 +1,22 @@
 /**
  * Compiling a label set: every prompt (each label under each template, each descriptor of each
- * label) through the text tower once, the template embeddings ensembled into one weight row per
- * label (CLIP's prompt ensemble), the descriptor embeddings kept per label for classification by
- * description. The result carries the model's fingerprint, so it is refused by any other model.
- * This is all the work on labels there is: classifying with the result is one vision run and a
- * matrix product.
+ * label, each subclass of each label under each subclass template) through the text tower once,
+ * the template embeddings ensembled into one weight row per label (CLIP's prompt ensemble), the
+ * descriptor embeddings kept per label for classification by description, and one ensemble per
+ * subclass for CHiLS (./subclasses.ts). The result carries the model's fingerprint, so it is
+ * refused by any other model. This is all the work on labels there is: classifying with the
+ * result is one vision run and a matrix product.
  */
 import { InvalidInputError } from '../errors.js';
 import { matrixRow } from '../math/matrix.js';
+import { type SubclassMap, subclassLists } from '../predictors/subclasses.js';
 import { classWeightsFromTemplates } from '../predictors/zero-shot.js';
 import type { RunOptions } from '../schedule.js';
 import { descriptorPromptFromTemplate, PAPER_DESCRIPTOR_TEMPLATE } from '../text/descriptor-prompts.js';
 import { applyTemplate, TRANSFORMERS_JS_TEMPLATE as DEFAULT_TEMPLATE } from '../text/templates.js';
 import type { DescriptorMap, Matrix } from '../types.js';
 import { type ClassDescriptors, CompiledClassifier } from './compiled.js';
+import { compileSubclasses } from './subclasses.js';
 
 /** A label set to compile. */
 export interface ClassifierSpec {
@@ -27,21 +30,35 @@ export interface ClassifierSpec {
    * rules) and `{descriptor}`. Default the paper's `"{class}, {clause}"`.
    */
   descriptorTemplate?: string;
+  /**
+   * Subclasses per label for method 'subclasses' (CHiLS): `{ label: [subclass, …] }`, each
+   * subclass under one label only; labels left out are scored by their own prompts.
+   */
+  subclasses?: SubclassMap;
+  /** Templates each subclass is put in (`{}` for the subclass); default `templates`. */
+  subclassTemplates?: readonly string[];
 }
 
 /** Embeds prompts (the model's prompt cache), one scheduled unit per text-tower run. */
 export type EmbedPrompts = (prompts: readonly string[], options: RunOptions) => Promise<Matrix>;
 
-/** The prompts a spec costs: labels × templates plus every descriptor (for budgets, before any work). */
+/**
+ * The prompts a spec costs: labels × templates, every descriptor, and subclasses × subclass
+ * templates (for budgets, before any work).
+ */
 export function promptCount(spec: ClassifierSpec): number {
   const templates = spec.templates?.length ? spec.templates.length : 1;
-  const descriptors = Object.values(spec.descriptors ?? {}).reduce((n, list) => n + list.length, 0);
-  return spec.labels.length * templates + descriptors;
+  const subclassTemplates = spec.subclassTemplates?.length ? spec.subclassTemplates.length : templates;
+  const count = (map: Readonly<Record<string, readonly string[]>> | undefined) =>
+    Object.values(map ?? {}).reduce((n, list) => n + (Array.isArray(list) ? list.length : 0), 0);
+  return (
+    spec.labels.length * templates + count(spec.descriptors) + count(spec.subclasses) * subclassTemplates
+  );
 }
 
 /**
- * Every prompt compiling `spec` encodes, in order: each label under each template, then each
- * descriptor prompt. A budget counts their tokens before any work (`Descry.promptTokens`).
+ * Every prompt compiling `spec` encodes, in order: each label under each template, each
+ * descriptor prompt, then each subclass under each subclass template. A budget counts their tokens before any work (`Descry.promptTokens`).
  */
 export function promptsOf(spec: ClassifierSpec): string[] {
   const labels = validateLabels(spec.labels);
@@ -52,6 +69,12 @@ export function promptsOf(spec: ClassifierSpec): string[] {
   for (const label of labels) {
     const list = Object.hasOwn(given, label) ? (given[label] ?? []) : [];
     for (const d of list) if (d.trim()) prompts.push(descriptorPromptFromTemplate(template, label, d.trim()));
+  }
+  if (spec.subclasses !== undefined) {
+    const subclassTemplates = spec.subclassTemplates?.length ? spec.subclassTemplates : templates;
+    for (const list of subclassLists(labels, spec.subclasses)) {
+      for (const name of list) for (const t of subclassTemplates) prompts.push(applyTemplate(t, name));
+    }
   }
   return prompts;
 }
@@ -81,6 +104,8 @@ export async function compileClassifier(
   options: RunOptions = {},
 ): Promise<CompiledClassifier> {
   const labels = validateLabels(spec.labels);
+  // Refuse a bad subclass map (unknown label, empty list, repeats) before any text-tower work.
+  if (spec.subclasses !== undefined) subclassLists(labels, spec.subclasses);
   const templates = [...(spec.templates?.length ? spec.templates : [DEFAULT_TEMPLATE])];
   const prompts = labels.flatMap((label) => templates.map((t) => applyTemplate(t, label)));
   const embedded = await embed(prompts, options);
@@ -91,13 +116,18 @@ export async function compileClassifier(
   const descriptors = spec.descriptors
     ? await compileDescriptors(labels, spec.descriptors, descriptorTemplate, weights.cols, embed, options)
     : undefined;
-  return new CompiledClassifier({
+  const classifier = new CompiledClassifier({
     labels,
     templates,
     weights,
     ...(descriptors ? { descriptors, descriptorTemplate } : {}),
     fingerprint: model.fingerprint,
     model: model.id,
+  });
+  if (spec.subclasses === undefined) return classifier;
+  return compileSubclasses(classifier, spec.subclasses, {
+    embedTexts: (texts) => embed(texts, options),
+    ...(spec.subclassTemplates?.length ? { templates: spec.subclassTemplates } : {}),
   });
 }
 

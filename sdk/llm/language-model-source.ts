@@ -19,7 +19,15 @@ import {
   pairAnswerSchema,
   parsePairDescriptionText,
 } from './pair-description-parser.js';
-import { type ChatPrompt, descriptorPrompt, pairJsonPrompt, pairTextPrompt } from './prompts.js';
+import {
+  type ChatPrompt,
+  DEFAULT_SUBCLASS_COUNT,
+  descriptorPrompt,
+  pairJsonPrompt,
+  pairTextPrompt,
+  subclassPrompt,
+} from './prompts.js';
+import { parseSubclassList } from './subclass-list-parser.js';
 import { limitSignal, untilAborted } from './time-limit.js';
 
 /**
@@ -45,6 +53,8 @@ export interface LanguageModelSourceOptions {
   maxAttributes?: number;
   /** Descriptors kept per class. Default 12. */
   maxDescriptors?: number;
+  /** Subclasses asked and kept per label (CHiLS's label-set size). Default 10. */
+  subclassCount?: number;
   /** Sampling temperature. Default 0, so that repeated runs give the same descriptions. */
   temperature?: number;
   /** Output token cap per call. Default 800. */
@@ -74,6 +84,7 @@ export function languageModelSource(
   const pairOutput = options.pairOutput ?? 'auto';
   const maxAttributes = options.maxAttributes ?? 5;
   const maxDescriptors = options.maxDescriptors ?? 12;
+  const subclassCount = options.subclassCount ?? DEFAULT_SUBCLASS_COUNT;
   const settings = {
     maxRetries: options.maxRetries ?? 1,
     temperature: options.temperature ?? 0,
@@ -145,6 +156,24 @@ export function languageModelSource(
           );
         }
         return descriptors;
+      });
+    },
+
+    async subclasses(label: string, call: DescriptorRequestOptions = {}): Promise<string[]> {
+      requireLabel(label, 'The label');
+      return bounded(`subclasses of "${label}"`, call.signal, async (signal) => {
+        const text = await askText(subclassPrompt(label, call.context, subclassCount), signal);
+        const subclasses = parseSubclassList(text, { maxItems: subclassCount });
+        if (subclasses.length === 0) {
+          throw new LlmError(
+            'llm_output_invalid',
+            `The answer for "${label}" contains no list of subclasses`,
+            {
+              details: { label, answer: text.slice(0, 500) },
+            },
+          );
+        }
+        return subclasses;
       });
     },
 

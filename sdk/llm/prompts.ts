@@ -1,6 +1,7 @@
 /**
  * The prompts sent to LLMs. The descriptor prompt is Menon & Vondrick's few-shot prompt turned
- * into chat turns; the pair prompt asks for FuDD's differential descriptions.
+ * into chat turns; the pair prompt asks for FuDD's differential descriptions; the subclass prompt
+ * is CHiLS's (Novack et al., ICML 2023, `query_gpt` in their src/zshot_utils.py) as a chat turn.
  */
 
 import type { ModelMessage } from 'ai';
@@ -110,6 +111,31 @@ export function pairTextPrompt(a: string, b: string, maxAttributes: number): Cha
           `${pairTask(a, b, maxAttributes)}\nAnswer in exactly this format, with no other text:\n` +
           `Attribute: <attribute name>\n${a}: <sentence>\n${b}: <sentence>\n\n` +
           'and a blank line between attributes.',
+      },
+    ],
+  };
+}
+
+/** Subclasses asked per label by default: CHiLS's label-set size of their main GPT results. */
+export const DEFAULT_SUBCLASS_COUNT = 10;
+
+const SUBCLASS_SYSTEM =
+  'You name kinds of things as they appear in photographs. Answer with the list only: no introduction, ' +
+  'no numbering of your own, no closing remarks.';
+
+/**
+ * Chat messages asking for `count` kinds of `label`: CHiLS's prompt, "Generate a comma separated
+ * list of {n} types of the following {context}:\n\n>{label}:", verbatim as the user turn. The
+ * answer is parsed by `parseSubclassList`, which also takes the bulleted lists chat models prefer.
+ */
+export function subclassPrompt(label: string, context?: string, count = DEFAULT_SUBCLASS_COUNT): ChatPrompt {
+  const kind = context === undefined ? '' : ` ${context}`;
+  return {
+    instructions: SUBCLASS_SYSTEM,
+    messages: [
+      {
+        role: 'user',
+        content: `Generate a comma separated list of ${count} types of the following${kind}:\n\n>${label}:`,
       },
     ],
   };

@@ -1,20 +1,19 @@
 /**
  * The local methods (every one but FuDD, which asks an LLM): from image embeddings and a compiled
- * classifier to ranked predictions. The math is in sdk/predictors; this module prepares each
- * predictor's weights once per classifier and shapes its output into predictions. Which method
+ * classifier to ranked predictions, and to conformal sets when the classifier is calibrated for
+ * the method. The math is in sdk/predictors; the methods a calibration can hold for (zero-shot,
+ * descriptions, subclasses) score through classifier/calibrate.ts's `calibratedScorer`, so a
+ * calibration and a classification of the same method score alike by construction. Which method
  * runs is decided by the method table (./table.ts), in ./predict.ts.
  */
+import { calibratedScorer, labelSet } from '../classifier/calibrate.js';
+import type { CalibratedPredictor } from '../classifier/calibration.js';
 import type { CompiledClassifier } from '../classifier/compiled.js';
 import { matrixRow } from '../math/matrix.js';
 import type { ClassScores, Scoring } from '../predictors/class-scores.js';
-import {
-  classifyByDescription,
-  type DescriptionWeights,
-  descriptionWeights,
-} from '../predictors/descriptions.js';
 import { topKIndices } from '../predictors/ranking.js';
 import { type TfupCache, tfupScores } from '../predictors/tfup.js';
-import { classWeightsFromTemplates, zeroShot } from '../predictors/zero-shot.js';
+import { classWeightsFromTemplates } from '../predictors/zero-shot.js';
 import type {
   ClassificationMethod,
   ClassificationResult,
@@ -45,6 +44,16 @@ export interface PredictOptions {
   topK?: number;
   /** Pooling of descriptor cosines for 'descriptions' (default mean, the paper's). */
   aggregation?: DescriptorAggregation;
+  /** 'subclasses': multiply a subclass's probability by its label's (CHiLS; default true). */
+  reweight?: boolean;
+  /** 'subclasses': count each label's own prompt as one of its subclasses (default false). */
+  includeLabel?: boolean;
+  /**
+   * With a calibrated classifier: abstain when an image's conformal set holds more labels than
+   * this (the set is still returned). Asking for it where no set can be built (no calibration, or
+   * one fitted for another method) is an error rather than a silent absence.
+   */
+  maxSetSize?: number;
   /** Required for 'tfup'. */
   tfup?: TfupOptions;
 }
@@ -56,20 +65,53 @@ export interface MethodScores extends ClassScores {
   order?: number[];
 }
 
-/** Rank every image of `images` (rows, L2-normalised) with `classifier` by local method `method`. */
+/**
+ * Rank every image of `images` (rows, L2-normalised) with `classifier` by local method `method`.
+ * With `conformal` (the predictor the classifier's calibration holds for, checked by the caller),
+ * each result carries its conformal set, computed on every label's score before `topK`.
+ */
 export function rankLocal(
   images: Matrix,
   classifier: CompiledClassifier,
   scoring: ModelScoring,
   method: Exclude<ClassificationMethod, 'fudd'>,
   options: PredictOptions,
+  conformal?: CalibratedPredictor,
 ): ClassificationResult[] {
   const score = scorer(method, classifier, scoring, options);
+  const setOptions = options.maxSetSize === undefined ? {} : { maxSetSize: options.maxSetSize };
   const results: ClassificationResult[] = [];
   for (let i = 0; i < images.rows; i++) {
-    results.push({ predictions: rank(classifier.labels, score(matrixRow(images, i)), options.topK) });
+    const scores = score(matrixRow(images, i));
+    const result: ClassificationResult = { predictions: rank(classifier.labels, scores, options.topK) };
+    if (conformal) result.set = labelSet(classifier, scores, conformal, setOptions);
+    results.push(result);
   }
   return results;
+}
+
+/**
+ * The predictor whose scores `method` produces with `options`, for the methods a calibration can
+ * hold for (undefined for FuDD and TFUP): what `Descry.calibrate` records and classify matches.
+ */
+export function predictorOf(
+  method: ClassificationMethod,
+  options: Pick<PredictOptions, 'aggregation' | 'reweight' | 'includeLabel'>,
+): CalibratedPredictor | undefined {
+  switch (method) {
+    case 'zeroshot':
+      return { method: 'zeroshot' };
+    case 'descriptions':
+      return { method: 'descriptions', aggregation: options.aggregation ?? 'mean' };
+    case 'subclasses':
+      return {
+        method: 'subclasses',
+        reweight: options.reweight ?? true,
+        includeLabel: options.includeLabel ?? false,
+      };
+    default:
+      return undefined;
+  }
 }
 
 /** The per-image scoring function of a local method, with its weights prepared once. */
@@ -80,14 +122,10 @@ export function scorer(
   options: PredictOptions,
 ): (image: Float32Array) => MethodScores {
   switch (method) {
-    case 'descriptions': {
-      const weights = describedWeights(classifier);
-      return (image) =>
-        classifyByDescription(image, weights, {
-          ...scoring,
-          ...(options.aggregation ? { aggregation: options.aggregation } : {}),
-        });
-    }
+    case 'zeroshot':
+    case 'descriptions':
+    case 'subclasses':
+      return calibratedScorer(classifier, predictorOf(method, options)!, scoring);
     case 'tfup': {
       const tfup = options.tfup;
       if (!tfup) throw new Error('tfup needs options.tfup: resolveMethod falls back without it');
@@ -99,31 +137,7 @@ export function scorer(
           ...(tfup.beta === undefined ? {} : { beta: tfup.beta }),
         });
     }
-    case 'zeroshot':
-      return (image) => zeroShot(image, classifier.weights, scoring);
   }
-}
-
-const describedCache = new WeakMap<CompiledClassifier, DescriptionWeights>();
-
-/** Stacked descriptor embeddings, built once per classifier. */
-function describedWeights(classifier: CompiledClassifier): DescriptionWeights {
-  let weights = describedCache.get(classifier);
-  if (!weights) {
-    weights = descriptionWeights(
-      classifier.labels.map((_, c) => ({
-        descriptors: classifier.descriptors[c]?.descriptors ?? [],
-        embeddings: classifier.descriptors[c]?.embeddings ?? {
-          rows: 0,
-          cols: classifier.weights.cols,
-          data: new Float32Array(),
-        },
-        fallback: matrixRow(classifier.weights, c),
-      })),
-    );
-    describedCache.set(classifier, weights);
-  }
-  return weights;
 }
 
 const meansCache = new WeakMap<CompiledClassifier, Matrix>();

@@ -8,7 +8,7 @@
  */
 
 /** What a method may need beyond a classifier's template weights. */
-export type MethodNeed = 'descriptors' | 'pairSource' | 'tfupCache';
+export type MethodNeed = 'descriptors' | 'subclasses' | 'pairSource' | 'tfupCache';
 
 /** One row of the table; `Name` is any method's name. */
 export interface MethodSpec<Name extends string = string> {
@@ -40,6 +40,13 @@ export const METHODS = methodTable({
     needs: ['descriptors'],
     fallback: 'zeroshot',
   },
+  subclasses: {
+    summary:
+      'labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence',
+    paper: 'Novack et al., ICML 2023 (CHiLS)',
+    needs: ['subclasses'],
+    fallback: 'zeroshot',
+  },
   fudd: {
     summary: 'follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair',
     paper: 'Esfandiarpoor & Bach, ICLR 2024',
@@ -68,6 +75,7 @@ export function isMethod(name: unknown): name is ClassificationMethod {
 /** Why each need can be missing, as results report it. */
 const MISSING: Record<MethodNeed, string> = {
   descriptors: 'no descriptors were given for these labels',
+  subclasses: 'no subclasses were given for these labels',
   pairSource: 'no description source was configured for FuDD',
   tfupCache: 'no TFUP cache: adapt the classifier with unlabelled images first',
 };

@@ -69,6 +69,7 @@ describe('OpenAPI document', () => {
         'GET /v1/classifiers/{id}',
         'DELETE /v1/classifiers/{id}',
         'POST /v1/classifiers/{id}/adapt',
+        'POST /v1/classifiers/{id}/calibrate',
         'POST /v1/classifiers/{id}/describe',
         'POST /models/{model}',
         'POST /v1/jobs',

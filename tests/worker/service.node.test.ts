@@ -37,6 +37,8 @@ function answer(prompt: string) {
       }),
     };
   }
+  const kinds = /types of the following[^:]*:\n\n>(.+):$/.exec(prompt);
+  if (kinds) return { content: `${kinds[1]} in red, ${kinds[1]} in blue, small ${kinds[1]}` };
   const label = /distinguishing an? (.+) in a photo\?/.exec(prompt)?.[1] ?? 'thing';
   return { content: `- the typical shape of ${label}\n- the usual colours of ${label}` };
 }
@@ -158,6 +160,71 @@ describe('describe with an OpenAI-compatible LLM', () => {
       expect(body.results[0]?.degraded).toBeUndefined();
       expect(body.results[0]?.predictions).toHaveLength(chosen.length);
     }
+  });
+
+  it('generates subclasses once, keeps the calibration the scores still hold for, and classifies with them', async () => {
+    const { images, labels } = await emojiFixtures();
+    const chosen = labels.slice(0, 3);
+    const id = 'subclassed-by-llm';
+    await fetch(`${server.url}/v1/classifiers/${id}`, {
+      method: 'PUT',
+      headers: AUTH,
+      body: JSON.stringify({ labels: chosen }),
+    });
+    const fixtures = images.filter((image) => chosen.includes(image.label));
+    const labelled = [...fixtures, ...fixtures];
+    const calibrated = await fetch(`${server.url}/v1/classifiers/${id}/calibrate`, {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({
+        images: labelled.map((image) => Buffer.from(image.bytes).toString('base64')),
+        image_labels: labelled.map((image) => image.label),
+        alpha: 0.25,
+      }),
+    });
+    expect(calibrated.status, await calibrated.clone().text()).toBe(200);
+    const before = llm.requests.length;
+    const describe = () =>
+      fetch(`${server.url}/v1/classifiers/${id}/describe?generate=subclasses`, {
+        method: 'POST',
+        headers: AUTH,
+      });
+    const first = await describe();
+    expect(first.status, await first.clone().text()).toBe(200);
+    const body = (await first.json()) as {
+      classifier: { subclasses: Record<string, string[]>; calibration?: { method: string } };
+      cached: boolean;
+    };
+    expect(body.cached).toBe(false);
+    for (const label of chosen) {
+      expect(body.classifier.subclasses[label]).toEqual([
+        `${label} in red`,
+        `${label} in blue`,
+        `small ${label}`,
+      ]);
+    }
+    // Zero-shot scores did not change, so the zero-shot calibration stays.
+    expect(body.classifier.calibration?.method).toBe('zeroshot');
+    // One request per label, and a second describe reads the cache.
+    expect(llm.requests.length - before).toBe(chosen.length);
+    expect(((await (await describe()).json()) as { cached: boolean }).cached).toBe(true);
+    expect(llm.requests.length - before).toBe(chosen.length);
+    const classify = await fetch(`${server.url}/v1/classify`, {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({
+        images: [Buffer.from(fixtures[0]!.bytes).toString('base64')],
+        classifier: id,
+        method: 'subclasses',
+      }),
+    });
+    const result = (await classify.json()) as {
+      degraded?: unknown;
+      results: Array<{ predictions: Array<{ label: string; evidence?: Array<{ descriptor: string }> }> }>;
+    };
+    expect(result.degraded).toBeUndefined();
+    const top = result.results[0]!.predictions[0]!;
+    expect(body.classifier.subclasses[top.label]).toContain(top.evidence?.[0]?.descriptor);
   });
 
   it('answers 502 when the LLM fails on an explicit describe', async () => {

@@ -24,6 +24,7 @@ import { readBody } from './middleware/read-body.js';
 import { requestContext } from './middleware/request-context.js';
 import { problemResponse } from './problem.js';
 import { adaptRoutes } from './routes/adapt.js';
+import { calibrateRoutes } from './routes/calibrate.js';
 import { classifierRoutes } from './routes/classifiers.js';
 import { classifyRoutes } from './routes/classify.js';
 import { describeRoutes } from './routes/describe.js';
@@ -95,6 +96,7 @@ export function createApp(deps: ServiceDeps) {
     .route('/', embeddingsRoutes(service))
     .route('/', classifierRoutes(service))
     .route('/', adaptRoutes(service))
+    .route('/', calibrateRoutes(service))
     .route('/', describeRoutes(service))
     .route('/', huggingFaceRoutes(service))
     .route('/', jobRoutes(service));

@@ -59,6 +59,26 @@ export const PredictionSchema = z
   })
   .openapi('Prediction');
 
+export const LabelSetSchema = z
+  .object({
+    labels: z
+      .array(z.string())
+      .openapi({ description: 'Labels in the set, best first (from all labels, before top_k)' }),
+    abstain: z.boolean().openapi({
+      description:
+        'The set is empty, the image is below the calibrated none-of-these threshold, or the set is larger than max_set_size',
+    }),
+    reason: z.enum(['empty', 'none_of_these', 'too_large']).optional(),
+    alpha: z.number().openapi({
+      description:
+        'The set misses the true label at most this often (over images like the calibration images)',
+    }),
+  })
+  .openapi('PredictionSet', {
+    description:
+      "A conformal prediction set: with a classifier calibrated (POST /v1/classifiers/{id}/calibrate) for the method that scored the image, it holds the image's true label with probability at least 1 − alpha",
+  });
+
 export const DegradationSchema = z
   .object({ requested: MethodSchema, used: MethodSchema, reason: z.string() })
   .openapi('Degradation');

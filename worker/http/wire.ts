@@ -1,7 +1,10 @@
 /** The SDK's results as the wire carries them. */
 import type { ClassificationResult } from 'descry';
 
-/** One result per image for the wire: logits dropped, the predictor's order kept (FuDD re-ranks). */
+/**
+ * One result per image for the wire: logits dropped, the predictor's order kept (FuDD re-ranks),
+ * the conformal set of a calibrated classifier as the SDK computed it.
+ */
 export function wireResults(results: readonly ClassificationResult[]) {
   return results.map((result) => ({
     predictions: result.predictions.map(({ label, score, cosine, evidence }) => ({
@@ -11,6 +14,7 @@ export function wireResults(results: readonly ClassificationResult[]) {
       ...(evidence ? { evidence } : {}),
     })),
     ...(result.degraded ? { degraded: result.degraded } : {}),
+    ...(result.set ? { set: result.set } : {}),
   }));
 }
 

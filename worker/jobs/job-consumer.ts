@@ -165,6 +165,7 @@ export function jobConsumer(context: JobContext): JobConsumer {
       ...inference.run(),
       method: spec.method,
       topK: spec.topK,
+      ...(spec.maxSetSize === undefined ? {} : { maxSetSize: spec.maxSetSize }),
       batchSize: INFERENCE_BATCH,
       ...(spec.background === undefined ? {} : { background: spec.background }),
     });

@@ -7,8 +7,8 @@
  * regroup), counts it, and sends the page's `classify` messages and the next `list`.
  */
 import type { CompiledClassifier } from 'descry';
-import { InvalidInputError } from 'descry';
-import { encodeTfupCache } from 'descry/predictors';
+import { calibrationFor, InvalidInputError } from 'descry';
+import { encodeTfupCache, type TfupCache } from 'descry/predictors';
 import { assertRequestLimits } from '../http/request/reader.js';
 import type { JobContext } from './job-context.js';
 import { indexJob } from './job-index.js';
@@ -107,13 +107,17 @@ export async function startJob(
   const method = request.method ?? 'zeroshot';
   let classifier: CompiledClassifier | undefined;
   let tfup: Uint8Array | undefined;
+  let tfupCache: TfupCache | undefined;
   if (request.classifier !== undefined) {
     // Read before the engine loads: an unknown id is answered without loading the model.
     classifier = (await service.classifiers.get(request.classifier)).classifier;
     if (method === 'tfup') {
       const stored = { id: request.classifier, classifier };
       const { tfup: adapted } = await service.resources.optionsFor('tfup', stored);
-      if (adapted) tfup = encodeTfupCache(adapted.cache);
+      if (adapted) {
+        tfupCache = adapted.cache;
+        tfup = encodeTfupCache(adapted.cache);
+      }
     }
   }
   const engine = await service.inference.engine();
@@ -122,9 +126,17 @@ export async function startJob(
       labels: request.labels ?? [],
       ...(request.templates ? { templates: request.templates } : {}),
       ...(request.descriptors ? { descriptors: request.descriptors } : {}),
+      ...(request.subclasses ? { subclasses: request.subclasses } : {}),
     },
     service.inference.run(signal),
   );
+  // Sets asked for (max_set_size) that this classifier cannot give are refused now, not per shard.
+  calibrationFor(classifier, {
+    method,
+    ...(tfupCache ? { tfup: { cache: tfupCache } } : {}),
+    ...(method === 'fudd' ? await service.resources.optionsFor('fudd', undefined) : {}),
+    ...(request.max_set_size === undefined ? {} : { maxSetSize: request.max_set_size }),
+  });
   const id = newJobId();
   const objects = jobObjects(id);
   // float32: a job answers exactly what /v1/classify answers for the same labels.
@@ -136,6 +148,7 @@ export async function startJob(
     model: engine.info.id,
     method,
     topK: request.top_k ?? DEFAULT_TOP_K,
+    ...(request.max_set_size !== undefined ? { maxSetSize: request.max_set_size } : {}),
     ...(request.classifier !== undefined ? { classifier: request.classifier } : {}),
     ...(request.background !== undefined ? { background: request.background } : {}),
     labels: classifier.labels.length,

@@ -2,7 +2,8 @@
  * A batch job as it is asked for (the POST /v1/jobs body), as it is stored (the spec every
  * consumer reads), and where its objects live in the results bucket:
  *
- *     jobs/{id}/classifier.descry   the classifier, snapshotted when the job starts
+ *     jobs/{id}/classifier.descry   the classifier, snapshotted when the job starts (with its
+ *                                   subclasses and calibration: result lines carry sets)
  *     jobs/{id}/tfup.bin            the TFUP cache, snapshotted (method tfup)
  *     jobs/{id}/pages/000000.json   the keys of each listed page, grouped into shards
  *     jobs/{id}/shards/p000000-s00000.jsonl   result lines, one shard per message
@@ -73,6 +74,8 @@ export interface JobSpec {
   model: string;
   method: ClassificationMethod;
   topK: number;
+  /** Abstain when a conformal set holds more labels (a calibrated classifier's sets). */
+  maxSetSize?: number;
   /** The stored classifier the job snapshotted, when it named one. */
   classifier?: string;
   /** What transparent pixels become, as the request gave it (the service's default when absent). */

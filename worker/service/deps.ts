@@ -26,6 +26,7 @@ export type ClassificationEngine = Pick<
   | 'classifyEmbeddings'
   | 'adapt'
   | 'promptTokens'
+  | 'calibrate'
 >;
 
 /** Everything `createApp` is given. */

@@ -1,11 +1,20 @@
 /**
- * What the description and adaptation methods need beyond a classifier: descriptors and FuDD
- * pair descriptions from the configured LLM, cached in KV by the SDK's description caches, and
- * the TFUP cache of unlabelled image features in R2 (adaptations.ts).
+ * What the description and adaptation methods need beyond a classifier: descriptors, subclasses
+ * and FuDD pair descriptions from the configured LLM, cached in KV by the SDK's description
+ * caches, and the TFUP cache of unlabelled image features in R2 (adaptations.ts).
  */
 import type { ClassificationMethod, ClassifyOptions, CompiledClassifier, DescriptorMap } from 'descry';
 import type { DescriptionSource } from 'descry/llm';
-import { allPairs, DescriptorCache, describeClasses, describePairs, PairDescriptionCache } from 'descry/llm';
+import {
+  allPairs,
+  type DescribedSubclasses,
+  DescriptorCache,
+  describeClasses,
+  describePairs,
+  describeSubclasses,
+  PairDescriptionCache,
+  SubclassCache,
+} from 'descry/llm';
 import type { KeyValueStore } from 'descry/store';
 import { ProblemError } from '../http/problem.js';
 import { Adaptations } from './adaptations.js';
@@ -22,6 +31,7 @@ export class MethodResources {
   readonly #source: DescriptionSource | undefined;
   readonly #descriptors: DescriptorCache | undefined;
   readonly #pairs: PairDescriptionCache | undefined;
+  readonly #subclasses: SubclassCache | undefined;
 
   constructor(stores: {
     descriptions: KeyValueStore;
@@ -33,6 +43,7 @@ export class MethodResources {
     if (stores.source) {
       this.#descriptors = new DescriptorCache(stores.descriptions, stores.source.id);
       this.#pairs = new PairDescriptionCache(stores.descriptions, stores.source.id);
+      this.#subclasses = new SubclassCache(stores.descriptions, stores.source.id);
     }
   }
 
@@ -106,5 +117,32 @@ export class MethodResources {
       pairs,
       cached: classes.fromCache === labels.length && pairsFromCache === pairs,
     };
+  }
+
+  /**
+   * Subclasses (method 'subclasses') for every label of `classifier`, from the KV cache or the
+   * LLM, made into a map compiling accepts (names two labels claim dropped). A label the LLM fails
+   * for is thrown: the caller asked for it.
+   */
+  async subclasses(
+    classifier: CompiledClassifier,
+    options: { refresh: boolean; signal?: AbortSignal },
+  ): Promise<DescribedSubclasses & { cached: boolean }> {
+    const source = this.#source;
+    if (!source) throw new ProblemError(503, 'llm_not_configured', 'No LLM is configured: set DESCRY_LLM.');
+    const labels = [...classifier.labels];
+    const cache = this.#subclasses;
+    // A refresh reads nothing from the cache but still stores what it gets, for the next describe.
+    const refreshing = cache && {
+      get: async () => null,
+      put: (label: string, list: string[], context?: string) => cache.put(label, list, context),
+    };
+    const described = await describeSubclasses(source, labels, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(cache ? { cache: options.refresh ? refreshing! : cache } : {}),
+    });
+    const firstFailure = described.failed[0];
+    if (firstFailure) throw firstFailure.error;
+    return { ...described, cached: described.fromCache === labels.length };
   }
 }

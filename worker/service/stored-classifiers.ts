@@ -45,15 +45,21 @@ export class StoredClassifiers {
    * Store `classifier` under `id`, replacing any previous one. Returns the classifier as stored:
    * decoded from the bytes written (float16 weights by default), which is what every later read,
    * here or in another isolate, gets; state derived from its weights (a TFUP cache) must be built
-   * from this one, not from the float32 original, or it would not match them.
+   * from this one, not from the float32 original, or it would not match them. With `ifVersion`,
+   * the write fails with StoreError `store_conflict` unless `id` is still at that version.
    */
   async put(
     id: string,
     classifier: CompiledClassifier,
+    options: { ifVersion?: string } = {},
   ): Promise<{ version: string; bytes: number; classifier: CompiledClassifier }> {
     const bytes = classifier.toBytes();
     const stored = CompiledClassifier.fromBytes(bytes, classifier.fingerprint);
-    const { version } = await this.#store.put(classifierKey(id), bytes);
+    const { version } = await this.#store.put(
+      classifierKey(id),
+      bytes,
+      options.ifVersion === undefined ? {} : { ifVersion: options.ifVersion },
+    );
     this.#remember(id, { version, classifier: stored });
     return { version, bytes: bytes.byteLength, classifier: stored };
   }

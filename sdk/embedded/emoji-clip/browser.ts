@@ -15,6 +15,7 @@ import { bytesSource, cacheApiDownloadCache, type ModelFiles, urlSource } from '
 import { EMOJI_CLIP_ID } from './id.js';
 
 export { EMOJI_CLIP_ID } from './id.js';
+export { type EmojiSubclasses, emojiSubclasses } from './subclasses.js';
 
 // Literal `new URL(…, import.meta.url)` expressions: bundlers only rewrite them written out like this.
 const graphs: Record<string, URL> = {

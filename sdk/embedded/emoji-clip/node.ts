@@ -16,6 +16,7 @@ import type { ModelFiles } from '../../engine/source.js';
 import { EMOJI_CLIP_ID } from './id.js';
 
 export { EMOJI_CLIP_ID } from './id.js';
+export { type EmojiSubclasses, emojiSubclasses } from './subclasses.js';
 
 /**
  * The model's folder on disk, in the Hugging Face / transformers.js layout: for tools that take a

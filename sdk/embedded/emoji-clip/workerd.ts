@@ -21,6 +21,7 @@ import type { ModelFileMap } from '../../engine/source.js';
 import { EMOJI_CLIP_ID } from './id.js';
 
 export { EMOJI_CLIP_ID } from './id.js';
+export { type EmojiSubclasses, emojiSubclasses } from './subclasses.js';
 
 /** The embedded model as a `Descry.load` source: its files in memory, keyed by their layout paths. */
 export const emojiClip: { id: string; files: ModelFileMap } = {

@@ -62,7 +62,7 @@ export interface paths {
         };
         /** Describe a stored classifier */
         get: operations["getClassifier"];
-        /** Compile a label set and store it under an id */
+        /** Compile a label set (with descriptors and subclasses) and store it under an id */
         put: operations["putClassifier"];
         post?: never;
         /** Delete a classifier and its adaptation cache */
@@ -89,6 +89,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/classifiers/{id}/calibrate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Calibrate a stored classifier on labelled images, for prediction sets with guaranteed coverage */
+        post: operations["calibrateClassifier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/classifiers/{id}/describe": {
         parameters: {
             query?: never;
@@ -98,7 +115,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Generate descriptors and FuDD pair descriptions with the LLM */
+        /** Generate descriptors, FuDD pair descriptions and subclasses with the LLM */
         post: operations["describeClassifier"];
         delete?: never;
         options?: never;
@@ -220,14 +237,15 @@ export interface components {
         ClassifyResponse: {
             model: string;
             /**
-             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
-            method: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            method: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             results: {
                 predictions: components["schemas"]["Prediction"][];
                 degraded?: components["schemas"]["Degradation"];
+                set?: components["schemas"]["PredictionSet"];
             }[];
             degraded?: components["schemas"]["Degradation"];
             /** @description Milliseconds; coarse in Workers, whose clock advances only on I/O */
@@ -251,18 +269,29 @@ export interface components {
         };
         Degradation: {
             /**
-             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
-            requested: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            requested: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             /**
-             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
-            used: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            used: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             reason: string;
+        };
+        /** @description A conformal prediction set: with a classifier calibrated (POST /v1/classifiers/{id}/calibrate) for the method that scored the image, it holds the image's true label with probability at least 1 − alpha */
+        PredictionSet: {
+            /** @description Labels in the set, best first (from all labels, before top_k) */
+            labels: string[];
+            /** @description The set is empty, the image is below the calibrated none-of-these threshold, or the set is larger than max_set_size */
+            abstain: boolean;
+            /** @enum {string} */
+            reason?: "empty" | "none_of_these" | "too_large";
+            /** @description The set misses the true label at most this often (over images like the calibration images) */
+            alpha: number;
         };
         ClassifyRequest: {
             images: string[];
@@ -280,11 +309,11 @@ export interface components {
              */
             classifier?: string;
             /**
-             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
-            method?: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            method?: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             templates?: string[];
             /**
              * @example {
@@ -297,7 +326,25 @@ export interface components {
             descriptors?: {
                 [key: string]: string[];
             };
+            /**
+             * @description Subclasses per label for method 'subclasses' (CHiLS): each subclass under one label only; labels left out are scored by their own prompts
+             * @example {
+             *       "fruit": [
+             *         "pineapple",
+             *         "cherries"
+             *       ],
+             *       "bird": [
+             *         "eagle",
+             *         "penguin"
+             *       ]
+             *     }
+             */
+            subclasses?: {
+                [key: string]: string[];
+            };
             top_k?: number;
+            /** @description With a calibrated classifier: abstain (set.abstain, reason too_large) when an image’s conformal set holds more labels than this. Refused (422) when no set can be built: no calibration, or one fitted for another method */
+            max_set_size?: number;
             /**
              * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
@@ -316,16 +363,19 @@ export interface components {
             /** @example emoji-animals */
             classifier?: string;
             /**
-             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
-            method?: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            method?: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             /** @description Repeated or a JSON array */
             templates?: string | string[];
             /** @description JSON object: label → descriptors */
             descriptors?: string;
+            /** @description JSON object: label → subclasses */
+            subclasses?: string;
             top_k?: string;
+            max_set_size?: string;
             /**
              * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
@@ -370,6 +420,10 @@ export interface components {
             descriptors?: {
                 [key: string]: string[];
             };
+            subclasses?: {
+                [key: string]: string[];
+            };
+            calibration?: components["schemas"]["Calibration"];
             created: string;
             /** @description The TFUP cache (GET only): null when the classifier was never adapted */
             adaptation?: {
@@ -382,6 +436,35 @@ export interface components {
                 /** @description False while the cache is built for an earlier version of the classifier: it is not used, and the next adapt rebuilds it from its images */
                 current: boolean;
             } | null;
+        };
+        Calibration: {
+            alpha: number;
+            /**
+             * @description The classification method whose scores were calibrated
+             * @example zeroshot
+             * @enum {string}
+             */
+            method: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
+            /** @enum {string} */
+            aggregation?: "mean" | "max" | "sum";
+            reweight?: boolean;
+            include_label?: boolean;
+            /**
+             * @description Nonconformity score
+             * @enum {string}
+             */
+            score: "lac" | "aps" | "raps";
+            /** @description q̂: labels whose nonconformity is at most this are in the set */
+            threshold: number;
+            /** @description Calibration images */
+            images: number;
+            /** @description Abstain (reason none_of_these) for images whose confidence is below `below` */
+            none_of_these?: {
+                /** @enum {string} */
+                measure: "score" | "cosine" | "margin";
+                below: number;
+            };
+            created: string;
         };
         ClassifierSpec: {
             /**
@@ -402,6 +485,22 @@ export interface components {
              *     }
              */
             descriptors?: {
+                [key: string]: string[];
+            };
+            /**
+             * @description Subclasses per label for method 'subclasses' (CHiLS): each subclass under one label only; labels left out are scored by their own prompts
+             * @example {
+             *       "fruit": [
+             *         "pineapple",
+             *         "cherries"
+             *       ],
+             *       "bird": [
+             *         "eagle",
+             *         "penguin"
+             *       ]
+             *     }
+             */
+            subclasses?: {
                 [key: string]: string[];
             };
         };
@@ -435,12 +534,80 @@ export interface components {
              */
             background?: string;
         };
+        CalibrateRequest: {
+            images?: string[];
+            /** @description Image embeddings from POST /v1/embeddings of this deployment's model (instead of images: more than one request's images) */
+            embeddings?: number[][];
+            /** @description The true label of each image (or embedding row), in order */
+            image_labels: string[];
+            /**
+             * @description Miscoverage: sets hold the true label at least 1 − alpha of the time. The smaller alpha, the more images it needs: n ≥ ⌈(n + 1)(1 − alpha)⌉ (alpha 0.2: 4, 0.1: 9, 0.05: 19)
+             * @example 0.1
+             */
+            alpha: number;
+            /**
+             * @description The classification method whose scores are calibrated (default zeroshot): classify with it to get sets
+             * @enum {string}
+             */
+            method?: "zeroshot" | "descriptions" | "subclasses";
+            /**
+             * @description Nonconformity score: lac (default; smallest sets), aps, raps
+             * @enum {string}
+             */
+            score?: "lac" | "aps" | "raps";
+            /**
+             * @description Also fit a "none of these" threshold on this confidence: sets abstain (reason none_of_these) below it, for at most alpha of images whose label is among the candidates
+             * @enum {string}
+             */
+            none_of_these?: "cosine" | "score" | "margin";
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @example white
+             */
+            background?: string | [
+                number,
+                number,
+                number
+            ];
+        };
+        CalibrateForm: {
+            /** @description One or more image files */
+            image: string | string[];
+            /** @description Repeated (one per image, in order) or a JSON array */
+            image_labels: string | string[];
+            alpha: string;
+            /**
+             * @description The classification method whose scores are calibrated (default zeroshot): classify with it to get sets
+             * @enum {string}
+             */
+            method?: "zeroshot" | "descriptions" | "subclasses";
+            /**
+             * @description Nonconformity score: lac (default; smallest sets), aps, raps
+             * @enum {string}
+             */
+            score?: "lac" | "aps" | "raps";
+            /**
+             * @description Also fit a "none of these" threshold on this confidence: sets abstain (reason none_of_these) below it, for at most alpha of images whose label is among the candidates
+             * @enum {string}
+             */
+            none_of_these?: "cosine" | "score" | "margin";
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @example white
+             */
+            background?: string;
+        };
         DescribeResponse: {
             classifier: components["schemas"]["Classifier"];
             /** @description Label pairs with FuDD descriptions in the cache */
             pairs: number;
-            /** @description Whether the descriptors came from the cache */
+            /** @description Whether everything generated came from the cache */
             cached: boolean;
+            /** @description Generated subclasses left out because several labels got them, or they name a label: a subclass must tell one label apart */
+            dropped_subclasses?: {
+                subclass: string;
+                labels: string[];
+            }[];
         };
         HfZeroShotImageClassificationResponse: {
             label: string;
@@ -488,11 +655,11 @@ export interface components {
             owner?: string;
             model: string;
             /**
-             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
-            method: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            method: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             /** @description The stored classifier the job snapshotted */
             classifier?: string;
             labels: number;
@@ -569,11 +736,11 @@ export interface components {
              */
             classifier?: string;
             /**
-             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
-            method?: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            method?: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             templates?: string[];
             /**
              * @example {
@@ -586,8 +753,26 @@ export interface components {
             descriptors?: {
                 [key: string]: string[];
             };
+            /**
+             * @description Subclasses per label for method 'subclasses' (CHiLS): each subclass under one label only; labels left out are scored by their own prompts
+             * @example {
+             *       "fruit": [
+             *         "pineapple",
+             *         "cherries"
+             *       ],
+             *       "bird": [
+             *         "eagle",
+             *         "penguin"
+             *       ]
+             *     }
+             */
+            subclasses?: {
+                [key: string]: string[];
+            };
             /** @description Predictions per image (default 5) */
             top_k?: number;
+            /** @description With a calibrated classifier: abstain (set.abstain, reason too_large) when an image’s conformal set holds more labels than this. Refused (422) when no set can be built: no calibration, or one fitted for another method */
+            max_set_size?: number;
             /**
              * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
@@ -1228,11 +1413,122 @@ export interface operations {
             };
         };
     };
+    calibrateClassifier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description JSON with base64 images or embedding rows, or multipart with `image` files */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CalibrateRequest"];
+                "multipart/form-data": components["schemas"]["CalibrateForm"];
+            };
+        };
+        responses: {
+            /** @description The classifier with its calibration, as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Classifier"];
+                };
+            };
+            /** @description Malformed body (JSON or multipart that cannot be parsed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown classifier or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stored classifier belongs to another model */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Content-Type or image format */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or undecodable image */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     describeClassifier: {
         parameters: {
             query?: {
                 /** @description 1: ignore cached descriptions and ask the LLM again */
                 refresh?: "0" | "1";
+                /** @description What to generate: descriptors (and FuDD pair descriptions), subclasses (method 'subclasses'), or both, comma-separated. Default descriptors */
+                generate?: string;
             };
             header?: never;
             path: {

@@ -2,6 +2,7 @@
  * The behaviour every host of the service must show, as one suite run against the Worker inside
  * workerd and against the Node server: same app, same config (support/test-vars.ts), real model.
  */
+import { emojiSubclasses } from 'descry/models/emoji-clip';
 import { encode as encodePng } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import type { ClassificationEngine } from '../../../worker/service/deps.js';
@@ -667,6 +668,272 @@ export function serviceContract(service: ServiceUnderTest): void {
         404,
         'not_found',
       );
+    });
+  });
+
+  describe('subclasses and calibration', () => {
+    interface SetBody {
+      results: Array<{
+        predictions: Array<{ label: string; score: number; evidence?: Array<{ descriptor: string }> }>;
+        degraded?: unknown;
+        set?: { labels: string[]; abstain: boolean; reason?: string; alpha: number };
+      }>;
+    }
+    const put = (id: string, spec: unknown) =>
+      service.fetch(`/v1/classifiers/${id}`, {
+        method: 'PUT',
+        headers: JSON_AUTH,
+        body: JSON.stringify(spec),
+      });
+    const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
+
+    /** The fixtures' subcategories, each with some of its member emoji (the image's own among them). */
+    async function subcategories() {
+      const { images } = await service.fixtures();
+      const truth = images.map(
+        (image) =>
+          Object.entries(emojiSubclasses.subcategories).find(([, names]) => names.includes(image.label))![0],
+      );
+      const labels = [...new Set(truth)];
+      const subclasses = Object.fromEntries(
+        labels.map((label) => {
+          const own = images.filter((_, i) => truth[i] === label).map((image) => image.label);
+          const others = emojiSubclasses.subcategories[label]!.filter((name) => !own.includes(name));
+          return [label, [...own, ...others.slice(0, 12)]];
+        }),
+      );
+      return { images, truth, labels, subclasses };
+    }
+
+    it('classifies by subclasses, inline and stored, as the SDK does, naming the subclass that matched', async () => {
+      const { images, truth, labels, subclasses } = await subcategories();
+      const inline = await post('/v1/classify', {
+        images: images.map((image) => base64(image.bytes)),
+        labels,
+        subclasses,
+        method: 'subclasses',
+      });
+      expect(inline.status, await inline.clone().text()).toBe(200);
+      const body = (await inline.json()) as SetBody & { degraded?: unknown };
+      expect(body.degraded).toBeUndefined();
+      const expected = await (await service.reference()).classify(
+        images.map((image) => image.bytes),
+        labels,
+        { method: 'subclasses', subclasses },
+      );
+      body.results.forEach((result, i) => {
+        expect(result.predictions[0]!.label).toBe(truth[i]);
+        result.predictions.forEach((p, j) => {
+          expect(p.label).toBe(expected[i]!.predictions[j]!.label);
+          expect(p.score).toBeCloseTo(expected[i]!.predictions[j]!.score, 5);
+          expect(p.evidence?.[0]?.descriptor).toBe(expected[i]!.predictions[j]!.evidence![0]!.descriptor);
+          expect(subclasses[p.label]).toContain(p.evidence![0]!.descriptor);
+        });
+      });
+      const id = unique('subclassed');
+      const created = await put(id, { labels, subclasses });
+      expect(created.status, await created.clone().text()).toBe(201);
+      expect(((await created.json()) as { subclasses: unknown }).subclasses).toEqual(subclasses);
+      const form = new FormData();
+      form.append('image', png(images[0]!.bytes), images[0]!.name);
+      form.append('classifier', id);
+      form.append('method', 'subclasses');
+      const stored = await service.fetch('/v1/classify', { method: 'POST', headers: AUTH, body: form });
+      expect(stored.status, await stored.clone().text()).toBe(200);
+      const top = ((await stored.json()) as SetBody).results[0]!;
+      expect(top.degraded).toBeUndefined();
+      expect(top.predictions[0]!.label).toBe(truth[0]);
+      expect(top.predictions[0]!.evidence?.[0]?.descriptor).toBe(
+        body.results[0]!.predictions[0]!.evidence![0]!.descriptor,
+      );
+    });
+
+    it('refuses bad subclasses with 422: unknown labels, empty lists, repeats, and with a stored classifier', async () => {
+      const { images, labels } = await service.fixtures();
+      const [a, b] = labels as [string, string];
+      const image = base64(images[0]!.bytes);
+      for (const subclasses of [
+        { zebra: ['stripes'] },
+        { [a]: [] },
+        { [a]: ['x', 'x'] },
+        { [a]: ['x'], [b]: ['x'] },
+      ]) {
+        const classify = await post('/v1/classify', {
+          images: [image],
+          labels,
+          subclasses,
+          method: 'subclasses',
+        });
+        await expectProblem(classify, 422, 'invalid_input');
+        await expectProblem(
+          await put(unique('bad-subclasses'), { labels, subclasses }),
+          422,
+          'invalid_input',
+        );
+      }
+      const id = unique('plain');
+      expect((await put(id, { labels })).status).toBe(201);
+      await expectProblem(
+        await post('/v1/classify', { images: [image], classifier: id, subclasses: { [a]: ['x'] } }),
+        422,
+        'invalid_input',
+      );
+    });
+
+    it('calibrates a stored classifier over HTTP, and classify returns the sets the SDK computes', async () => {
+      const { images, labels } = await service.fixtures();
+      const id = unique('calibrated');
+      expect((await put(id, { labels })).status).toBe(201);
+      const labelled = [...images, ...images];
+      const calibrate = await post(`/v1/classifiers/${id}/calibrate`, {
+        images: labelled.map((image) => base64(image.bytes)),
+        image_labels: labelled.map((image) => image.label),
+        alpha: 0.2,
+      });
+      expect(calibrate.status, await calibrate.clone().text()).toBe(200);
+      const info = (await calibrate.json()) as {
+        calibration: { alpha: number; method: string; score: string; images: number; threshold: number };
+      };
+      expect(info.calibration).toMatchObject({ alpha: 0.2, method: 'zeroshot', score: 'lac', images: 8 });
+      const got = (await (
+        await service.fetch(`/v1/classifiers/${id}`, { headers: AUTH })
+      ).json()) as typeof info;
+      expect(got.calibration).toEqual(info.calibration);
+
+      // The SDK in process, on the classifier as the service stores it (float16), calibrated alike.
+      const reference = await service.reference();
+      const compiled = reference.loadClassifier((await reference.compile({ labels })).toBytes());
+      const sdk = await reference.calibrate(
+        compiled,
+        labelled.map((image) => ({ image: image.bytes, label: image.label })),
+        { alpha: 0.2 },
+      );
+      expect(info.calibration.threshold).toBeCloseTo(sdk.calibration!.threshold, 5);
+      const expected = await reference.classify(
+        images.map((image) => image.bytes),
+        sdk,
+      );
+
+      const classify = await post('/v1/classify', {
+        images: images.map((image) => base64(image.bytes)),
+        classifier: id,
+        top_k: 1,
+      });
+      expect(classify.status, await classify.clone().text()).toBe(200);
+      const body = (await classify.json()) as SetBody;
+      const full = (await (
+        await post('/v1/classify', { images: images.map((image) => base64(image.bytes)), classifier: id })
+      ).json()) as SetBody;
+      body.results.forEach((result, i) => {
+        expect(result.predictions).toHaveLength(1);
+        expect(result.set).toEqual(expected[i]!.set);
+        // LAC: every label whose 1 − score is within q̂, from all labels although top_k is 1.
+        const within = full.results[i]!.predictions.filter((p) => 1 - p.score <= info.calibration.threshold);
+        expect(result.set!.labels).toEqual(within.map((p) => p.label));
+      });
+
+      const capped = (await (
+        await post('/v1/classify', {
+          images: images.map((image) => base64(image.bytes)),
+          classifier: id,
+          max_set_size: 1,
+        })
+      ).json()) as SetBody;
+      capped.results.forEach((result, i) => {
+        const size = body.results[i]!.set!.labels.length;
+        expect(result.set!.abstain).toBe(size !== 1);
+        if (size > 1) expect(result.set!.reason).toBe('too_large');
+      });
+
+      // Multipart images and embedding rows calibrate alike.
+      const form = new FormData();
+      for (const image of labelled) {
+        form.append('image', png(image.bytes), image.name);
+        form.append('image_labels', image.label);
+      }
+      form.append('alpha', '0.2');
+      const multipart = await service.fetch(`/v1/classifiers/${id}/calibrate`, {
+        method: 'POST',
+        headers: AUTH,
+        body: form,
+      });
+      expect(multipart.status, await multipart.clone().text()).toBe(200);
+      expect(((await multipart.json()) as typeof info).calibration.threshold).toBeCloseTo(
+        info.calibration.threshold,
+        6,
+      );
+      const embedded = (await (
+        await post('/v1/embeddings', { images: labelled.map((image) => base64(image.bytes)) })
+      ).json()) as { images: number[][] };
+      const fromEmbeddings = await post(`/v1/classifiers/${id}/calibrate`, {
+        embeddings: embedded.images,
+        image_labels: labelled.map((image) => image.label),
+        alpha: 0.2,
+      });
+      expect(fromEmbeddings.status, await fromEmbeddings.clone().text()).toBe(200);
+      expect(((await fromEmbeddings.json()) as typeof info).calibration.threshold).toBeCloseTo(
+        info.calibration.threshold,
+        5,
+      );
+
+      // Replacing the classifier drops its calibration: sets asked for are then refused.
+      expect((await put(id, { labels })).status).toBe(200);
+      await expectProblem(
+        await post('/v1/classify', { images: [base64(images[0]!.bytes)], classifier: id, max_set_size: 2 }),
+        422,
+        'invalid_input',
+      );
+    });
+
+    it('refuses calibrations it cannot fit, and sets it cannot give, with typed 4xx', async () => {
+      const { images, labels } = await service.fixtures();
+      const id = unique('uncalibrated');
+      expect((await put(id, { labels })).status).toBe(201);
+      const eight = [...images, ...images];
+      const body = (extra: Record<string, unknown>) => ({
+        images: eight.map((image) => base64(image.bytes)),
+        image_labels: eight.map((image) => image.label),
+        alpha: 0.2,
+        ...extra,
+      });
+      const tooFew = await expectProblem(
+        await post(`/v1/classifiers/${id}/calibrate`, body({ alpha: 0.05 })),
+        422,
+        'calibration_too_small',
+      );
+      expect(tooFew.detail).toContain('at least 19');
+      const wrongLabel = await expectProblem(
+        await post(
+          `/v1/classifiers/${id}/calibrate`,
+          body({ image_labels: eight.map((_, i) => (i ? eight[i]!.label : 'zebra')) }),
+        ),
+        422,
+        'invalid_input',
+      );
+      expect(wrongLabel.detail).toContain('zebra');
+      await expectProblem(
+        await post(`/v1/classifiers/${id}/calibrate`, body({ image_labels: [labels[0]] })),
+        422,
+        'invalid_input',
+      );
+      await expectProblem(
+        await post(`/v1/classifiers/${id}/calibrate`, body({ method: 'subclasses' })),
+        422,
+        'invalid_input',
+      );
+      await expectProblem(
+        await post('/v1/classifiers/no-such-classifier/calibrate', body({})),
+        404,
+        'not_found',
+      );
+      const image = base64(images[0]!.bytes);
+      for (const target of [{ classifier: id }, { labels }]) {
+        await expectProblem(
+          await post('/v1/classify', { images: [image], ...target, max_set_size: 3 }),
+          422,
+          'invalid_input',
+        );
+      }
     });
   });
 

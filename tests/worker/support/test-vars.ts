@@ -17,7 +17,7 @@ export const TEST_LIMITS = {
 
 export const TEST_CORS_ORIGIN = 'https://app.example';
 
-/** Descriptors and FuDD pairs the static LLM source answers with in workerd. */
+/** Descriptors, FuDD pairs and subclasses the static LLM source answers with in workerd. */
 export const STATIC_DESCRIPTIONS = {
   descriptors: {
     cat: ['pointed ears', 'whiskers'],
@@ -38,6 +38,12 @@ export const STATIC_DESCRIPTIONS = {
       attributes: [{ attr_type: 'shape', prompt_pair: ['a furry animal', 'a triangular slice of food'] }],
     },
   ],
+  // "kitten" under two labels: describe drops it from both.
+  subclasses: {
+    cat: ['tabby cat', 'siamese cat', 'kitten'],
+    dog: ['beagle', 'pug', 'kitten'],
+    pizza: ['margherita pizza', 'pepperoni pizza'],
+  },
 };
 
 /** The variables as strings, as Workers and process.env carry them. */

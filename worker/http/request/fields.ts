@@ -10,6 +10,9 @@
  *   `[r, g, b]` array; in a form or query, the array as JSON text), checked by the SDK's own
  *   `resolveBackground`, so the service accepts exactly what `Descry` does.
  * - `method`: the SDK's method table.
+ * - `subclasses`: labels → subclasses (method 'subclasses'), JSON in a form; bounded in total by
+ *   {@link MAX_SUBCLASSES}, since each subclass costs a text-encoder pass per template.
+ * - `max_set_size`: abstain when a conformal set holds more labels (calibrated classifiers).
  */
 import { z } from '@hono/zod-openapi';
 import { type ImageBackground, InvalidInputError, METHOD_NAMES, METHODS, resolveBackground } from 'descry';
@@ -54,6 +57,29 @@ export const DescriptorsSchema = z
   .record(LabelSchema, z.array(trimmedText(300)).min(1).max(64))
   .openapi({ example: { cat: ['whiskers', 'pointed ears'] } });
 export const TextSchema = wellFormedText(1, 2000);
+
+/**
+ * Subclasses one request or classifier may carry, over all labels: each is encoded once per
+ * template at compile time. The embedded model's 1,906 emoji as subclasses of their 9 groups fit.
+ */
+export const MAX_SUBCLASSES = 4096;
+
+export const SubclassesSchema = z
+  .record(LabelSchema, z.array(trimmedText(200)).min(1).max(MAX_SUBCLASSES))
+  .refine(
+    (map) => Object.values(map).reduce((n, list) => n + list.length, 0) <= MAX_SUBCLASSES,
+    `at most ${MAX_SUBCLASSES} subclasses in all`,
+  )
+  .openapi({
+    description:
+      "Subclasses per label for method 'subclasses' (CHiLS): each subclass under one label only; labels left out are scored by their own prompts",
+    example: { fruit: ['pineapple', 'cherries'], bird: ['eagle', 'penguin'] },
+  });
+
+export const MaxSetSizeSchema = z.number().int().min(1).max(1000).openapi({
+  description:
+    'With a calibrated classifier: abstain (set.abstain, reason too_large) when an image’s conformal set holds more labels than this. Refused (422) when no set can be built: no calibration, or one fitted for another method',
+});
 
 export const ClassifierIdSchema = z
   .string()
@@ -179,7 +205,9 @@ export const targetFields = {
   method: MethodSchema.optional(),
   templates: TemplatesSchema.optional(),
   descriptors: DescriptorsSchema.optional(),
+  subclasses: SubclassesSchema.optional(),
   top_k: TopKSchema.optional(),
+  max_set_size: MaxSetSizeSchema.optional(),
   background: BackgroundSchema.optional(),
 };
 
@@ -196,7 +224,9 @@ export const formTargetFields = {
     description: 'Repeated or a JSON array',
   }).optional(),
   descriptors: formJsonOf(DescriptorsSchema, 'JSON object: label → descriptors').optional(),
+  subclasses: formJsonOf(SubclassesSchema, 'JSON object: label → subclasses').optional(),
   top_k: formIntegerOf(TopKSchema).optional(),
+  max_set_size: formIntegerOf(MaxSetSizeSchema).optional(),
   background: FormBackgroundSchema.optional(),
 };
 
@@ -207,7 +237,9 @@ export type TargetFields = {
   method?: z.infer<typeof MethodSchema> | undefined;
   templates?: string[] | undefined;
   descriptors?: Record<string, string[]> | undefined;
+  subclasses?: Record<string, string[]> | undefined;
   top_k?: number | undefined;
+  max_set_size?: number | undefined;
   background?: ImageBackground | undefined;
 };
 
@@ -216,18 +248,34 @@ export function exactlyOneTarget(value: TargetFields, ctx: z.RefinementCtx): voi
   if ((value.labels === undefined) === (value.classifier === undefined)) {
     ctx.addIssue({ code: 'custom', path: ['labels'], message: 'give either labels or classifier, not both' });
   }
-  for (const label of Object.keys(value.descriptors ?? {})) {
-    // Descriptors of labels not asked about would be encoded for nothing.
-    if (value.labels && !value.labels.includes(label)) {
-      ctx.addIssue({ code: 'custom', path: ['descriptors', label], message: 'not one of the labels' });
-    }
-  }
-  if (value.classifier !== undefined && (value.templates !== undefined || value.descriptors !== undefined)) {
+  onlyLabelKeys(value, ctx);
+  if (
+    value.classifier !== undefined &&
+    (value.templates !== undefined || value.descriptors !== undefined || value.subclasses !== undefined)
+  ) {
     ctx.addIssue({
       code: 'custom',
       path: ['templates'],
-      message: 'templates and descriptors are fixed when a classifier is compiled; give them with labels',
+      message:
+        'templates, descriptors and subclasses are fixed when a classifier is compiled; give them with labels',
     });
+  }
+}
+
+/**
+ * Refinement: descriptors and subclasses only of the labels given (those of labels not asked
+ * about would be encoded for nothing).
+ */
+export function onlyLabelKeys(
+  value: { labels?: string[] | undefined; descriptors?: object | undefined; subclasses?: object | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  for (const field of ['descriptors', 'subclasses'] as const) {
+    for (const label of Object.keys(value[field] ?? {})) {
+      if (value.labels && !value.labels.includes(label)) {
+        ctx.addIssue({ code: 'custom', path: [field, label], message: 'not one of the labels' });
+      }
+    }
   }
 }
 

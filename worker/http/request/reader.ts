@@ -22,8 +22,12 @@ export interface ImageRequest {
   method: ClassificationMethod;
   templates?: string[];
   descriptors?: DescriptorMap;
+  subclasses?: Record<string, string[]>;
   topK?: number;
+  maxSetSize?: number;
   background?: ImageBackground;
+  /** The true label of each image, in order (calibration). */
+  imageLabels?: string[];
 }
 
 /** What routes' validated bodies hold, in either encoding (fields a route does not take are absent). */
@@ -32,6 +36,7 @@ type ValidatedBody = TargetFields & {
   image?: Blob | Blob[];
   texts?: string[];
   text?: string | string[];
+  image_labels?: string[];
 };
 
 const asList = <T>(value: T | T[] | undefined): T[] =>
@@ -86,7 +91,10 @@ export async function readImageRequest(c: Context, limits: ServiceLimits): Promi
     ...(body.classifier ? { classifier: body.classifier } : {}),
     ...(body.templates ? { templates: body.templates } : {}),
     ...(body.descriptors ? { descriptors: body.descriptors } : {}),
+    ...(body.subclasses ? { subclasses: body.subclasses } : {}),
     ...(body.top_k ? { topK: body.top_k } : {}),
+    ...(body.max_set_size ? { maxSetSize: body.max_set_size } : {}),
     ...(body.background !== undefined ? { background: body.background } : {}),
+    ...(body.image_labels ? { imageLabels: body.image_labels } : {}),
   };
 }

@@ -1,10 +1,18 @@
 /** PUT, GET, DELETE /v1/classifiers/{id}: compiled label sets stored for reuse by id. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { CompiledClassifier } from 'descry';
+import type { ClassifierCalibration, CompiledClassifier } from 'descry';
 import { DescryError, promptsOf } from 'descry';
 import type { Service } from '../../service/service.js';
 import { noteWorkload, requestSignal, requestTimings } from '../middleware/request-context.js';
-import { ClassifierIdSchema, DescriptorsSchema, LabelsSchema, TemplatesSchema } from '../request/fields.js';
+import {
+  ClassifierIdSchema,
+  DescriptorsSchema,
+  LabelsSchema,
+  MethodSchema,
+  onlyLabelKeys,
+  SubclassesSchema,
+  TemplatesSchema,
+} from '../request/fields.js';
 import { assertRequestLimits } from '../request/reader.js';
 import { problemResponses } from '../schemas.js';
 import { rejectInvalid } from '../validation-problem.js';
@@ -14,15 +22,33 @@ export const ClassifierSpecSchema = z
     labels: LabelsSchema,
     templates: TemplatesSchema.optional(),
     descriptors: DescriptorsSchema.optional(),
+    subclasses: SubclassesSchema.optional(),
   })
-  .superRefine((spec, ctx) => {
-    for (const label of Object.keys(spec.descriptors ?? {})) {
-      if (!spec.labels.includes(label)) {
-        ctx.addIssue({ code: 'custom', path: ['descriptors', label], message: 'not one of the labels' });
-      }
-    }
-  })
+  .superRefine(onlyLabelKeys)
   .openapi('ClassifierSpec');
+
+/** What a stored classifier's conformal calibration holds for, and its threshold. */
+export const CalibrationInfoSchema = z
+  .object({
+    alpha: z.number(),
+    method: MethodSchema.openapi({ description: 'The classification method whose scores were calibrated' }),
+    aggregation: z.enum(['mean', 'max', 'sum']).optional(),
+    reweight: z.boolean().optional(),
+    include_label: z.boolean().optional(),
+    score: z.enum(['lac', 'aps', 'raps']).openapi({ description: 'Nonconformity score' }),
+    threshold: z
+      .number()
+      .openapi({ description: 'q̂: labels whose nonconformity is at most this are in the set' }),
+    images: z.number().int().openapi({ description: 'Calibration images' }),
+    none_of_these: z
+      .object({ measure: z.enum(['score', 'cosine', 'margin']), below: z.number() })
+      .optional()
+      .openapi({
+        description: 'Abstain (reason none_of_these) for images whose confidence is below `below`',
+      }),
+    created: z.string(),
+  })
+  .openapi('Calibration');
 
 const AdaptationStateSchema = z
   .object({
@@ -47,6 +73,8 @@ export const ClassifierInfoSchema = z
     labels: z.array(z.string()),
     templates: z.array(z.string()),
     descriptors: z.record(z.string(), z.array(z.string())).optional(),
+    subclasses: z.record(z.string(), z.array(z.string())).optional(),
+    calibration: CalibrationInfoSchema.optional(),
     created: z.string(),
     adaptation: AdaptationStateSchema.nullable()
       .optional()
@@ -61,7 +89,7 @@ const putRoute = createRoute({
   path: '/v1/classifiers/{id}',
   operationId: 'putClassifier',
   tags: ['classifiers'],
-  summary: 'Compile a label set and store it under an id',
+  summary: 'Compile a label set (with descriptors and subclasses) and store it under an id',
   security: [{ bearerAuth: [] }],
   request: {
     params,
@@ -108,6 +136,8 @@ export function classifierInfo(
   classifier: CompiledClassifier,
 ): z.infer<typeof ClassifierInfoSchema> {
   const descriptors = classifier.descriptorMap;
+  const subclasses = classifier.subclassMap;
+  const calibration = classifier.calibration;
   return {
     id,
     model: classifier.model,
@@ -115,7 +145,27 @@ export function classifierInfo(
     labels: [...classifier.labels],
     templates: [...classifier.templates],
     ...(descriptors ? { descriptors } : {}),
+    ...(subclasses ? { subclasses } : {}),
+    ...(calibration ? { calibration: calibrationInfo(calibration) } : {}),
     created: classifier.created,
+  };
+}
+
+/** A calibration on the wire. */
+function calibrationInfo(c: ClassifierCalibration): z.infer<typeof CalibrationInfoSchema> {
+  const p = c.predictor;
+  return {
+    alpha: c.alpha,
+    method: p.method,
+    ...(p.method === 'descriptions' ? { aggregation: p.aggregation } : {}),
+    ...(p.method === 'subclasses' ? { reweight: p.reweight, include_label: p.includeLabel } : {}),
+    score: c.method,
+    threshold: c.threshold,
+    images: c.n,
+    ...(c.noneOfThese
+      ? { none_of_these: { measure: c.noneOfThese.measure, below: c.noneOfThese.below } }
+      : {}),
+    created: c.created,
   };
 }
 
@@ -127,6 +177,7 @@ export function classifierRoutes(service: Service) {
       const { id } = c.req.valid('param');
       const spec = c.req.valid('json');
       assertRequestLimits(config.limits, { labels: spec.labels.length });
+      // Replacing a classifier drops its calibration: it held for the old classifier's scores.
       const existed = await classifiers.has(id);
       noteWorkload(c, { labels: spec.labels.length });
       await inference.assertBudget({ prompts: promptsOf(spec) });

@@ -12,7 +12,7 @@ import {
   targetFields,
 } from '../request/fields.js';
 import { readImageRequest } from '../request/reader.js';
-import { DegradationSchema, PredictionSchema, problemResponses } from '../schemas.js';
+import { DegradationSchema, LabelSetSchema, PredictionSchema, problemResponses } from '../schemas.js';
 import { rejectInvalid } from '../validation-problem.js';
 import { roundMs, wireResults } from '../wire.js';
 
@@ -21,7 +21,11 @@ export const ClassifyResponseSchema = z
     model: z.string(),
     method: MethodSchema,
     results: z.array(
-      z.object({ predictions: z.array(PredictionSchema), degraded: DegradationSchema.optional() }),
+      z.object({
+        predictions: z.array(PredictionSchema),
+        degraded: DegradationSchema.optional(),
+        set: LabelSetSchema.optional(),
+      }),
     ),
     degraded: DegradationSchema.optional(),
     timings_ms: z
@@ -108,6 +112,8 @@ export function classifyRoutes(service: Service) {
         ...(request.topK ? { topK: request.topK } : {}),
         ...(request.templates ? { templates: request.templates } : {}),
         ...(request.descriptors ? { descriptors: request.descriptors } : {}),
+        ...(request.subclasses ? { subclasses: request.subclasses } : {}),
+        ...(request.maxSetSize ? { maxSetSize: request.maxSetSize } : {}),
         background: request.background,
         ...methodOptions,
         ...inference.run(signal, timings),
