@@ -295,7 +295,9 @@ export function cacheApiDownloadCache(name = 'descry-models'): DownloadCache | u
       return validators;
     },
     async put(url, bytes, validators = {}) {
-      const headers: Record<string, string> = {};
+      // Workers' Cache API stores only what HTTP caching would: without a lifetime, nothing is kept.
+      // Freshness is this module's business (revalidation above), so the entry lives for a year.
+      const headers: Record<string, string> = { 'Cache-Control': 'public, max-age=31536000' };
       for (const [key, header] of Object.entries(VALIDATOR_HEADERS)) {
         const value = validators[key as keyof FileValidators];
         if (value) headers[header] = value;
