@@ -36,13 +36,25 @@ export interface OnnxSession {
  */
 export type OnnxModel = Uint8Array | { path: string };
 
+/**
+ * Weights a graph keeps outside itself (ONNX external data), by the name the graph gives them
+ * (`text_model.onnx_data`): ONNX Runtime needs them handed over when it loads the graph from bytes.
+ */
+export interface ExternalDataFile {
+  path: string;
+  data: Uint8Array;
+}
+
 /** Creates sessions from model bytes (or paths, when `opensFiles`). */
 export interface OnnxBackend {
   /** e.g. `onnxruntime-web`, `onnxruntime-node`, `onnxruntime-web (workerd)`. */
   readonly name: string;
   /** Whether `createSession` accepts `{ path }`: onnxruntime-node reads the file natively. */
   readonly opensFiles?: boolean;
-  createSession(model: OnnxModel): Promise<OnnxSession>;
+  createSession(
+    model: OnnxModel,
+    files?: { externalData?: readonly ExternalDataFile[] },
+  ): Promise<OnnxSession>;
 }
 
 /** The subset of the onnxruntime-common module shape that `fromOrt` uses. */
@@ -84,7 +96,7 @@ export function fromOrt(
   return {
     name,
     opensFiles,
-    async createSession(model) {
+    async createSession(model, files) {
       if (!(model instanceof Uint8Array) && !opensFiles) {
         throw new BackendError('backend_failed', `${name} loads models from bytes, not from ${model.path}`);
       }
@@ -100,6 +112,7 @@ export function fromOrt(
         session = await ort.InferenceSession.create(model instanceof Uint8Array ? model : model.path, {
           graphOptimizationLevel: 'all',
           ...sessionOptions,
+          ...(files?.externalData?.length ? { externalData: files.externalData } : {}),
         });
       } catch (cause) {
         throw new BackendError('backend_failed', `${name} could not load the ONNX model: ${message(cause)}`, {

@@ -1,5 +1,5 @@
 /** A model in a local folder (Node only). */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ModelLoadError } from '../errors.js';
 import type { ModelFiles } from './source.js';
@@ -22,6 +22,14 @@ export function folderSource(folder: string): ModelFiles {
     async localPath(path) {
       const file = join(root, path);
       return (await isFile(file)) ? file : undefined;
+    },
+    async list(folder) {
+      try {
+        const entries = await readdir(join(root, folder), { withFileTypes: true });
+        return entries.filter((entry) => entry.isFile()).map((entry) => `${folder}/${entry.name}`);
+      } catch {
+        return undefined;
+      }
     },
   };
 }

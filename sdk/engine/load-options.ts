@@ -14,7 +14,11 @@ export type ModelSource = string | URL | ModelFiles | { files: ModelFileMap; id?
 
 /** Options for `Descry.load`. */
 export interface LoadOptions {
-  /** ONNX export to load for both encoders (default fp32). */
+  /**
+   * ONNX export to load for both encoders, by transformers.js's names and files (`q8` is
+   * `onnx/*_quantized.onnx`; engine/onnx-files.ts). Default: the model's own
+   * (`transformers.js_config.dtype` in config.json), else fp32.
+   */
   dtype?: ModelDtype;
   /** ONNX export of the text encoder only; overrides `dtype`. */
   textDtype?: ModelDtype;
@@ -55,7 +59,10 @@ export interface LoadOptions {
   batching?: BatchingOptions;
   /** Download progress for URL and hub sources. */
   onProgress?: (progress: DownloadProgress) => void;
-  /** Hub revision (default main). */
+  /**
+   * Hub revision (default main). A branch or tag is revalidated on each load (a conditional request
+   * per file, cheap when nothing changed); a 40-hex commit is never asked about again once cached.
+   */
   revision?: string;
   /** Hub endpoint for hub ids (default https://huggingface.co). */
   hubEndpoint?: string;

@@ -13,8 +13,20 @@ import { type ModelConfig, type ModelFamily, parseModelConfig } from './config.j
 import { modelFingerprint } from './fingerprint.js';
 import { lazyValue } from './lazy-value.js';
 import type { LoadOptions, ModelSource } from './load-options.js';
+import {
+  candidateGraphPaths,
+  DTYPE_SUFFIXES,
+  dtypeOfGraph,
+  type EncoderPart,
+  encoderDtype,
+  encoderGraphPath,
+  externalDataPaths,
+  type ModelDtype,
+  type TransformersJsConfig,
+  transformersJsConfig,
+} from './onnx-files.js';
 import type { ModelFiles } from './source.js';
-import { type EncoderModelFile, onnxPath, TextTower, VisionTower } from './towers.js';
+import { type EncoderModelFile, TextTower, VisionTower } from './towers.js';
 
 /** What a loaded model is. */
 export interface ModelInfo {
@@ -51,8 +63,100 @@ async function readJson(files: ModelFiles, path: string): Promise<unknown> {
   }
 }
 
-function modelFile(files: ModelFiles, path: string): EncoderModelFile {
-  return { bytes: () => files.read(path), localPath: async () => files.localPath?.(path) };
+/** The variants (dtype and file) of `part` that `files` has, or undefined when it cannot tell. */
+async function variantsOf(
+  files: ModelFiles,
+  part: EncoderPart,
+): Promise<Array<{ dtype: ModelDtype; path: string }> | undefined> {
+  let paths = await files.list?.('onnx').catch(() => undefined);
+  if (!paths && files.has) {
+    const candidates = candidateGraphPaths(part);
+    const found = await Promise.all(candidates.map((path) => files.has!(path).catch(() => undefined)));
+    if (found.some((answer) => answer === undefined)) return undefined;
+    paths = candidates.filter((_, i) => found[i]);
+  }
+  if (!paths) return undefined;
+  const order = Object.keys(DTYPE_SUFFIXES);
+  return paths
+    .flatMap((path) => {
+      const dtype = dtypeOfGraph(part, path.slice(path.lastIndexOf('/') + 1));
+      return dtype ? [{ dtype, path }] : [];
+    })
+    .sort((a, b) => order.indexOf(a.dtype) - order.indexOf(b.dtype));
+}
+
+/**
+ * Run `read`; when it fails because `path` does not exist, fail instead with the variants the
+ * model has, so that a wrong dtype says which ones would load.
+ */
+async function orVariants<T>(
+  files: ModelFiles,
+  part: EncoderPart,
+  dtype: ModelDtype,
+  path: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const missing =
+      error instanceof ModelLoadError && error.code === 'model_load_failed' && error.details?.path === path;
+    if (!missing) throw error;
+    const variants = await variantsOf(files, part);
+    if (variants?.some((variant) => variant.path === path)) throw error; // there, but unreadable
+    const has =
+      variants === undefined
+        ? ''
+        : variants.length === 0
+          ? `; it has no ${part} encoder in onnx/`
+          : `; it has ${variants.map((v) => `${v.dtype} (${v.path})`).join(', ')}`;
+    throw new ModelLoadError(
+      'model_load_failed',
+      `model ${files.id} has no ${part} encoder for dtype ${dtype} (${path})${has}`,
+      {
+        cause: error,
+        details: { path, dtype, ...(variants ? { available: variants.map((v) => v.dtype) } : {}) },
+      },
+    );
+  }
+}
+
+/** Directory part of a local path or a slash path, with its separator. */
+function folderOf(path: string): string {
+  return path.slice(0, Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+}
+
+/** An encoder's graph and its external data (onnx-files.ts), by the dtype chosen for it. */
+function encoderFile(
+  files: ModelFiles,
+  part: EncoderPart,
+  dtype: ModelDtype,
+  config: TransformersJsConfig,
+): EncoderModelFile {
+  const path = encoderGraphPath(part, dtype);
+  const data = externalDataPaths(part, path, config);
+  const nameOf = (dataPath: string) => dataPath.slice(dataPath.lastIndexOf('/') + 1);
+  return {
+    bytes: () => orVariants(files, part, dtype, path, () => files.read(path)),
+    async localPath() {
+      const graph = await orVariants(files, part, dtype, path, async () => files.localPath?.(path));
+      if (graph === undefined) return undefined;
+      // ONNX Runtime finds external data beside the graph, under the names the graph gives it.
+      for (const dataPath of data) {
+        const local = await files.localPath?.(dataPath);
+        if (local !== `${folderOf(graph)}${nameOf(dataPath)}`) return undefined;
+      }
+      return graph;
+    },
+    ...(data.length > 0
+      ? {
+          externalData: () =>
+            Promise.all(
+              data.map(async (dataPath) => ({ path: nameOf(dataPath), data: await files.read(dataPath) })),
+            ),
+        }
+      : {}),
+  };
 }
 
 function inputSize(config: PreprocessorConfig): { height: number; width: number } | undefined {
@@ -73,6 +177,9 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
     readJson(files, 'preprocessor_config.json'),
   ]);
   const config = parseModelConfig(configJson, options);
+  const hubConfig = transformersJsConfig(configJson);
+  const textDtype = encoderDtype('text', options.textDtype ?? options.dtype, hubConfig);
+  const visionDtype = encoderDtype('vision', options.visionDtype ?? options.dtype, hubConfig);
   const preprocessor = parsePreprocessorConfig(preprocessorJson, config.profile);
   const fingerprint = await modelFingerprint(configJson, preprocessorJson);
 
@@ -96,13 +203,13 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
   const text = new TextTower({
     backend,
     tokenizer: () => tokenizer.get(),
-    model: modelFile(files, onnxPath('text', options.textDtype ?? options.dtype ?? 'fp32')),
+    model: encoderFile(files, 'text', textDtype, hubConfig),
     outputs: profile.outputs.text,
     ...(options.promptsPerRun ? { batchSize: options.promptsPerRun } : {}),
   });
   const vision = new VisionTower({
     backend,
-    model: modelFile(files, onnxPath('vision', options.visionDtype ?? options.dtype ?? 'fp32')),
+    model: encoderFile(files, 'vision', visionDtype, hubConfig),
     outputs: profile.outputs.vision,
     ...(options.batching ? { batching: options.batching } : {}),
   });

@@ -11,24 +11,25 @@ import { ModelLoadError } from '../errors.js';
 import { normalizeRows } from '../math/matrix.js';
 import type { PromptTokenizer } from '../text/tokenizer.js';
 import type { Matrix } from '../types.js';
-import type { OnnxBackend, OnnxSession, TensorData } from './backend.js';
+import type { ExternalDataFile, OnnxBackend, OnnxSession, TensorData } from './backend.js';
 import { type LazyValue, lazyValue } from './lazy-value.js';
+import { encoderGraphPath, type ModelDtype } from './onnx-files.js';
 import { type BatchingOptions, batchedRun, type PixelRun } from './run-batcher.js';
 
-/** Which ONNX export of a model to load, as hub repositories name them. */
-export type ModelDtype = 'fp32' | 'fp16' | 'quantized' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
+export type { ModelDtype };
 
-/** Path of an encoder's ONNX file for a dtype, in the transformers.js layout. */
+/** Path of an encoder's ONNX file for a dtype, in the transformers.js layout (see onnx-files.ts). */
 export function onnxPath(part: 'text' | 'vision', dtype: ModelDtype): string {
-  const suffix = dtype === 'fp32' ? '' : `_${dtype}`;
-  return `onnx/${part}_model${suffix}.onnx`;
+  return encoderGraphPath(part, dtype);
 }
 
 /** Where an encoder's ONNX file comes from. */
 export interface EncoderModelFile {
   bytes(): Promise<Uint8Array>;
-  /** Its path on the local disk, if it has one (see `ModelFiles.localPath`). */
+  /** Its path on the local disk, if it has one (see `ModelFiles.localPath`), with its external data beside it. */
   localPath?(): Promise<string | undefined>;
+  /** Its external data (onnx-files.ts), for a graph loaded from bytes. */
+  externalData?(): Promise<ExternalDataFile[]>;
 }
 
 /**
@@ -40,7 +41,9 @@ function lazySession(backend: () => Promise<OnnxBackend>, file: EncoderModelFile
   return lazyValue(async () => {
     const chosen = await backend();
     const path = chosen.opensFiles ? await file.localPath?.() : undefined;
-    return chosen.createSession(path === undefined ? await file.bytes() : { path });
+    if (path !== undefined) return chosen.createSession({ path }); // external data is found beside it
+    const externalData = await file.externalData?.();
+    return chosen.createSession(await file.bytes(), externalData?.length ? { externalData } : undefined);
   });
 }
 

@@ -35,7 +35,11 @@ const small = bytesSource(
 
 const cache = cacheApiDownloadCache();
 // urlSource resolves each path against its base; an absolute URL (a graph's) resolves to itself.
-const downloads = urlSource(String(graphs['onnx/vision_model.onnx']), cache ? { cache } : {});
+// The graphs belong to this package version (bundlers usually hash their names): never revalidated.
+const downloads = urlSource(String(graphs['onnx/vision_model.onnx']), {
+  revalidate: false,
+  ...(cache ? { cache } : {}),
+});
 
 /** The embedded model as a `Descry.load` source. */
 export const emojiClip: ModelFiles = {

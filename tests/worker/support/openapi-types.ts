@@ -45,7 +45,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Embed images and/or texts */
+        /**
+         * Embed images and/or texts
+         * @description Two JSON shapes: the service's own (`texts`, `images`, answered with `{ model, dim, images, texts }` and problem+json errors) and OpenAI's (`model`, `input`, answered with `{ object: 'list', data, model, usage }` and OpenAI's error envelope). Multipart takes the service's own fields.
+         */
         post: operations["createEmbeddings"];
         delete?: never;
         options?: never;
@@ -387,6 +390,79 @@ export interface components {
             dim: number;
             images?: number[][];
             texts?: number[][];
+        };
+        OpenAiEmbeddingsResponse: {
+            /** @enum {string} */
+            object: "list";
+            data: {
+                /** @enum {string} */
+                object: "embedding";
+                index: number;
+                /** @description Numbers, or with `encoding_format: "base64"` the little-endian float32 bytes */
+                embedding: number[] | string;
+            }[];
+            model: string;
+            usage: {
+                prompt_tokens: number;
+                total_tokens: number;
+            };
+        };
+        OpenAiError: {
+            error: {
+                message: string;
+                /** @example invalid_request_error */
+                type: string;
+                /** @example input */
+                param: string | null;
+                /** @example invalid_input */
+                code: string;
+            };
+        };
+        /** @description OpenAI’s embeddings request; images with `modality: "image"` or `{ image }` items */
+        OpenAiEmbeddingsRequest: {
+            /** @description The served model: its id or the last part of it */
+            model: string;
+            /**
+             * @description A string or a list: strings (texts, or images with `modality: "image"`), `{ text }` and `{ image }` items. Images are base64 or base64 data: URLs.
+             * @example [
+             *       "a photo of a cat",
+             *       {
+             *         "image": "data:image/png;base64,iVBORw0…"
+             *       }
+             *     ]
+             */
+            input: string | (string | components["schemas"]["EmbeddingTextItem"] | components["schemas"]["EmbeddingImageItem"] | number | number[])[];
+            /**
+             * @description `float` (the default): arrays of numbers; `base64`: the little-endian float32 bytes
+             * @enum {string}
+             */
+            encoding_format?: "float" | "base64";
+            /** @description Must be the model's own dimension: CLIP embeddings are not trained to be truncated (no Matryoshka loss) */
+            dimensions?: number;
+            /** @description Accepted and ignored */
+            user?: string;
+            /**
+             * @description What the strings of `input` are (Infinity’s convention); default `text`
+             * @enum {string}
+             */
+            modality?: "text" | "image";
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @example white
+             */
+            background?: string | [
+                number,
+                number,
+                number
+            ];
+        };
+        /** @description A text (Jina’s item form) */
+        EmbeddingTextItem: {
+            text: string;
+        };
+        /** @description An image as base64 or a base64 data: URL (Jina’s item form); URLs are not fetched */
+        EmbeddingImageItem: {
+            image: string;
         };
         EmbeddingsRequest: {
             images?: string[];
@@ -1005,18 +1081,18 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["EmbeddingsRequest"];
+                "application/json": components["schemas"]["OpenAiEmbeddingsRequest"] | components["schemas"]["EmbeddingsRequest"];
                 "multipart/form-data": components["schemas"]["EmbeddingsForm"];
             };
         };
         responses: {
-            /** @description Vectors in input order */
+            /** @description Vectors in input order, in the shape of the request */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EmbeddingsResponse"];
+                    "application/json": components["schemas"]["EmbeddingsResponse"] | components["schemas"]["OpenAiEmbeddingsResponse"];
                 };
             };
             /** @description Malformed body (JSON or multipart that cannot be parsed) */
@@ -1026,6 +1102,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OpenAiError"];
                 };
             };
             /** @description Missing or invalid API key */
@@ -1035,6 +1112,16 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown classifier or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OpenAiError"];
                 };
             };
             /** @description The request body did not arrive in time (`request_timeout`) */
@@ -1080,6 +1167,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OpenAiError"];
                 };
             };
         };

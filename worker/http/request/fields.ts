@@ -296,3 +296,117 @@ export function overLimit(
     details: { limit },
   });
 }
+
+/**
+ * The fields of OpenAI's embeddings request (`POST /v1/embeddings` with `model` and `input`), with
+ * the two conventions image-capable OpenAI-compatible servers use for images: Infinity's
+ * `modality: 'image'` (every string of `input` is an image) and Jina's `{ image }` items (mixed
+ * with `{ text }` items and plain strings). Images are base64 or base64 `data:` URLs, as
+ * everywhere else in the service: `http(s)` URLs are refused rather than fetched, because a
+ * service that fetches caller-given URLs can be made to reach hosts only it can reach (SSRF).
+ */
+export const EmbeddingTextItemSchema = z
+  .object({ text: z.string() })
+  .openapi('EmbeddingTextItem', { description: 'A text (Jina’s item form)' });
+export const EmbeddingImageItemSchema = z.object({ image: z.string() }).openapi('EmbeddingImageItem', {
+  description: 'An image as base64 or a base64 data: URL (Jina’s item form); URLs are not fetched',
+});
+const EmbeddingInputItemSchema = z.union([
+  z.string(),
+  EmbeddingTextItemSchema,
+  EmbeddingImageItemSchema,
+  // OpenAI also takes token ids; they are refused with a clear message (see openAiInputItems).
+  z.number(),
+  z.array(z.number()),
+]);
+export const EmbeddingInputSchema = z.union([z.string(), z.array(EmbeddingInputItemSchema).min(1)]).openapi({
+  description:
+    'A string or a list: strings (texts, or images with `modality: "image"`), `{ text }` and `{ image }` items. Images are base64 or base64 data: URLs.',
+  example: ['a photo of a cat', { image: 'data:image/png;base64,iVBORw0…' }],
+});
+export const EncodingFormatSchema = z.enum(['float', 'base64']).openapi({
+  description: '`float` (the default): arrays of numbers; `base64`: the little-endian float32 bytes',
+});
+export const DimensionsSchema = z.number().int().min(1).openapi({
+  description:
+    "Must be the model's own dimension: CLIP embeddings are not trained to be truncated (no Matryoshka loss)",
+});
+export const ModalitySchema = z.enum(['text', 'image']).openapi({
+  description: 'What the strings of `input` are (Infinity’s convention); default `text`',
+});
+
+/** One item of an OpenAI-shaped `input`, sorted into the lists the request reader takes. */
+export interface OpenAiInputItems {
+  /** Base64 images, and the field each came in (`input[3]`) for error messages. */
+  images: string[];
+  imageFields: string[];
+  texts: string[];
+  /** Where each input item went: `images[at]` or `texts[at]`, in input order. */
+  order: Array<{ kind: 'image' | 'text'; at: number }>;
+}
+
+const URL_IMAGE = /^\s*https?:\/\//i;
+const DATA_IMAGE = /^\s*data:image\//i;
+
+/**
+ * Sort an OpenAI `input` into texts and images, reporting each bad item as a zod issue at its
+ * path: an image URL (not fetched), an image where text is expected (a `data:image/…` string
+ * without `modality: 'image'`), token ids, or text that {@link TextSchema} refuses.
+ */
+export function openAiInputItems(
+  input: z.infer<typeof EmbeddingInputSchema>,
+  modality: 'text' | 'image' | undefined,
+  ctx: z.RefinementCtx,
+): OpenAiInputItems {
+  const items = typeof input === 'string' ? [input] : input;
+  const sorted: OpenAiInputItems = { images: [], imageFields: [], texts: [], order: [] };
+  const image = (value: string, i: number) => {
+    if (URL_IMAGE.test(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['input', i],
+        message: 'image URLs are not fetched by this service: send the image as base64 or a data: URL',
+      });
+      return;
+    }
+    if (value.trim().length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['input', i], message: 'the image is empty' });
+      return;
+    }
+    sorted.order.push({ kind: 'image', at: sorted.images.length });
+    sorted.images.push(value);
+    sorted.imageFields.push(`input[${i}]`);
+  };
+  const text = (value: string, i: number) => {
+    if (DATA_IMAGE.test(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['input', i],
+        message:
+          'this is an image (a data: URL) where text is expected: send modality "image" or { "image": … }',
+      });
+      return;
+    }
+    const checked = TextSchema.safeParse(value);
+    if (!checked.success) {
+      for (const issue of checked.error.issues) {
+        ctx.addIssue({ code: 'custom', path: ['input', i], message: issue.message });
+      }
+      return;
+    }
+    sorted.order.push({ kind: 'text', at: sorted.texts.length });
+    sorted.texts.push(value);
+  };
+  items.forEach((item, i) => {
+    if (typeof item === 'string') (modality === 'image' ? image : text)(item, i);
+    else if (typeof item === 'number' || Array.isArray(item)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['input', i],
+        message: 'token ids are not supported: send the text itself',
+      });
+    } else if ('image' in item) image(item.image, i);
+    else text(item.text, i);
+  });
+  return sorted;
+}

@@ -33,6 +33,8 @@ export interface ImageRequest {
 /** What routes' validated bodies hold, in either encoding (fields a route does not take are absent). */
 type ValidatedBody = TargetFields & {
   images?: string[];
+  /** The field each of `images` came in, when a route names them otherwise (`input[3]`). */
+  imageFields?: string[];
   image?: Blob | Blob[];
   texts?: string[];
   text?: string | string[];
@@ -76,7 +78,7 @@ export async function readImageRequest(c: Context, limits: ServiceLimits): Promi
   const images = await Promise.all(
     files.map(async (file, i) => {
       if (typeof file === 'string') {
-        const field = `images[${i}]`;
+        const field = body.imageFields?.[i] ?? `images[${i}]`;
         return { bytes: bytesOfEncodedImage(file, field), field };
       }
       const field = `image[${i}]`;

@@ -63,7 +63,7 @@ const RAW_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'application/o
 const RawImageSchema = z.string().openapi({ type: 'string', format: 'binary' });
 
 /** Whether a model name in a URL (already percent-decoded by the router) names the loaded model. */
-function namesModel(name: string, id: string): boolean {
+export function namesModel(name: string, id: string): boolean {
   const last = id.split('/').filter(Boolean).pop() ?? id;
   return name === id || name === last;
 }
