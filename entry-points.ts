@@ -21,8 +21,9 @@ export const ENTRY_POINTS: Record<string, Partial<Record<Runtime, string>>> = {
   'descry/llm': { default: 'sdk/llm/index.ts' },
   'descry/store': { node: 'sdk/store/node.ts', default: 'sdk/store/index.ts' },
   'descry/predictors': { default: 'sdk/predictors/index.ts' },
+  'descry/app': { default: 'worker/app.ts' },
   'descry/worker': { default: 'worker/index.ts' },
-  'descry/server': { node: 'worker/hosts/node-server.node.ts' },
+  'descry/server': { node: 'worker/hosts/server.node.ts' },
   'descry/models/emoji-clip': {
     node: 'sdk/embedded/emoji-clip/node.ts',
     workerd: 'sdk/embedded/emoji-clip/workerd.ts',
@@ -32,7 +33,7 @@ export const ENTRY_POINTS: Record<string, Partial<Record<Runtime, string>>> = {
 };
 
 /** Commands the package installs (package.json `bin`) → source module. */
-export const COMMANDS: Record<string, string> = { descry: 'sdk/cli/descry.ts' };
+export const COMMANDS: Record<string, string> = { descry: 'sdk/cli/bin.ts' };
 
 /** The source each subpath resolves to in `runtime` (subpaths that runtime lacks are left out). */
 export function entrySources(runtime: Exclude<Runtime, 'default'>): Record<string, string> {

@@ -54,6 +54,7 @@ export * from './errors.js';
 export { type ImageBackground, resolveBackground } from './image/background.js';
 export { type ImageProbe, type ProbeOptions, probeImage } from './image/probe.js';
 export { isMethod, METHOD_NAMES, METHODS, type MethodSpec } from './methods/table.js';
+export { dependencyMissing, installCommand, isModuleNotFound, missingPeer } from './optional-peer.js';
 export { type RuntimeDefaults, setRuntime } from './runtime.js';
 export type { RunOptions, Schedule, WorkUnit } from './schedule.js';
 export { descriptorPrompt } from './text/descriptor-prompts.js';

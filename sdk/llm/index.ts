@@ -33,6 +33,7 @@ export type {
 } from './description-source.js';
 export { type DescriptorListOptions, parseDescriptorList } from './descriptor-list-parser.js';
 export {
+  type LanguageModelLike,
   type LanguageModelSourceOptions,
   languageModelSource,
   type PairOutputMode,
@@ -52,11 +53,17 @@ export {
   type PrecomputeReport,
   precomputePairs,
 } from './precompute.js';
-export { type ChatPrompt, descriptorPrompt, pairJsonPrompt, pairTextPrompt } from './prompts.js';
+export {
+  type ChatPrompt,
+  type ChatTurn,
+  descriptorPrompt,
+  pairJsonPrompt,
+  pairTextPrompt,
+} from './prompts.js';
 export {
   type StaticDescriptions,
   type StaticSourceOptions,
   staticDescriptionsSchema,
   staticSource,
 } from './static.js';
-export { type WorkersAISourceOptions, workersAISource } from './workers-ai.js';
+export { type WorkersAIBinding, type WorkersAISourceOptions, workersAISource } from './workers-ai.js';

@@ -1,0 +1,27 @@
+/**
+ * The AI SDK packages behind the LLM sources, loaded when a source is first asked: they are
+ * optional peers (../optional-peer.ts), so `descry/llm` loads, and its static source, parsers and
+ * caches work, without them. Each import is written out literally with its `.catch` so bundlers
+ * include the package when it is installed.
+ */
+
+import type * as Ai from 'ai';
+import { missingPeer } from '../optional-peer.js';
+
+/** The `ai` package. */
+export type AiModule = typeof Ai;
+
+/** The `ai` package, for `feature` (named in the error when it is missing). */
+export function loadAi(feature: string): Promise<AiModule> {
+  return import('ai').catch(missingPeer(feature, ['ai']));
+}
+
+/** `@ai-sdk/openai-compatible`, for `feature`. */
+export function loadOpenAICompatible(feature: string): Promise<typeof import('@ai-sdk/openai-compatible')> {
+  return import('@ai-sdk/openai-compatible').catch(missingPeer(feature, ['ai', '@ai-sdk/openai-compatible']));
+}
+
+/** `workers-ai-provider`, for `feature`. */
+export function loadWorkersAIProvider(feature: string): Promise<typeof import('workers-ai-provider')> {
+  return import('workers-ai-provider').catch(missingPeer(feature, ['ai', 'workers-ai-provider']));
+}
