@@ -11,17 +11,23 @@ import { missingPeer } from '../optional-peer.js';
 /** The `ai` package. */
 export type AiModule = typeof Ai;
 
-/** The `ai` package, for `feature` (named in the error when it is missing). */
-export function loadAi(feature: string): Promise<AiModule> {
-  return import('ai').catch(missingPeer(feature, ['ai']));
+/** A source's name and every package it needs: all are named when one is missing. */
+export interface Feature {
+  name: string;
+  packages: readonly string[];
+}
+
+/** The `ai` package, for `feature`. */
+export function loadAi(feature: Feature): Promise<AiModule> {
+  return import('ai').catch(missingPeer(feature.name, feature.packages));
 }
 
 /** `@ai-sdk/openai-compatible`, for `feature`. */
-export function loadOpenAICompatible(feature: string): Promise<typeof import('@ai-sdk/openai-compatible')> {
-  return import('@ai-sdk/openai-compatible').catch(missingPeer(feature, ['ai', '@ai-sdk/openai-compatible']));
+export function loadOpenAICompatible(feature: Feature): Promise<typeof import('@ai-sdk/openai-compatible')> {
+  return import('@ai-sdk/openai-compatible').catch(missingPeer(feature.name, feature.packages));
 }
 
 /** `workers-ai-provider`, for `feature`. */
-export function loadWorkersAIProvider(feature: string): Promise<typeof import('workers-ai-provider')> {
-  return import('workers-ai-provider').catch(missingPeer(feature, ['ai', 'workers-ai-provider']));
+export function loadWorkersAIProvider(feature: Feature): Promise<typeof import('workers-ai-provider')> {
+  return import('workers-ai-provider').catch(missingPeer(feature.name, feature.packages));
 }

@@ -8,7 +8,7 @@
 
 import type { LanguageModel } from 'ai';
 import { InvalidInputError, LlmError } from '../errors.js';
-import { type AiModule, loadAi } from './ai-sdk.js';
+import { type AiModule, type Feature, loadAi } from './ai-sdk.js';
 import type {
   DescriptionSource,
   DescriptorRequestOptions,
@@ -83,12 +83,10 @@ export function languageModelSource(
   model: LanguageModelLike,
   options: LanguageModelSourceOptions = {},
 ): DescriptionSource {
-  return deferredLanguageModelSource(
-    options.id ?? modelIdentity(model),
-    async () => model,
-    options,
-    'languageModelSource (descry/llm)',
-  );
+  return deferredLanguageModelSource(options.id ?? modelIdentity(model), async () => model, options, {
+    name: 'languageModelSource (descry/llm)',
+    packages: ['ai'],
+  });
 }
 
 /** What one call works with: the loaded `ai` package, the model, the call's signal. */
@@ -106,7 +104,7 @@ export function deferredLanguageModelSource(
   id: string,
   makeModel: () => Promise<LanguageModelLike>,
   options: LanguageModelSourceOptions,
-  feature: string,
+  feature: Feature,
 ): DescriptionSource {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const pairOutput = options.pairOutput ?? 'auto';

@@ -8,7 +8,10 @@ import { loadOpenAICompatible } from './ai-sdk.js';
 import type { DescriptionSource } from './description-source.js';
 import { deferredLanguageModelSource, type LanguageModelSourceOptions } from './language-model-source.js';
 
-const FEATURE = 'openAICompatibleSource (descry/llm)';
+const FEATURE = {
+  name: 'openAICompatibleSource (descry/llm)',
+  packages: ['ai', '@ai-sdk/openai-compatible'],
+};
 
 /** Options of {@link openAICompatibleSource}. */
 export interface OpenAICompatibleSourceOptions extends LanguageModelSourceOptions {

@@ -9,7 +9,7 @@ import { loadWorkersAIProvider } from './ai-sdk.js';
 import type { DescriptionSource } from './description-source.js';
 import { deferredLanguageModelSource, type LanguageModelSourceOptions } from './language-model-source.js';
 
-const FEATURE = 'workersAISource (descry/llm)';
+const FEATURE = { name: 'workersAISource (descry/llm)', packages: ['ai', 'workers-ai-provider'] };
 
 /** A Workers AI binding (`env.AI`, of type `Ai` in @cloudflare/workers-types): it runs models. */
 export interface WorkersAIBinding {
