@@ -21,8 +21,9 @@ export const ENTRY_POINTS: Record<string, Partial<Record<Runtime, string>>> = {
   'descry/llm': { default: 'sdk/llm/index.ts' },
   'descry/store': { node: 'sdk/store/node.ts', default: 'sdk/store/index.ts' },
   'descry/predictors': { default: 'sdk/predictors/index.ts' },
+  'descry/app': { default: 'worker/app.ts' },
   'descry/worker': { default: 'worker/index.ts' },
-  'descry/server': { node: 'worker/hosts/node-server.node.ts' },
+  'descry/server': { node: 'worker/hosts/server.node.ts' },
   'descry/models/emoji-clip': {
     node: 'sdk/embedded/emoji-clip/node.ts',
     workerd: 'sdk/embedded/emoji-clip/workerd.ts',
@@ -31,8 +32,14 @@ export const ENTRY_POINTS: Record<string, Partial<Record<Runtime, string>>> = {
   },
 };
 
-/** Commands the package installs (package.json `bin`) → source module. */
-export const COMMANDS: Record<string, string> = { descry: 'sdk/cli/descry.ts' };
+/** Commands the package installs (package.json `bin`) → source module (a launcher: sdk/cli/bin.ts). */
+export const COMMANDS: Record<string, string> = { descry: 'sdk/cli/bin.ts' };
+
+/**
+ * Modules a command's launcher imports once its checks pass. They are built as entries, not
+ * chunks, so that each keeps its place under dist/ and its relative path to the embedded model.
+ */
+export const COMMAND_MODULES: string[] = ['sdk/cli/descry.ts'];
 
 /** The source each subpath resolves to in `runtime` (subpaths that runtime lacks are left out). */
 export function entrySources(runtime: Exclude<Runtime, 'default'>): Record<string, string> {
@@ -58,6 +65,7 @@ export function buildEntries(): Record<string, string> {
   const sources = [
     ...Object.values(ENTRY_POINTS).flatMap((r) => Object.values(r)),
     ...Object.values(COMMANDS),
+    ...COMMAND_MODULES,
   ];
   return Object.fromEntries(sources.map((source) => [distName(source).replace(/^dist\//, ''), source]));
 }

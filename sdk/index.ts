@@ -58,6 +58,7 @@ export { type ImageBackground, resolveBackground } from './image/background.js';
 export { type ImageProbe, type ProbeOptions, probeImage } from './image/probe.js';
 export { calibrationFor } from './methods/predict.js';
 export { isMethod, METHOD_NAMES, METHODS, type MethodSpec } from './methods/table.js';
+export { dependencyMissing, installCommand, isModuleNotFound, missingPeer } from './optional-peer.js';
 export type { ConfidenceMeasure, ConformalMethod } from './predictors/conformal.js';
 export type { SubclassMap } from './predictors/subclasses.js';
 export { type RuntimeDefaults, setRuntime } from './runtime.js';

@@ -2,6 +2,7 @@
  * Descry for Node. Adds local model folders, a disk cache for downloads, and onnxruntime-node
  * when it is installed (falling back to onnxruntime-web's wasm), and the image pipeline's Node
  * providers (native zlib inflate, decoders' .wasm read from node_modules: sdk/image/node-providers.ts).
+ * On Node older than 22.12 importing it throws, naming the version and the fix (./node-version.ts).
  */
 
 import './image/node-providers.js';
@@ -12,7 +13,11 @@ import { diskDownloadCache } from './engine/disk-cache.node.js';
 import { folderSource, isFolder } from './engine/folder-source.node.js';
 import type { LoadOptions, ModelSource } from './engine/load-options.js';
 import { isHubId, type ModelFiles } from './engine/source.js';
+import { assertSupportedNode } from './node-version.js';
 import { resolvePortableSource, setRuntime } from './runtime.js';
+
+// Before anything can fail in a less helpful way: Node older than 22.12 gets the version and the fix.
+assertSupportedNode();
 
 let chosen: Promise<OnnxBackend> | undefined;
 

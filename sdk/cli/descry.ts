@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `descry` command (Node): classify files, folders or globs of images into JSON Lines,
  * compile classifiers, generate descriptors, and precompute FuDD pair descriptions (all pairs,

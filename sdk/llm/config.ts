@@ -8,7 +8,7 @@ import { ConfigError, type VarValues, vars } from '../vars.js';
 import type { DescriptionSource } from './description-source.js';
 import { openAICompatibleSource } from './openai-compatible.js';
 import { staticSource } from './static.js';
-import { workersAISource } from './workers-ai.js';
+import { type WorkersAIBinding, workersAISource } from './workers-ai.js';
 
 /** The default Workers AI model. */
 export const DEFAULT_WORKERS_AI_MODEL = '@cf/meta/llama-3.1-8b-instruct';
@@ -56,7 +56,7 @@ export type LlmConfig = VarValues<typeof LLM_VARS>;
  */
 export function descriptionSourceFrom(
   config: LlmConfig,
-  bindings: { ai?: Ai | undefined; fetch?: typeof fetch } = {},
+  bindings: { ai?: WorkersAIBinding | undefined; fetch?: typeof fetch } = {},
 ): DescriptionSource | undefined {
   const limits = { timeoutMs: config.timeoutMs };
   switch (config.provider) {

@@ -43,6 +43,7 @@ export type {
 } from './description-source.js';
 export { type DescriptorListOptions, parseDescriptorList } from './descriptor-list-parser.js';
 export {
+  type LanguageModelLike,
   type LanguageModelSourceOptions,
   languageModelSource,
   type PairOutputMode,
@@ -64,6 +65,7 @@ export {
 } from './precompute.js';
 export {
   type ChatPrompt,
+  type ChatTurn,
   DEFAULT_SUBCLASS_COUNT,
   descriptorPrompt,
   pairJsonPrompt,
@@ -77,4 +79,4 @@ export {
   staticSource,
 } from './static.js';
 export { parseSubclassList, type SubclassListOptions } from './subclass-list-parser.js';
-export { type WorkersAISourceOptions, workersAISource } from './workers-ai.js';
+export { type WorkersAIBinding, type WorkersAISourceOptions, workersAISource } from './workers-ai.js';

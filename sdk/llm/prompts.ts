@@ -4,12 +4,16 @@
  * is CHiLS's (Novack et al., ICML 2023, `query_gpt` in their src/zshot_utils.py) as a chat turn.
  */
 
-import type { ModelMessage } from 'ai';
+/**
+ * One chat turn: plain text from the user or the assistant. An AI SDK `ModelMessage`, declared
+ * here so that descry/llm's types do not need the `ai` package (an optional peer).
+ */
+export type ChatTurn = { role: 'user'; content: string } | { role: 'assistant'; content: string };
 
 /** A chat request: system instructions (sent apart, as AI SDK v7 requires) and the turns. */
 export interface ChatPrompt {
   instructions: string;
-  messages: ModelMessage[];
+  messages: ChatTurn[];
 }
 
 /** "a" or "an" before `noun`, by its first letter (good enough for class names). */
@@ -57,7 +61,7 @@ const DESCRIPTOR_SYSTEM =
 
 /** Chat messages asking for visual descriptors of `label`. */
 export function descriptorPrompt(label: string, context?: string): ChatPrompt {
-  const messages: ModelMessage[] = [];
+  const messages: ChatTurn[] = [];
   for (const example of DESCRIPTOR_EXAMPLES) {
     messages.push({ role: 'user', content: descriptorQuestion(example.label) });
     messages.push({

@@ -1,6 +1,8 @@
 /**
  * Node: the static files that the Workers host serves from its `[assets]` (wrangler.toml), served
- * by Hono: Swagger UI's files for `/docs`, straight from the installed `swagger-ui-dist`, and the
+ * by Hono: Swagger UI's files for `/docs`, straight from the installed `swagger-ui-dist` (an
+ * optional peer of descry: without it `/docs` says how to install it and links the OpenAPI
+ * document, see {@link SWAGGER_UI_MISSING}), and the
  * demo page (examples/web's build) at `/`, with the response headers its `_headers` file sets for
  * Workers (long caching of content-hashed files). Mount it after the app's routes, so that the
  * API, /healthz, /docs and /openapi.json always win over a file of the same name.
@@ -22,12 +24,43 @@ export interface StaticSiteOptions {
   site?: string | false;
 }
 
+/**
+ * Served as Swagger UI's script when `swagger-ui-dist` is not installed: the docs page then shows
+ * why, the command that fixes it, and a link to the OpenAPI document it was given.
+ */
+export const SWAGGER_UI_MISSING = `window.SwaggerUIBundle = function (config) {
+  var root = document.querySelector(config.dom_id);
+  var text = document.createElement('p');
+  text.textContent = 'Swagger UI is not installed on this server (swagger-ui-dist, an optional peer of descry: npm install swagger-ui-dist). The API is described by ';
+  var link = document.createElement('a');
+  link.href = config.url;
+  link.textContent = config.url;
+  text.appendChild(link);
+  root.appendChild(text);
+};
+`;
+
+/** The folder of the installed `swagger-ui-dist`, or undefined. */
+function swaggerUiFolder(): string | undefined {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Routes for the static files; `app.route('/', staticSite())` after the API's routes. */
 export function staticSite({ site = DEFAULT_SITE_DIR }: StaticSiteOptions = {}): Hono {
   const files = new Hono();
-  const swaggerUi = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-  for (const file of SWAGGER_UI_FILES) {
-    files.get(`${SWAGGER_UI_PATH}${file}`, serveStatic({ path: join(swaggerUi, file) }));
+  const swaggerUi = swaggerUiFolder();
+  if (swaggerUi) {
+    for (const file of SWAGGER_UI_FILES) {
+      files.get(`${SWAGGER_UI_PATH}${file}`, serveStatic({ path: join(swaggerUi, file) }));
+    }
+  } else {
+    files.get(`${SWAGGER_UI_PATH}swagger-ui-bundle.js`, (c) =>
+      c.body(SWAGGER_UI_MISSING, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }),
+    );
   }
   if (site && existsSync(site)) {
     const rules = headerRules(join(site, '_headers'));

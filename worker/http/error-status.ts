@@ -29,6 +29,8 @@ const STATUS: Record<DescryErrorCode, ContentfulStatusCode> = {
   store_failed: 503,
   tokenizer_failed: 500,
   backend_failed: 500,
+  // An optional peer the operator configured a feature for (e.g. DESCRY_LLM) and did not install.
+  dependency_missing: 500,
 };
 
 /** HTTP status for an SDK error code. */

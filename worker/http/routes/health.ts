@@ -54,7 +54,7 @@ const route = createRoute({
 const versions = {
   descry: packageJson.version,
   onnxruntime_web: packageJson.dependencies['onnxruntime-web'].replace(/^\^/, ''),
-  hono: packageJson.dependencies.hono.replace(/^\^/, ''),
+  hono: packageJson.peerDependencies.hono.replace(/^\^/, ''),
 };
 
 /** Routes of the health endpoint. */
