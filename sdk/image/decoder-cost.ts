@@ -26,20 +26,18 @@
  * tests/image/probe-memory.node.test.ts decodes large images of each kind in fresh processes and
  * checks that these bound the peak resident memory each decode adds.
  */
+
+import type { JpegStructure } from './jpeg-structure.js';
 import { filteredSize, type PngLayout } from './png-scanlines.js';
 
 /** Fixed allocations of a decoder whatever the image (tables, state, allocator slack). */
 const FIXED = 2 * 2 ** 20;
 
-/** What a JPEG's markers say that decides its decode's memory. */
-export interface JpegFrameCost {
-  width: number;
-  height: number;
-  components: number;
-  sampling: { h: number; v: number }[];
-  progressive: boolean;
-  scans: number;
-}
+/** What a JPEG's markers say that decides its decode's memory (./jpeg-structure.ts). */
+export type JpegFrameCost = Pick<
+  JpegStructure,
+  'width' | 'height' | 'components' | 'sampling' | 'progressive' | 'scans'
+>;
 
 const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
 
