@@ -65,7 +65,10 @@ export default defineConfig({
         resolve: { alias: packageAliases('workerd') },
         test: {
           name: 'workerd',
-          globalSetup: ['tests/worker/support/provide-fixtures.ts', 'tests/image/support/provide-reference-embeddings.ts'],
+          globalSetup: [
+            'tests/worker/support/provide-fixtures.ts',
+            'tests/image/support/provide-reference-embeddings.ts',
+          ],
           include: [
             'tests/{worker,jobs}/**/*.workerd.test.ts',
             'tests/{image,predictors,store,sdk}/**/*.test.ts',

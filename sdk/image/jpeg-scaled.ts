@@ -8,10 +8,14 @@
  * When it applies ({@link jpegScale}): only when the model's input is small next to the image, and
  * then only as far as keeps the decoded image at least twice the size the model resizes to (CLIP at
  * 224 px: a short side of at least 448 px), so a 12-megapixel 4032x3024 photo decodes at 1/4 to
- * 1008x756; a 640x480 photo is not reduced. Where it applies, the tensor deviates from
- * CLIPImageProcessor's, which resizes the full decode with Pillow's bicubic: on the fixtures
- * (tests/fixtures/preprocess, manifest `deviationFromFullDecode`) by 1.8 to 2.9 levels of 255 on
- * average and up to 22 to 38 levels at one-pixel stripes, the worst case. It is opt-out:
+ * 1008x756; a 640x480 photo is not reduced. The decode says so (`reducedFrom`, ./rgba.ts), and
+ * preprocessing resizes it as the full decode would be resized: to the same size, from the box the
+ * full image covers (ceil(W / s) rounds the reduced size up, which otherwise stretches and shifts
+ * the crop). The tensor still deviates from CLIPImageProcessor's, which resizes the full decode
+ * with Pillow's bicubic: on the fixtures (tests/fixtures/preprocess, manifest
+ * `deviationFromFullDecode`) by 0.8 to 2.6 levels of 255 on average and up to 5 to 9 levels at
+ * one-pixel stripes, the worst case; on photo-like JPEGs the embedded model's embedding keeps a
+ * cosine of at least 0.9998 with the full decode's (tests/image/reference.test.ts). It is opt-out:
  * `jpegDctScaling: false` on Descry.load decodes every JPEG at full size, as CLIPImageProcessor does.
  *
  * The wasm is a plain module (no emscripten runtime): it imports setjmp/longjmp, which libjpeg

@@ -9,11 +9,11 @@
  * lazily, per runtime, as ./wasm-codec.ts describes.
  */
 import decodeMozjpeg, { init as initMozjpeg } from '@jsquash/jpeg/decode.js';
-import type { RgbaImage } from '../types.js';
 import { decodeCmykJpeg } from './jpeg-cmyk.js';
 import { decodeJpegScaled, decodeScale } from './jpeg-scaled.js';
 import { readJpegStructure } from './jpeg-structure.js';
 import { assertPixelBudget, corruptImage, type DecodeOptions, outputBuffer } from './limits.js';
+import type { DecodedImage } from './rgba.js';
 import { type WasmSource, wasmCodec } from './wasm-codec.js';
 
 /** Supplies the MozJPEG decoder: a compiled module (required on workerd) or the .wasm bytes. */
@@ -74,7 +74,7 @@ export function readJpegSize(bytes: Uint8Array): { width: number; height: number
  *   with more than {@link MAX_JPEG_SCANS} scans).
  * @throws BackendError 'backend_failed' when the decoder's wasm cannot be loaded.
  */
-export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Promise<RgbaImage> {
+export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Promise<DecodedImage> {
   const frame = readJpegStructure(bytes);
   const { width, height, components, scans, complete, scanBytes, minScanBytes } = frame;
   const scale = decodeScale(frame, options?.minSize);
@@ -96,7 +96,8 @@ export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Pr
   // (same libjpeg-turbo IDCT and upsampling; tests/image/fixtures.test.ts), and it writes into the
   // caller's buffer. On any libjpeg warning it gives up and MozJPEG applies the policy below.
   const viaTurbo = await decodeJpegScaled(bytes, scale, options?.output);
-  if (viaTurbo !== undefined) return viaTurbo;
+  if (viaTurbo !== undefined)
+    return scale > 1 ? { ...viaTurbo, reducedFrom: { width, height, scale } } : viaTurbo;
   // The full decode the fallback makes must fit the budget too.
   if (scale > 1) assertPixelBudget('JPEG', width, height, options);
   const { image: decoded, missing } = await codec.run(async (messages) => {
