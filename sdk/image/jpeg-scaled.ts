@@ -61,6 +61,8 @@ interface TurboJpeg {
 }
 
 const TJPF_RGBA = 7;
+/** Four-component output, as libjpeg gives it (Adobe's inverted CMYK; YCCK converted to it). */
+const TJPF_CMYK = 11;
 const WASM_PATH = '@cwasm/jpeg-turbo/jpeg-turbo.wasm';
 let source: JpegScaledWasmSource | null | undefined;
 let compiled: Promise<WebAssembly.Module | undefined> | undefined;
@@ -110,6 +112,15 @@ function instantiate(module: WebAssembly.Module): TurboJpeg {
   return new WebAssembly.Instance(module, imports).exports as unknown as TurboJpeg;
 }
 
+/** Whether this runtime decodes JPEGs with TurboJPEG (its wasm is configured or found). */
+export async function hasTurboJpeg(): Promise<boolean> {
+  compiled ??= compile().catch((cause: unknown) => {
+    compiled = undefined;
+    throw new BackendError('backend_failed', 'The scaled JPEG decoder (wasm) failed to load.', { cause });
+  });
+  return (await compiled) !== undefined;
+}
+
 /** One instance, reused until a decode fails (a longjmp leaves libjpeg's state behind). */
 let instance: TurboJpeg | undefined;
 
@@ -141,7 +152,8 @@ export function decodeScale(
 /**
  * Decodes a JPEG at 1/`scale` of its size (1 included) to RGBA, or returns undefined when this
  * runtime has no TurboJPEG wasm or libjpeg reported any error or warning (the caller then decodes
- * with MozJPEG, at full size).
+ * with MozJPEG, at full size). A four-component (CMYK/YCCK) JPEG needs `cmykToRgba`: libjpeg's
+ * CMYK pixels are converted with it in place.
  *
  * @throws BackendError 'backend_failed' when a configured wasm source fails to load.
  */
@@ -150,13 +162,11 @@ export async function decodeJpegScaled(
   scale: number,
   /** Where to put the RGBA (DecodeOptions.output); default a new buffer. */
   target?: (length: number) => Uint8Array,
+  /** For CMYK/YCCK JPEGs: turns libjpeg's CMYK pixels into RGBA, in place. */
+  cmykToRgba?: (pixels: Uint8Array) => void,
 ): Promise<RgbaImage | undefined> {
-  compiled ??= compile().catch((cause: unknown) => {
-    compiled = undefined;
-    throw new BackendError('backend_failed', 'The scaled JPEG decoder (wasm) failed to load.', { cause });
-  });
-  const module = await compiled;
-  if (module === undefined) return undefined;
+  if (!(await hasTurboJpeg())) return undefined;
+  const module = (await compiled)!;
   instance ??= instantiate(module);
   const tj = instance;
   let input = 0;
@@ -169,12 +179,22 @@ export async function decodeJpegScaled(
     handle = tj.tjInitDecompress();
     if (input === 0 || header === 0 || handle === 0) return undefined;
     new Uint8Array(tj.memory.buffer, input, bytes.length).set(bytes);
-    if (
-      tj.tjDecompressHeader3(handle, input, bytes.length, header, header + 4, header + 8, header + 12) !== 0
-    ) {
-      return undefined;
-    }
+    new Uint32Array(tj.memory.buffer, header, 4).fill(0);
+    const headerStatus = tj.tjDecompressHeader3(
+      handle,
+      input,
+      bytes.length,
+      header,
+      header + 4,
+      header + 8,
+      header + 12,
+    );
     const [fullWidth = 0, fullHeight = 0] = new Uint32Array(tj.memory.buffer, header, 2);
+    // A header libjpeg read (a damaged one longjmps) whose sampling factors TurboJPEG cannot name,
+    // such as CMYK with only C at 2x2 (ImageMagick's and Pillow's `subsampling`), still decodes:
+    // tjDecompress2 does not need the name. Other formats take MozJPEG's path instead.
+    const unnamedSampling = cmykToRgba !== undefined && fullWidth > 0 && fullHeight > 0;
+    if (headerStatus !== 0 && !unnamedSampling) return undefined;
     const width = Math.ceil(fullWidth / scale);
     const height = Math.ceil(fullHeight / scale);
     output = tj.malloc(width * height * 4);
@@ -188,12 +208,13 @@ export async function decodeJpegScaled(
       width,
       width * 4,
       height,
-      TJPF_RGBA,
+      cmykToRgba === undefined ? TJPF_RGBA : TJPF_CMYK,
       0,
     );
     if (status !== 0) return undefined; // an error, or a warning: data missing or garbled
     const data = outputBuffer({ output: target }, width * height * 4);
     data.set(new Uint8Array(tj.memory.buffer, output, width * height * 4));
+    cmykToRgba?.(data);
     return { width, height, data };
   } catch (error) {
     if (!(error instanceof LongJump) && !(error instanceof WebAssembly.RuntimeError)) throw error;

@@ -5,12 +5,13 @@
  * to @jsquash/jpeg: MozJPEG's libjpeg-turbo compiled to wasm. Both have the same IDCT and "fancy"
  * chroma upsampling as the libjpeg behind Pillow, so pixels match exactly; TurboJPEG writes into
  * the caller's buffer (DecodeOptions.output) and is the lighter wrapper.
- * Four-component (CMYK/YCCK) JPEGs, which that build cannot convert, go to jpeg-js. The wasm loads
- * lazily, per runtime, as ./wasm-codec.ts describes.
+ * Four-component (CMYK/YCCK) JPEGs, which that build cannot convert, go to TurboJPEG too, and to
+ * jpeg-js where it is missing (./jpeg-cmyk.ts). The wasm loads lazily, per runtime, as
+ * ./wasm-codec.ts describes.
  */
 import decodeMozjpeg, { init as initMozjpeg } from '@jsquash/jpeg/decode.js';
-import { decodeCmykJpeg } from './jpeg-cmyk.js';
-import { decodeJpegScaled, decodeScale } from './jpeg-scaled.js';
+import { decodeCmykJpeg, pillowCmykToRgba } from './jpeg-cmyk.js';
+import { decodeJpegScaled, decodeScale, hasTurboJpeg } from './jpeg-scaled.js';
 import { readJpegStructure } from './jpeg-structure.js';
 import { assertPixelBudget, corruptImage, type DecodeOptions, outputBuffer } from './limits.js';
 import type { DecodedImage } from './rgba.js';
@@ -91,7 +92,17 @@ export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Pr
       ),
     );
   }
-  if (components === 4) return decodeCmykJpeg(bytes, options);
+  if (components === 4) {
+    // TurboJPEG decodes CMYK as Pillow does. A file libjpeg warns about is refused rather than
+    // decoded again with jpeg-js, which costs about 8 times the memory (./decoder-cost.ts) and
+    // refused such files anyway (tolerantDecoding: false). Runtimes without TurboJPEG use jpeg-js.
+    const cmyk = await decodeJpegScaled(bytes, 1, options?.output, pillowCmykToRgba);
+    if (cmyk !== undefined) return cmyk;
+    if (await hasTurboJpeg()) {
+      throw corruptImage('JPEG', new Error('libjpeg reported damaged or unsupported CMYK data'));
+    }
+    return decodeCmykJpeg(bytes, options);
+  }
   // TurboJPEG where the runtime has it (Node, workerd), at full size too: its pixels are MozJPEG's
   // (same libjpeg-turbo IDCT and upsampling; tests/image/fixtures.test.ts), and it writes into the
   // caller's buffer. On any libjpeg warning it gives up and MozJPEG applies the policy below.
