@@ -15,8 +15,22 @@ import type { OnnxBackend, OnnxSession, TensorData } from './backend.js';
 import { type LazyValue, lazyValue } from './lazy-value.js';
 import { type BatchingOptions, batchedRun, type PixelRun } from './run-batcher.js';
 
-/** Which ONNX export of a model to load, as hub repositories name them. */
-export type ModelDtype = 'fp32' | 'fp16' | 'quantized' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
+/**
+ * Which ONNX export of a model to load, as hub repositories name them; `int8w` is int8 weights behind
+ * DequantizeLinear with float compute (bench/models/onnx_variants.py), the edge variant whose weights
+ * stay int8 in ONNX Runtime's memory.
+ */
+export type ModelDtype =
+  | 'fp32'
+  | 'fp16'
+  | 'quantized'
+  | 'q8'
+  | 'int8'
+  | 'int8w'
+  | 'uint8'
+  | 'q4'
+  | 'q4f16'
+  | 'bnb4';
 
 /** Path of an encoder's ONNX file for a dtype, in the transformers.js layout. */
 export function onnxPath(part: 'text' | 'vision', dtype: ModelDtype): string {
