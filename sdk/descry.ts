@@ -23,6 +23,7 @@ import { type EncoderModelFile, onnxPath, TextEncoder, VisionEncoder } from './m
 import { modelFingerprint } from './model/fingerprint.js';
 import { lazyValue } from './model/lazy-value.js';
 import type { LoadOptions, ModelSource } from './model/load-options.js';
+import { budgetedModelFile, MemoryLedger } from './model/memory-budget.js';
 import { PixelBufferPool } from './model/pixel-buffers.js';
 import type { ModelFiles } from './model/source.js';
 import { descriptorMeans, type PredictOptions, predict } from './predict.js';
@@ -148,14 +149,28 @@ export class Descry {
         padding: config.family === 'siglip' ? 'max_length' : 'longest',
       });
     });
+    const textPath = onnxPath('text', options.textDtype ?? options.dtype ?? 'fp32');
+    const visionPath = onnxPath('vision', options.visionDtype ?? options.dtype ?? 'fp32');
+    // With a memory budget, each encoder is sized from its file before the runtime loads it.
+    const ledger = options.memoryBudget && new MemoryLedger(options.memoryBudget);
+    const size = inputSize(preprocessor);
     this.#text = new TextEncoder({
       backend,
       tokenizer: () => tokenizerValue.get(),
-      model: modelFile(files, onnxPath('text', options.textDtype ?? options.dtype ?? 'fp32')),
+      model: ledger ? budgetedModelFile(files, textPath, ledger, {}) : modelFile(files, textPath),
     });
     this.#vision = new VisionEncoder({
       backend,
-      model: modelFile(files, onnxPath('vision', options.visionDtype ?? options.dtype ?? 'fp32')),
+      model:
+        ledger && size
+          ? budgetedModelFile(files, visionPath, ledger, {
+              inputShapes: {
+                pixel_values: [options.memoryBudget?.imagesPerRun ?? 1, 3, size.height, size.width],
+              },
+              checkedInput: 'pixel_values',
+              source: 'preprocessor_config.json',
+            })
+          : modelFile(files, visionPath),
       ...(options.batching ? { batching: options.batching } : {}),
     });
     this.#prompts = new PromptEmbeddingCache((texts) => this.#text.embed(texts));

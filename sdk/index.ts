@@ -41,6 +41,8 @@ export type { OnnxBackend, OnnxModel, OnnxSession, TensorData } from './model/ba
 export { fromOrt } from './model/backend.js';
 export { ortWebBackend } from './model/backends/ort-web.js';
 export type { ModelDtype } from './model/encoders.js';
+export { type EncoderMemory, estimateEncoderMemory, type MemoryBudget } from './model/memory-budget.js';
+export { type OnnxSummary, readOnnxSummary } from './model/onnx-summary.js';
 export type { BatchingOptions } from './model/run-batcher.js';
 export {
   bytesSource,

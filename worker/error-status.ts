@@ -25,6 +25,7 @@ const STATUS: Partial<Record<DescryErrorCode | 'store_conflict', ContentfulStatu
   llm_timeout: 504,
   model_load_failed: 503,
   model_config_invalid: 503,
+  model_too_large: 503,
   store_failed: 503,
   tokenizer_failed: 500,
   backend_failed: 500,

@@ -15,6 +15,7 @@ import { type JobConsumer, serviceJobConsumer } from './jobs/job-consumer.js';
 import { consumeQueueBatch } from './jobs/queue-consumer.js';
 import { workersJobHost } from './jobs/workers-job-host.js';
 import { configuredDescriptionSource } from './llm/configured-description-source.js';
+import { workersMemoryBudget } from './memory-budget.js';
 import { r2ModelFiles } from './model/r2-model-files.js';
 import { problemType } from './problem.js';
 import type { ServiceDeps } from './service-deps.js';
@@ -49,7 +50,9 @@ function modelSource(env: WorkerBindings, options: WorkerOptions): ModelSource {
 export function workerDeps(env: WorkerBindings, options: WorkerOptions = {}): ServiceDeps {
   const config = readServiceConfig(env as unknown as Record<string, unknown>);
   const source = modelSource(env, options);
-  const loader = engineLoader(() => Descry.load(source, engineLoadOptions(config)));
+  const loader = engineLoader(() =>
+    Descry.load(source, { ...engineLoadOptions(config), memoryBudget: workersMemoryBudget(config.limits) }),
+  );
   return {
     config,
     ...loader,

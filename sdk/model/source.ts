@@ -18,6 +18,11 @@ export interface ModelFiles {
    * open files themselves load from it instead of from a copy in memory.
    */
   localPath?(path: string): Promise<string | undefined>;
+  /**
+   * Bytes of `path` without reading it, where the source can tell (R2's head, bytes in memory);
+   * undefined otherwise. A memory budget refuses a file too large to load before reading it.
+   */
+  size?(path: string): Promise<number | undefined>;
 }
 
 /** Download progress of one file. */
@@ -51,6 +56,10 @@ export function bytesSource(files: ModelFileMap, id = 'bundled'): ModelFiles {
       if (value instanceof ArrayBuffer) return new Uint8Array(value);
       if (typeof value === 'string') return encoder.encode(value);
       return encoder.encode(JSON.stringify(value));
+    },
+    async size(path) {
+      const value = files[path];
+      return value instanceof Uint8Array || value instanceof ArrayBuffer ? value.byteLength : undefined;
     },
   };
 }
