@@ -42,6 +42,8 @@ export interface WorkerBindings {
   DESCRY_MAX_TEXTS?: string;
   DESCRY_MAX_PENDING_REQUESTS?: string;
   DESCRY_INFERENCE_CONCURRENCY?: string;
+  /** Memory per isolate the model is sized against, in MB (default 128; "0": no budget). */
+  DESCRY_MEMORY_LIMIT_MB?: string;
   /** Comma-separated R2 binding names jobs may read (default IMAGES). */
   DESCRY_JOB_BUCKETS?: string;
   DESCRY_JOB_MAX_KEYS?: string;

@@ -50,8 +50,12 @@ function modelSource(env: WorkerBindings, options: WorkerOptions): ModelSource {
 export function workerDeps(env: WorkerBindings, options: WorkerOptions = {}): ServiceDeps {
   const config = readServiceConfig(env as unknown as Record<string, unknown>);
   const source = modelSource(env, options);
+  const budget = workersMemoryBudget(config.limits, {
+    jobs: env.JOB_QUEUE !== undefined,
+    memoryLimitMb: env.DESCRY_MEMORY_LIMIT_MB,
+  });
   const loader = engineLoader(() =>
-    Descry.load(source, { ...engineLoadOptions(config), memoryBudget: workersMemoryBudget(config.limits) }),
+    Descry.load(source, { ...engineLoadOptions(config), ...(budget ? { memoryBudget: budget } : {}) }),
   );
   return {
     config,

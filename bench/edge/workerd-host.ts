@@ -27,7 +27,12 @@ export interface EdgeHost {
   stop(): Promise<void>;
 }
 
-function waitFor(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 180_000): Promise<RegExpExecArray> {
+function waitFor(
+  child: ChildProcess,
+  pattern: RegExp,
+  what: string,
+  timeoutMs = 180_000,
+): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error(`${what} did not start in ${timeoutMs} ms`)), timeoutMs);
@@ -110,8 +115,10 @@ export async function seedState(config: string, state: string, seed: Seed): Prom
   });
   try {
     // As plain Uint8Arrays: the proxy sends a view by its constructor name, and workerd has no Buffer.
-    for (const [key, bytes] of Object.entries(seed.r2 ?? {})) await proxy.env.MODEL_BUCKET.put(key, new Uint8Array(bytes));
-    for (const [key, bytes] of Object.entries(seed.kv ?? {})) await proxy.env.CLASSIFIERS.put(key, new Uint8Array(bytes));
+    for (const [key, bytes] of Object.entries(seed.r2 ?? {}))
+      await proxy.env.MODEL_BUCKET.put(key, new Uint8Array(bytes));
+    for (const [key, bytes] of Object.entries(seed.kv ?? {}))
+      await proxy.env.CLASSIFIERS.put(key, new Uint8Array(bytes));
   } finally {
     await proxy.dispose();
   }

@@ -1,0 +1,473 @@
+/**
+ * Real CLIP-shaped vision encoders at the edge, measured inside workerd (`wrangler dev --local`, the
+ * runtime production runs) against the Workers limits: 128 MB of memory per isolate, 64 MiB of
+ * upload, CPU time per request 10 ms on the Free plan and up to 5 minutes on Paid.
+ *
+ * Models: the embedded emoji-clip (bundled, wrangler.toml), and the MobileCLIP-S0- and
+ * ViT-B/32-shaped models of `npm run bench:models` in each vision-encoder variant
+ * (bench/edge/assets.ts), served by the edge Worker of wrangler.edge.toml from local R2 with a
+ * classifier of 100 labels compiled in Node (the Worker never loads a text encoder). Each variant
+ * gets its own wrangler process and local state. For each:
+ * - estimate: what the SDK's memory budget computes from the file (sdk/model/memory-budget.ts),
+ *   against what the Worker leaves the model (worker/memory-budget.ts, from the configured limits);
+ * - cold first request: from wrangler's "Ready" to the first /v1/classify answer with one photo
+ *   (the model read from R2, config and encoder checked, the session created, the photo encoded),
+ *   wall time and CPU time; its answer (200, or 503 model_too_large for a model refused at load);
+ * - warm CPU per image: median over requests of one photo each of the isolate's CPU time from a
+ *   V8 CPU profile (bench/edge/cpu-profile.ts), split into decode, resize, encoder, scoring and the
+ *   service around them;
+ * - isolate peak: the JS heap and ArrayBuffers sampled through the inspector over the cold request
+ *   and the largest request the limits accept (as many PNGs of DESCRY_MAX_IMAGE_PIXELS as the
+ *   request limits allow, sent twice), plus the WebAssembly memories from a heap snapshot at the end
+ *   (bench/isolate-memory.mjs's method: an upper bound, it counts garbage V8 has not collected);
+ * - upload: `wrangler deploy --dry-run --outdir`, uncompressed, of the Worker with that encoder
+ *   bundled as a Data module (the R2 Worker's own upload is given once);
+ * - plans it fits: Workers Free (isolate under 128 MB, median warm CPU ≤ 10 ms, upload ≤ 64 MiB or
+ *   R2), Workers Paid (under 128 MB; CPU ≤ 5 min), browser and Node (onnxruntime-web loads it:
+ *   bench:edge-variants; no isolate limit).
+ * Then the Workers Free figure: warm CPU of /v1/classify on the embedded model with one photo of at
+ * most 1 Mpx (PNG 1000×1000 and JPEG 640×480), by part.
+ *
+ *   npm run bench:edge [-- --models emoji-clip,mobileclip-s0,clip-vit-base-patch32] [--variants int8w,fp32]
+ *                          [--warm 5] [--no-size] [--unguarded]
+ *
+ * `--unguarded` turns the Worker's memory budget off, so that every variant loads and its real
+ * peak can be set beside its estimate. Writes bench/results/edge-models.md (edge-models-unguarded.md)
+ * when run with every model and variant.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Descry, estimateEncoderMemory, type OnnxBackend, ortNodeBackend, readOnnxSummary } from 'descry';
+import { encode } from 'fast-png';
+import { readServiceConfig } from '../worker/config.js';
+import { workersMemoryBudget } from '../worker/memory-budget.js';
+import { benchImages, type EdgeModel, edgeModels, root, type Variant } from './edge/assets.js';
+import { bundledUploadBytes, uploadBytes, WORKER_SIZE_LIMIT } from './edge/bundle-size.js';
+import {
+  type CpuTime,
+  type Inspector,
+  ModuleMap,
+  PARTS,
+  startProfile,
+  stopProfile,
+} from './edge/cpu-profile.js';
+import { markdownTable } from './edge/table.js';
+import { type EdgeHost, seedState, startEdgeWorker } from './edge/workerd-host.js';
+// @ts-expect-error: plain JavaScript helper of the other benches
+import { connectIsolate } from './isolate-memory.mjs';
+// @ts-expect-error: plain JavaScript helper of the other benches
+import { deployedVars } from './service-hosts.mjs';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const WARM = Number(arg('warm') ?? 5);
+/** Run with the Worker's memory budget off (DESCRY_MEMORY_LIMIT_MB=0): what each variant really takes. */
+const UNGUARDED = process.argv.includes('--unguarded');
+const MiB = 2 ** 20;
+const MB = 1e6;
+
+/** The edge service's vars (wrangler.edge.toml's [vars]), as Worker env strings. */
+function edgeVars(): Record<string, string> {
+  const toml = readFileSync(join(root, 'wrangler.edge.toml'), 'utf8');
+  const vars = toml.slice(toml.indexOf('[vars]')).split(/\n\[/)[0]!;
+  return Object.fromEntries([...vars.matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+function labels(count = 100): string[] {
+  const all = (
+    JSON.parse(readFileSync(join(root, 'tests/fixtures/emoji-classes.json'), 'utf8')) as { name: string }[]
+  ).map((c) => c.name);
+  const step = all.length / count;
+  return Array.from({ length: count }, (_, i) => all[Math.floor(i * step)]!);
+}
+
+/** A PNG of `side`² pixels, a colour per row (decoding costs the same for any content). */
+function png(side: number): string {
+  const data = new Uint8Array(side * side * 3);
+  for (let y = 0; y < side; y++) data.fill((y * 37) & 255, y * side * 3, (y + 1) * side * 3);
+  return Buffer.from(encode({ width: side, height: side, data, channels: 3, depth: 8 })).toString('base64');
+}
+
+const photo = (name: string) => readFileSync(join(root, 'bench', '.images', name)).toString('base64');
+
+interface Isolate extends Inspector {
+  during<T>(work: () => Promise<T>): Promise<{ result: T; sampled: number }>;
+  wasmMemories(): Promise<number>;
+  close(): void;
+}
+
+interface Row {
+  model: string;
+  variant: string;
+  fileBytes: number;
+  estimateBytes: number;
+  availableBytes: number;
+  answer: string;
+  coldMs?: number;
+  coldCpuMs?: number;
+  warm?: CpuTime[];
+  peakBytes?: number;
+  wasmBytes?: number;
+  /** JS heap + ArrayBuffers sampled: after start, over the cold request, over the largest requests. */
+  jsIdleBytes?: number;
+  jsColdBytes?: number;
+  jsLargestBytes?: number;
+  largest?: string;
+  uploadBytes?: number;
+  restarts: number;
+  note?: string;
+}
+
+async function classify(host: EdgeHost, images: string[], classifier: string): Promise<Response> {
+  // wrangler dev sometimes reloads the Worker just after its first request ("Your worker restarted
+  // mid-request"); such an answer is retried once and counted.
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetch(`${host.base}/v1/classify`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ images, classifier }),
+    });
+    if (response.status !== 503 || attempt > 0) return response;
+    const text = await response.clone().text();
+    if (!text.includes('restarted mid-request')) return response;
+    restarts++;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+let restarts = 0;
+
+async function measure(
+  model: EdgeModel,
+  variant: Variant,
+  classifierBytes: Uint8Array,
+  vars: Record<string, string>,
+): Promise<Row> {
+  const embedded = model.name === 'emoji-clip';
+  const config = embedded ? 'wrangler.toml' : 'wrangler.edge.toml';
+  const limits = readServiceConfig(vars).limits;
+  // The budget the Worker applies (none when unguarded: then the deployed one, for the column).
+  const budget =
+    workersMemoryBudget(limits, { memoryLimitMb: vars.DESCRY_MEMORY_LIMIT_MB }) ??
+    workersMemoryBudget(limits)!;
+  const fileBytes = readFileSync(join(model.folder, variant.file)).byteLength;
+  const summary = readOnnxSummary(
+    new Uint8Array(readFileSync(join(model.folder, variant.file))),
+    variant.file,
+  );
+  const preprocessor = JSON.parse(readFileSync(join(model.folder, 'preprocessor_config.json'), 'utf8'));
+  const side = preprocessor.crop_size?.height ?? preprocessor.crop_size ?? preprocessor.size?.shortest_edge;
+  const estimate = estimateEncoderMemory(
+    summary,
+    fileBytes,
+    { pixel_values: [budget.imagesPerRun ?? 1, 3, side, side] },
+    true,
+  );
+  const row: Row = {
+    model: model.name,
+    variant: variant.dtype,
+    fileBytes,
+    estimateBytes: estimate.totalBytes,
+    availableBytes: budget.limitBytes - (budget.reservedBytes ?? 0),
+    answer: '',
+    restarts: 0,
+  };
+  const state = mkdtempSync(join(tmpdir(), 'descry-edge-state-'));
+  const prefix = `${model.name}/${variant.dtype}/`;
+  await seedState(config, state, {
+    ...(embedded
+      ? {}
+      : {
+          r2: {
+            [`${prefix}config.json`]: readFileSync(join(model.folder, 'config.json')),
+            [`${prefix}preprocessor_config.json`]: readFileSync(
+              join(model.folder, 'preprocessor_config.json'),
+            ),
+            [`${prefix}onnx/vision_model.onnx`]: readFileSync(join(model.folder, variant.file)),
+          },
+        }),
+    kv: { 'classifiers/bench': classifierBytes },
+  });
+  restarts = 0;
+  const host = await startEdgeWorker({
+    config,
+    state,
+    vars: {
+      ...vars,
+      DESCRY_DEV: 'true',
+      DESCRY_API_KEYS: '',
+      ...(embedded ? {} : { MODEL_R2_PREFIX: prefix }),
+    },
+  });
+  let isolate: Isolate | undefined;
+  try {
+    isolate = (await connectIsolate(host.inspector, () =>
+      fetch(`${host.base}/healthz`).catch(() => {}),
+    )) as Isolate;
+    const modules = await ModuleMap.read(isolate);
+    const jpeg = photo('photo-640x480.jpg');
+    row.jsIdleBytes = (
+      await isolate.during(() => new Promise((resolve) => setTimeout(resolve, 300)))
+    ).sampled;
+    // Cold: the first request after start, CPU from a profile, memory sampled.
+    await startProfile(isolate);
+    const started = performance.now();
+    const cold = await isolate.during(async () => {
+      const response = await classify(host, [jpeg], 'bench');
+      return { status: response.status, body: await response.text() };
+    });
+    row.coldMs = performance.now() - started;
+    row.coldCpuMs = (await stopProfile(isolate, modules)).cpuMs;
+    let sampled = cold.sampled;
+    row.jsColdBytes = cold.sampled;
+    if (cold.result.status !== 200) {
+      const body = JSON.parse(cold.result.body) as { code?: string; details?: { needBytes?: number } };
+      row.answer = `${cold.result.status} ${body.code ?? cold.result.body.slice(0, 80)}`;
+      if (body.details?.needBytes)
+        row.note = `refused: needs ${(body.details.needBytes / MiB).toFixed(0)} MiB`;
+    } else {
+      row.answer = '200';
+      // Warm: one photo per request, a profile each.
+      row.warm = [];
+      for (let i = 0; i < WARM + 1; i++) {
+        await startProfile(isolate);
+        const response = await classify(host, [jpeg], 'bench');
+        await response.arrayBuffer();
+        const time = await stopProfile(isolate, modules);
+        if (i > 0) row.warm.push(time); // the first warm one still compiles code paths
+      }
+      // Every decoder once (a WebP and the PNG photo too), so that their wasm memories are counted.
+      for (const other of ['photo-640x480.webp']) {
+        await (await classify(host, [photo(other)], 'bench')).arrayBuffer();
+      }
+      // The largest request the limits accept.
+      const sideOf = Math.floor(Math.sqrt(limits.maxImagePixels));
+      const count = Math.max(
+        1,
+        Math.min(limits.maxImages, Math.floor(limits.maxRequestPixels / sideOf ** 2)),
+      );
+      const image = png(sideOf);
+      row.largest = `${count} PNG(s) of ${sideOf}×${sideOf}`;
+      const heavy = await isolate.during(async () => {
+        const statuses: number[] = [];
+        for (let i = 0; i < 2; i++) {
+          const response = await classify(
+            host,
+            Array.from({ length: count }, () => image),
+            'bench',
+          );
+          await response.arrayBuffer();
+          statuses.push(response.status);
+        }
+        return statuses;
+      });
+      sampled = Math.max(sampled, heavy.sampled);
+      row.jsLargestBytes = heavy.sampled;
+      if (heavy.result.some((s) => s !== 200)) row.answer += `, largest: ${heavy.result.join('/')}`;
+    }
+    row.wasmBytes = await isolate.wasmMemories();
+    row.peakBytes = sampled + row.wasmBytes;
+  } catch (error) {
+    row.answer = row.answer || 'failed';
+    row.note = `${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+    console.error(host.output().slice(-3000));
+  } finally {
+    isolate?.close();
+    await host.stop();
+    rmSync(state, { recursive: true, force: true });
+  }
+  row.restarts = restarts;
+  return row;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** The Free plan figure: warm CPU of the embedded model per photo, by part. */
+async function freePlanFigure(classifierBytes: Uint8Array): Promise<string[]> {
+  const state = mkdtempSync(join(tmpdir(), 'descry-edge-state-'));
+  await seedState('wrangler.toml', state, { kv: { 'classifiers/bench': classifierBytes } });
+  const host = await startEdgeWorker({
+    config: 'wrangler.toml',
+    state,
+    vars: { DESCRY_DEV: 'true', DESCRY_API_KEYS: '' },
+  });
+  const lines: string[] = [];
+  let isolate: Isolate | undefined;
+  try {
+    isolate = (await connectIsolate(host.inspector, () =>
+      fetch(`${host.base}/healthz`).catch(() => {}),
+    )) as Isolate;
+    const modules = await ModuleMap.read(isolate);
+    const body: string[][] = [];
+    for (const [name, file] of [
+      ['PNG 1000×1000 (1 Mpx)', 'photo-1000x1000.png'],
+      ['JPEG 640×480', 'photo-640x480.jpg'],
+    ] as const) {
+      const image = photo(file);
+      for (let i = 0; i < 2; i++) await (await classify(host, [image], 'bench')).arrayBuffer();
+      const times: CpuTime[] = [];
+      for (let i = 0; i < Math.max(WARM, 9); i++) {
+        await startProfile(isolate, 100);
+        await (await classify(host, [image], 'bench')).arrayBuffer();
+        times.push(await stopProfile(isolate, modules));
+      }
+      const cpu = median(times.map((t) => t.cpuMs));
+      body.push([
+        name,
+        `${cpu.toFixed(1)} ms`,
+        cpu <= 10 ? 'yes' : 'no',
+        ...PARTS.map((part) => `${median(times.map((t) => t.parts[part])).toFixed(1)}`),
+      ]);
+    }
+    lines.push(
+      ...markdownTable(
+        ['photo', 'CPU median', '≤ 10 ms', ...PARTS.map((p) => `${p} ms`)],
+        ['left', 'right', 'left', ...PARTS.map(() => 'right' as const)],
+        body,
+      ),
+    );
+  } finally {
+    isolate?.close();
+    await host.stop();
+    rmSync(state, { recursive: true, force: true });
+  }
+  return lines;
+}
+
+function plans(row: Row, r2UploadBytes: number | undefined): string {
+  if (row.answer !== '200' || row.peakBytes === undefined) return 'browser, Node';
+  const memory = row.peakBytes < 128 * MB;
+  const cpu = median((row.warm ?? []).map((t) => t.cpuMs));
+  const upload = (row.uploadBytes ?? Number.POSITIVE_INFINITY) <= WORKER_SIZE_LIMIT ? 'bundled' : 'R2';
+  const fits = [];
+  if (memory && cpu <= 10 && (upload === 'bundled' || (r2UploadBytes ?? 0) <= WORKER_SIZE_LIMIT)) {
+    fits.push(`Workers Free (${upload})`);
+  }
+  if (memory) fits.push(`Workers Paid (${upload})`);
+  fits.push('browser', 'Node');
+  return fits.join(', ');
+}
+
+async function main() {
+  const wanted = arg('variants')?.split(',');
+  const models = edgeModels((arg('models') ?? 'emoji-clip,mobileclip-s0,clip-vit-base-patch32').split(','));
+  const node = (await ortNodeBackend()) as OnnxBackend;
+  const rows: Row[] = [];
+  let r2UploadBytes: number | undefined;
+  if (!process.argv.includes('--no-size')) r2UploadBytes = uploadBytes('wrangler.edge.toml');
+  const classifiers = new Map<string, Uint8Array>();
+  for (const model of models) {
+    const descry = await Descry.load(model.folder, { backend: node });
+    const classifier = await descry.compile({ labels: labels(), templates: ['a photo of a {}.'] });
+    classifiers.set(model.name, classifier.toBytes());
+    const embedded = model.name === 'emoji-clip';
+    const vars = {
+      ...(embedded ? deployedVars() : edgeVars()),
+      ...(UNGUARDED ? { DESCRY_MEMORY_LIMIT_MB: '0' } : {}),
+    };
+    for (const variant of model.variants.filter((v) => !wanted || wanted.includes(v.dtype))) {
+      console.error(`${model.name} ${variant.dtype} …`);
+      const row = await measure(model, variant, classifiers.get(model.name)!, vars);
+      if (!process.argv.includes('--no-size')) {
+        row.uploadBytes = embedded
+          ? uploadBytes('wrangler.toml')
+          : bundledUploadBytes(`${model.name}-${variant.dtype}`, model.folder, variant.file);
+      }
+      rows.push(row);
+      console.error(JSON.stringify({ ...row, warm: row.warm?.map((t) => t.cpuMs) }));
+    }
+  }
+  const mib = (bytes: number | undefined) => (bytes === undefined ? '–' : `${(bytes / MiB).toFixed(1)} MiB`);
+  const mb = (bytes: number | undefined) => (bytes === undefined ? '–' : `${(bytes / MB).toFixed(0)} MB`);
+  const body = rows.map((row) => {
+    const cpu = row.warm?.length ? median(row.warm.map((t) => t.cpuMs)) : undefined;
+    const encoder = row.warm?.length ? median(row.warm.map((t) => t.parts.encoder)) : undefined;
+    return [
+      row.model,
+      row.variant,
+      mib(row.fileBytes),
+      `${mib(row.estimateBytes)} of ${mib(row.availableBytes)}`,
+      `${row.answer}${row.note ? ` (${row.note})` : ''}`,
+      row.coldMs === undefined
+        ? '–'
+        : `${(row.coldMs / 1000).toFixed(1)} s (CPU ${((row.coldCpuMs ?? 0) / 1000).toFixed(1)} s)`,
+      cpu === undefined ? '–' : `${cpu.toFixed(0)} ms (encoder ${encoder!.toFixed(0)})`,
+      row.peakBytes === undefined
+        ? '–'
+        : `${mb(row.peakBytes)} (JS ${mb(row.jsIdleBytes)} / ${mb(row.jsColdBytes)} / ${mb(row.jsLargestBytes)}, wasm ${mb(row.wasmBytes)})`,
+      row.uploadBytes === undefined
+        ? '–'
+        : `${mib(row.uploadBytes)}${row.uploadBytes > WORKER_SIZE_LIMIT ? ' (over 64)' : ''}`,
+      plans(row, r2UploadBytes),
+    ];
+  });
+  const edge = edgeVars();
+  const lines = [
+    ...(UNGUARDED
+      ? [
+          'Budget OFF (DESCRY_MEMORY_LIMIT_MB=0): every variant loads, to compare what it takes with the estimate.',
+          '',
+        ]
+      : []),
+    'Inside workerd (`wrangler dev --local`). emoji-clip: the embedded model, bundled (wrangler.toml, its deployed limits:',
+    `${deployedVars().DESCRY_MAX_IMAGE_PIXELS} px per image); the others: the edge Worker (wrangler.edge.toml) reading the`,
+    `vision encoder from local R2, limits ${edge.DESCRY_MAX_IMAGE_PIXELS} px per image, ${edge.DESCRY_MAX_REQUEST_PIXELS} px`,
+    `and ${edge.DESCRY_MAX_IMAGES} images per request; classifier: 100 labels compiled in Node. "estimate": the SDK's memory`,
+    'budget for the encoder against what the Worker leaves it (worker/memory-budget.ts); a model over it is refused at',
+    'load with 503 model_too_large. "isolate peak": JS heap + ArrayBuffers sampled over the cold and the largest accepted',
+    'request, plus WebAssembly memories (an upper bound: it counts garbage not collected yet); Workers allow 128 MB.',
+    'In brackets: JS heap + ArrayBuffers idle after start / over the cold request / over the largest requests, and the',
+    'WebAssembly memories (ONNX Runtime and the image decoders) at the end.',
+    `"upload": \`wrangler deploy --dry-run\` with the encoder bundled as a Data module (the R2 Worker alone: ${mib(r2UploadBytes)}).`,
+    `Warm CPU: median of ${WARM} requests of one 640×480 JPEG, V8 CPU profile of the isolate.`,
+    '',
+    ...markdownTable(
+      [
+        'model',
+        'variant',
+        'file',
+        'estimate',
+        'answer',
+        'cold first request',
+        'warm CPU / image',
+        'isolate peak',
+        'upload',
+        'fits',
+      ],
+      ['left', 'left', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'left'],
+      body,
+    ),
+  ];
+  const restartsSeen = rows.filter((r) => r.restarts > 0);
+  if (restartsSeen.length) {
+    lines.push(
+      '',
+      `wrangler dev reloaded the Worker mid-request for: ${restartsSeen.map((r) => `${r.model} ${r.variant}`).join(', ')} (retried).`,
+    );
+  }
+  if (models.some((m) => m.name === 'emoji-clip') && !UNGUARDED) {
+    lines.push(
+      '',
+      'Workers Free plan: warm CPU of /v1/classify, embedded model, one photo, by part (medians):',
+      '',
+    );
+    lines.push(...(await freePlanFigure(classifiers.get('emoji-clip')!)));
+  }
+  lines.push(
+    '',
+    `Reproduce: \`npm run bench:edge${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` ` +
+      `(Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} when it ended; ${benchImages().length} bench photos).`,
+  );
+  const text = lines.join('\n');
+  console.log(text);
+  if (!arg('models') && !wanted) {
+    writeFileSync(join(root, `bench/results/edge-models${UNGUARDED ? '-unguarded' : ''}.md`), `${text}\n`);
+  }
+}
+
+await main();
