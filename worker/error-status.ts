@@ -31,6 +31,13 @@ const STATUS: Partial<Record<DescryErrorCode | 'store_conflict', ContentfulStatu
   backend_failed: 500,
 };
 
+/**
+ * 5xx codes whose message and details the caller sees: they say what the deployment lacks (the
+ * memory a model would need against what the isolate allows), not how it is built. Other 5xx
+ * answers say only that the service could not complete the request; their reason is logged.
+ */
+export const OPEN_SERVER_ERRORS: ReadonlySet<string> = new Set(['model_too_large']);
+
 /** HTTP status for an SDK error code. */
 export function statusOfDescryError(code: string): ContentfulStatusCode {
   return STATUS[code as DescryErrorCode] ?? 500;

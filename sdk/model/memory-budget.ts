@@ -242,7 +242,7 @@ function assertContract(summary: OnnxSummary, path: string, contract: EncoderCon
     const shown = (declared.dims ?? []).map((d) => (typeof d === 'number' ? d : '?')).join('×');
     throw new ModelLoadError(
       'model_config_invalid',
-      `${path} takes ${name} of ${shown} but ${contract.source ?? 'the model files'} make ${expected!.slice(1).join('×')}: ` +
+      `${path} takes ${name} of ${shown}, but ${contract.source ?? 'the model files'} says ${expected!.slice(1).join('×')}: ` +
         'the encoder and the configuration are of different models',
       { details: { path, declared: declared.dims, expected } },
     );
