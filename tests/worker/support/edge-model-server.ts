@@ -5,20 +5,18 @@
  * the first GET /prepare, so that only a run that includes the edge tests pays for it:
  * - the model: a MobileCLIP-S0-shaped one with random weights (bench/models/make_mobileclip_s0.py)
  *   and its int8 vision encoders (make_edge_variants.py), generated with Debian's Python into
- *   tests/.generated/ (ignored) and reused while the generators' sources are unchanged (a hash of
- *   bench/models/*.py); never committed;
+ *   tests/.generated/ (tests/support/generated-model.ts: reused while the generators are unchanged,
+ *   never committed);
  * - a classifier compiled from it in Node (onnxruntime-node, float32 text encoder), as the
  *   `descry compile` of a deployment would, and the embeddings and predictions onnxruntime-node
  *   gives for the test photos with each vision encoder: what the Worker must agree with.
  * GET /files/<path> serves the model's files (and /emoji/<path> the embedded model's, an encoder
  * of another input size).
  */
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, normalize } from 'node:path';
-import { promisify } from 'node:util';
+import { generatedModel } from '../../support/generated-model.js';
 
 /** What GET /prepare answers. */
 export interface EdgeModelReference {
@@ -45,39 +43,6 @@ const LABELS = ['cat', 'dog', 'pizza', 'rocket', 'red apple', 'bicycle', 'eyegla
 const TEMPLATE = 'a photo of a {}.';
 /** Committed photos (JPEG 4:4:4 and 4:2:0) and a transparent PNG. */
 const IMAGES = ['photo_444_160x120.jpg', 'photo_420_150x100.jpg', 'alpha_ramp_256x256.png'];
-const PYTHON = '/usr/bin/python3';
-
-/** The generators' sources: the cache is valid while they are unchanged. */
-function generatorKey(root: string): string {
-  const hash = createHash('sha256');
-  const dir = join(root, 'bench', 'models');
-  for (const name of readdirSync(dir)
-    .filter((f) => f.endsWith('.py'))
-    .sort()) {
-    hash.update(name).update(readFileSync(join(dir, name)));
-  }
-  return hash.digest('hex');
-}
-
-async function generate(root: string, folder: string): Promise<void> {
-  const keyFile = join(folder, 'descry-test-key');
-  const key = generatorKey(root);
-  if (existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) return;
-  if (!existsSync(PYTHON)) {
-    throw new Error(
-      `the edge tests generate their model with ${PYTHON} and Debian's python3-torch, python3-onnx, python3-numpy, python3-pil (see DEVELOPERS.md)`,
-    );
-  }
-  const run = (script: string) =>
-    promisify(execFile)(PYTHON, [join(root, 'bench', 'models', script), folder], {
-      cwd: root,
-      maxBuffer: 16 * 2 ** 20,
-    });
-  await run('make_mobileclip_s0.py');
-  await run('make_edge_variants.py');
-  writeFileSync(keyFile, key);
-}
-
 async function reference(root: string, folder: string): Promise<EdgeModelReference> {
   // The Node entry point, as `descry compile` uses it (imported here, not at the top: the global
   // setup of every project loads this file, and only the edge tests need the SDK).
@@ -125,7 +90,6 @@ async function reference(root: string, folder: string): Promise<EdgeModelReferen
 
 /** Start the server; resolves with its base URL and a function that stops it. */
 export async function startEdgeModelServer(root: string): Promise<{ url: string; close(): Promise<void> }> {
-  const folder = join(root, 'tests', '.generated', 'mobileclip-s0');
   let prepared: Promise<EdgeModelReference> | undefined;
   const server: Server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
@@ -134,7 +98,10 @@ export async function startEdgeModelServer(root: string): Promise<{ url: string;
       response.end(error instanceof Error ? (error.stack ?? error.message) : String(error));
     };
     if (path === '/prepare') {
-      prepared ??= generate(root, folder).then(() => reference(root, folder));
+      prepared ??= generatedModel(root, 'mobileclip-s0', [
+        ['make_mobileclip_s0.py'],
+        ['make_edge_variants.py'],
+      ]).then((folder) => reference(root, folder));
       prepared.then(
         (value) => {
           response.writeHead(200, { 'Content-Type': 'application/json' });
@@ -148,6 +115,7 @@ export async function startEdgeModelServer(root: string): Promise<{ url: string;
       return;
     }
     const [, area, ...rest] = path.split('/');
+    const folder = join(root, 'tests', '.generated', 'mobileclip-s0');
     const base =
       area === 'files' ? folder : area === 'emoji' ? join(root, 'models', 'emoji-clip') : undefined;
     const file = base && normalize(join(base, ...rest));
