@@ -107,7 +107,7 @@ interface Row {
   availableBytes: number;
   answer: string;
   coldMs?: number;
-  coldCpuMs?: number;
+  cold?: CpuTime;
   warm?: CpuTime[];
   peakBytes?: number;
   wasmBytes?: number;
@@ -219,7 +219,7 @@ async function measure(
       return { status: response.status, body: await response.text() };
     });
     row.coldMs = performance.now() - started;
-    row.coldCpuMs = (await stopProfile(isolate, modules)).cpuMs;
+    row.cold = await stopProfile(isolate, modules);
     let sampled = cold.sampled;
     row.jsColdBytes = cold.sampled;
     if (cold.result.status !== 200) {
@@ -393,9 +393,9 @@ async function main() {
       mib(row.fileBytes),
       `${mib(row.estimateBytes)} of ${mib(row.availableBytes)}`,
       `${row.answer}${row.note ? ` (${row.note})` : ''}`,
-      row.coldMs === undefined
+      row.coldMs === undefined || !row.cold
         ? '–'
-        : `${(row.coldMs / 1000).toFixed(1)} s (CPU ${((row.coldCpuMs ?? 0) / 1000).toFixed(1)} s)`,
+        : `${(row.coldMs / 1000).toFixed(1)} s (CPU ${(row.cold.cpuMs / 1000).toFixed(1)} s, encoder ${(row.cold.parts.encoder / 1000).toFixed(1)})`,
       cpu === undefined ? '–' : `${cpu.toFixed(0)} ms (encoder ${encoder!.toFixed(0)})`,
       row.peakBytes === undefined
         ? '–'
@@ -424,7 +424,9 @@ async function main() {
     'In brackets: JS heap + ArrayBuffers idle after start / over the cold request / over the largest requests, and the',
     'WebAssembly memories (ONNX Runtime and the image decoders) at the end.',
     `"upload": \`wrangler deploy --dry-run\` with the encoder bundled as a Data module (the R2 Worker alone: ${mib(r2UploadBytes)}).`,
-    `Warm CPU: median of ${WARM} requests of one 640×480 JPEG, V8 CPU profile of the isolate.`,
+    'Cold: the first /v1/classify after start (model read from R2 or the bundle, encoder checked and sized, session',
+    'created, one 640×480 JPEG encoded), wall time and CPU time, "encoder" the CPU in ONNX Runtime and sdk/model (the',
+    `session's creation and first run). Warm CPU: median of ${WARM} requests of one 640×480 JPEG, V8 CPU profile of the isolate.`,
     '',
     ...markdownTable(
       [
