@@ -106,31 +106,38 @@ export function estimateEncoderMemory(
 export class MemoryLedger {
   readonly #limit: number;
   readonly #reserved: number;
-  #committed = 0;
-  #runtimeStarted = false;
-
-  /** Whether an encoder was admitted already (ONNX Runtime's own start is then paid). */
-  get runtimeStarted(): boolean {
-    return this.#runtimeStarted;
-  }
+  /** What each admitted encoder holds in ONNX Runtime, by path (a retried load replaces its entry). */
+  readonly #admitted = new Map<string, number>();
+  /** Refusals by path, with the size of the file refused: the same file is refused again unread. */
+  readonly #refused = new Map<string, { fileBytes: number; error: ModelLoadError }>();
 
   constructor(budget: MemoryBudget) {
     this.#limit = budget.limitBytes;
     this.#reserved = budget.reservedBytes ?? 0;
   }
 
-  /** Bytes left for models. */
-  get availableBytes(): number {
-    return this.#limit - this.#reserved - this.#committed;
+  /** Whether an encoder was admitted already (ONNX Runtime's own start is then paid). */
+  get runtimeStarted(): boolean {
+    return this.#admitted.size > 0;
+  }
+
+  /** Bytes left for models (for `path`: what the others leave it). */
+  availableBytes(path?: string): number {
+    let committed = 0;
+    for (const [other, bytes] of this.#admitted) if (other !== path) committed += bytes;
+    return this.#limit - this.#reserved - committed;
   }
 
   /**
    * Refuse `path` from its size alone, before it is read, when even the file's copies would not
-   * fit (a 350 MB encoder is not downloaded into a 128 MB isolate to be measured).
+   * fit (a 350 MB encoder is not downloaded into a 128 MB isolate to be measured), or when this
+   * same file was refused before.
    */
   checkSize(path: string, fileBytes: number): void {
-    const lowest = (this.#runtimeStarted ? 0 : ORT_WASM_INITIAL_BYTES) + (SESSION_COPIES + 1) * fileBytes;
-    if (lowest > this.availableBytes) {
+    const refused = this.#refused.get(path);
+    if (refused?.fileBytes === fileBytes) throw refused.error;
+    const lowest = (this.runtimeStarted ? 0 : ORT_WASM_INITIAL_BYTES) + (SESSION_COPIES + 1) * fileBytes;
+    if (lowest > this.availableBytes(path)) {
       this.#refuse(
         path,
         lowest,
@@ -142,27 +149,29 @@ export class MemoryLedger {
 
   /** Admit an encoder, or refuse it with ModelLoadError `model_too_large`. */
   admit(path: string, estimate: EncoderMemory): void {
-    if (estimate.totalBytes > this.availableBytes) {
+    if (estimate.totalBytes > this.availableBytes(path)) {
       const parts = [
         `ONNX Runtime ${mib(estimate.onnxRuntimeBytes)}: ${SESSION_COPIES} copies of the file while it creates the session`,
         estimate.float16Bytes ? ', float32 copies of its float16 weights' : '',
         estimate.largestActivation
           ? `, or ${RESIDENT_COPIES} while it runs with ${mib(estimate.activationBytes)} of activations (the largest ${estimate.largestActivation})`
           : '',
-        this.#runtimeStarted ? '' : `, ${mib(ORT_WASM_INITIAL_BYTES)} of its own`,
+        this.runtimeStarted ? '' : `, ${mib(ORT_WASM_INITIAL_BYTES)} of its own`,
         `; the file's ${mib(estimate.fileBytes)} in JavaScript while it is handed over`,
       ];
       this.#refuse(path, estimate.totalBytes, parts.join(''), estimate.fileBytes, estimate);
     }
-    this.#committed += estimate.onnxRuntimeBytes;
-    this.#runtimeStarted = true;
+    this.#refused.delete(path);
+    this.#admitted.set(path, estimate.onnxRuntimeBytes);
   }
 
   #refuse(path: string, need: number, why: string, fileBytes: number, estimate?: EncoderMemory): never {
-    const held = this.#committed ? `, ${mib(this.#committed)} held by encoders already loaded` : '';
-    throw new ModelLoadError(
+    const available = Math.max(0, this.availableBytes(path));
+    const committed = this.#limit - this.#reserved - this.availableBytes(path);
+    const held = committed ? `, ${mib(committed)} held by encoders already loaded` : '';
+    const error = new ModelLoadError(
       'model_too_large',
-      `${path} (${mib(fileBytes)}) needs about ${mib(need)} (${why}), more than the ${mib(Math.max(0, this.availableBytes))} ` +
+      `${path} (${mib(fileBytes)}) needs about ${mib(need)} (${why}), more than the ${mib(available)} ` +
         `available (${mib(this.#limit)} less ${mib(this.#reserved)} reserved${held}): use a smaller variant of the ` +
         `model (int8 weights: dtype 'int8w' or 'int8') or allow more memory`,
       {
@@ -170,7 +179,7 @@ export class MemoryLedger {
           path,
           fileBytes,
           needBytes: need,
-          availableBytes: Math.max(0, this.availableBytes),
+          availableBytes: available,
           limitBytes: this.#limit,
           reservedBytes: this.#reserved,
           ...(estimate
@@ -179,6 +188,8 @@ export class MemoryLedger {
         },
       },
     );
+    this.#refused.set(path, { fileBytes, error });
+    throw error;
   }
 }
 
