@@ -1,25 +1,28 @@
 /**
- * The memory a Worker gives its model: the isolate's limit less what the service itself needs at
- * its heaviest accepted request, derived from the configured limits. The SDK then sizes each
- * encoder from its file against what is left and refuses one that would not fit with a typed
- * error (503 model_too_large) before ONNX Runtime loads it (sdk/model/memory-budget.ts), so a
- * photo-scale model meets its limits at load time rather than as an isolate ended mid-request.
+ * The memory a Worker gives a model it loads at run time (DESCRY_MODEL "r2" or a URL): the
+ * isolate's limit less what the service itself holds, and room for the largest request its limits
+ * accept. The SDK sizes each encoder from its file against that and refuses one that would not
+ * fit with a typed error (503 model_too_large) before ONNX Runtime loads it
+ * (sdk/model/memory-budget.ts), so a photo-scale model meets the limit at load time rather than as
+ * an isolate ended mid-request. The embedded model is not sized here: it is bundled, and its fit
+ * at the deployed limits is what bench:heavy measures.
  *
- * What the service needs besides the model, measured inside workerd by `npm run bench:edge`
- * (bench/results/edge-models.md: the "JS" and "wasm" figures of the isolate peak):
- * - {@link SERVICE_BASELINE_BYTES}: the Worker's heap and buffers with no request running (measured
- *   14 to 19 MB);
- * - {@link DECODER_MEMORY_BYTES}: the image decoders' wasm memories, which grow to their largest
- *   image and stay (measured 19 MB with JPEG, PNG and WebP decoded: mozjpeg's 16.9 MB and the
- *   others');
- * - {@link DECODE_BYTES_PER_PIXEL} for each decoded pixel of the largest image a request may hold
- *   (DESCRY_MAX_IMAGE_PIXELS; images are decoded one at a time): the request body and its base64
- *   text, the encoded bytes, the decoder's output, the RGBA copy, the resized planes, and the
- *   garbage of each that V8 has not collected yet (measured 22 bytes for the embedded model's
- *   largest accepted request, PNGs of 2 Mpx, and 27 for MobileCLIP-S0's at 0.79 Mpx).
- * So the per-model request limit is the other way round: a model that needs M leaves room for
- * images of (128 MB - baseline - decoders - M) / DECODE_BYTES_PER_PIXEL pixels: 0.6 Mpx for
- * MobileCLIP-S0 with int8 weights (wrangler.edge.toml), 2 Mpx for the embedded model.
+ * What the service holds besides the model, measured inside workerd by `npm run bench:edge`
+ * (bench/results/edge-models.md: the "JS" and "wasm" parts of the isolate peak):
+ * - {@link SERVICE_BASELINE_BYTES}: the Worker's heap and buffers with no request running
+ *   (measured 14.5 MB for the edge Worker, 19 MB with the embedded model bundled);
+ * - {@link DECODER_MEMORY_BYTES}: the image decoders' wasm memories, which each start at 16 MiB
+ *   and stay once a decoder has run (measured 33 MB with a full-size JPEG, mozjpeg's, and a WebP
+ *   decoded; PNGs and DCT-scaled JPEGs add nothing to it);
+ * - a request: {@link DECODE_BYTES_PER_PIXEL} per decoded pixel of the largest image it may hold
+ *   (DESCRY_MAX_IMAGE_PIXELS; images are decoded one at a time): the body and its base64 text, the
+ *   encoded bytes, the decoder's output, the RGBA copy, the resized planes, and the garbage of each
+ *   that V8 has not collected yet (measured 31 bytes a pixel for the embedded model's largest
+ *   accepted request, PNGs of 2 Mpx, and 24 for MobileCLIP-S0 int8's, PNGs of 0.59 Mpx).
+ * So the per-model request limit is the other way round: an encoder that needs M in ONNX Runtime
+ * (and its file F in JavaScript while it loads) leaves room for images of
+ * (128 MB - baseline - decoders - M) / DECODE_BYTES_PER_PIXEL pixels, which the refusal names:
+ * 0.63 Mpx for MobileCLIP-S0 with int8 weights (wrangler.edge.toml sets 0.59).
  */
 import type { MemoryBudget } from 'descry';
 import { INFERENCE_BATCH } from './batches.js';
@@ -29,19 +32,20 @@ import type { ServiceLimits } from './config.js';
 export const WORKERS_MEMORY_LIMIT_BYTES = 128_000_000;
 
 /** The Worker's own heap and buffers with no request running (bench:edge). */
-export const SERVICE_BASELINE_BYTES = 20_000_000;
+export const SERVICE_BASELINE_BYTES = 15_000_000;
 
 /** The image decoders' wasm memories once each has run (bench:edge). */
-export const DECODER_MEMORY_BYTES = 20_000_000;
+export const DECODER_MEMORY_BYTES = 34_000_000;
 
 /** Isolate memory per decoded pixel of the largest image a request may hold (bench:edge). */
-export const DECODE_BYTES_PER_PIXEL = 24;
+export const DECODE_BYTES_PER_PIXEL = 32;
 
 /**
- * The budget a Worker with `limits` gives its model. Requests encode one image per run; a Worker
- * that consumes batch jobs encodes {@link INFERENCE_BATCH} per run (worker/jobs), and its model is
- * sized for that (`jobs`). `memoryLimitMb` (DESCRY_MEMORY_LIMIT_MB) replaces the 128 MB, for a
- * runtime with another limit or to measure a model past it (bench:edge); "0" turns the budget off.
+ * The budget a Worker with `limits` gives a model it loads at run time. Requests encode one image
+ * per run; a Worker that consumes batch jobs encodes {@link INFERENCE_BATCH} per run (worker/jobs),
+ * and its model is sized for that (`jobs`). `memoryLimitMb` (DESCRY_MEMORY_LIMIT_MB) replaces the
+ * 128 MB, for a runtime with another limit or to measure a model past it (bench:edge); "0" turns
+ * the budget off.
  */
 export function workersMemoryBudget(
   limits: Pick<ServiceLimits, 'maxImagePixels'>,
@@ -57,8 +61,8 @@ export function workersMemoryBudget(
   if (limitBytes === 0) return undefined;
   return {
     limitBytes,
-    reservedBytes:
-      SERVICE_BASELINE_BYTES + DECODER_MEMORY_BYTES + DECODE_BYTES_PER_PIXEL * limits.maxImagePixels,
+    reservedBytes: SERVICE_BASELINE_BYTES + DECODER_MEMORY_BYTES,
+    requestBytes: DECODE_BYTES_PER_PIXEL * limits.maxImagePixels,
     imagesPerRun: options.jobs ? INFERENCE_BATCH : 1,
   };
 }

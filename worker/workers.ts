@@ -50,10 +50,14 @@ function modelSource(env: WorkerBindings, options: WorkerOptions): ModelSource {
 export function workerDeps(env: WorkerBindings, options: WorkerOptions = {}): ServiceDeps {
   const config = readServiceConfig(env as unknown as Record<string, unknown>);
   const source = modelSource(env, options);
-  const budget = workersMemoryBudget(config.limits, {
-    jobs: env.JOB_QUEUE !== undefined,
-    memoryLimitMb: env.DESCRY_MEMORY_LIMIT_MB,
-  });
+  // A model chosen at deploy time is sized against the isolate; the bundled one is measured (bench:heavy).
+  const budget =
+    source === options.embeddedModel
+      ? undefined
+      : workersMemoryBudget(config.limits, {
+          jobs: env.JOB_QUEUE !== undefined,
+          memoryLimitMb: env.DESCRY_MEMORY_LIMIT_MB,
+        });
   const loader = engineLoader(() =>
     Descry.load(source, { ...engineLoadOptions(config), ...(budget ? { memoryBudget: budget } : {}) }),
   );

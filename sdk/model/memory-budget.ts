@@ -46,10 +46,16 @@ export interface MemoryBudget {
   /** Everything the isolate may use (a Worker: 128 MB). */
   limitBytes: number;
   /**
-   * What the host needs besides the model: its own code and heap, and a request's decoded images
-   * (a Worker derives it from its limits: see worker/memory-budget.ts).
+   * What the host holds besides the model at all times: its own code and heap, the image
+   * decoders' memories (a Worker's: see worker/memory-budget.ts).
    */
   reservedBytes?: number;
+  /**
+   * What a request holds while it runs (its body and decoded image). It and the encoder file's
+   * bytes in JavaScript are not held at once: the file is handed over while the encoder loads and
+   * is garbage by the time a request decodes, so the larger of the two counts.
+   */
+  requestBytes?: number;
   /** Most images one vision-encoder run holds (activations scale with it); default 1. */
   imagesPerRun?: number;
 }
@@ -106,6 +112,7 @@ export function estimateEncoderMemory(
 export class MemoryLedger {
   readonly #limit: number;
   readonly #reserved: number;
+  readonly #request: number;
   /** What each admitted encoder holds in ONNX Runtime, by path (a retried load replaces its entry). */
   readonly #admitted = new Map<string, number>();
   /** Refusals by path, with the size of the file refused: the same file is refused again unread. */
@@ -114,6 +121,7 @@ export class MemoryLedger {
   constructor(budget: MemoryBudget) {
     this.#limit = budget.limitBytes;
     this.#reserved = budget.reservedBytes ?? 0;
+    this.#request = budget.requestBytes ?? 0;
   }
 
   /** Whether an encoder was admitted already (ONNX Runtime's own start is then paid). */
@@ -121,11 +129,16 @@ export class MemoryLedger {
     return this.#admitted.size > 0;
   }
 
-  /** Bytes left for models (for `path`: what the others leave it). */
+  /** Bytes left for models and requests (for `path`: what the other encoders leave). */
   availableBytes(path?: string): number {
     let committed = 0;
     for (const [other, bytes] of this.#admitted) if (other !== path) committed += bytes;
     return this.#limit - this.#reserved - committed;
+  }
+
+  /** What an encoder needs of {@link availableBytes}: its runtime memory, and the larger of its file and a request. */
+  #need(onnxRuntimeBytes: number, fileBytes: number): number {
+    return onnxRuntimeBytes + Math.max(fileBytes, this.#request);
   }
 
   /**
@@ -136,12 +149,15 @@ export class MemoryLedger {
   checkSize(path: string, fileBytes: number): void {
     const refused = this.#refused.get(path);
     if (refused?.fileBytes === fileBytes) throw refused.error;
-    const lowest = (this.runtimeStarted ? 0 : ORT_WASM_INITIAL_BYTES) + (SESSION_COPIES + 1) * fileBytes;
+    const lowest = this.#need(
+      (this.runtimeStarted ? 0 : ORT_WASM_INITIAL_BYTES) + SESSION_COPIES * fileBytes,
+      fileBytes,
+    );
     if (lowest > this.availableBytes(path)) {
       this.#refuse(
         path,
         lowest,
-        `${SESSION_COPIES} copies of the file in ONNX Runtime and its bytes in JavaScript, at least`,
+        `${SESSION_COPIES} copies of the file in ONNX Runtime, and its bytes in JavaScript or a request, at least`,
         fileBytes,
       );
     }
@@ -149,7 +165,8 @@ export class MemoryLedger {
 
   /** Admit an encoder, or refuse it with ModelLoadError `model_too_large`. */
   admit(path: string, estimate: EncoderMemory): void {
-    if (estimate.totalBytes > this.availableBytes(path)) {
+    const need = this.#need(estimate.onnxRuntimeBytes, estimate.fileBytes);
+    if (need > this.availableBytes(path)) {
       const parts = [
         `ONNX Runtime ${mib(estimate.onnxRuntimeBytes)}: ${SESSION_COPIES} copies of the file while it creates the session`,
         estimate.float16Bytes ? ', float32 copies of its float16 weights' : '',
@@ -157,9 +174,11 @@ export class MemoryLedger {
           ? `, or ${RESIDENT_COPIES} while it runs with ${mib(estimate.activationBytes)} of activations (the largest ${estimate.largestActivation})`
           : '',
         this.runtimeStarted ? '' : `, ${mib(ORT_WASM_INITIAL_BYTES)} of its own`,
-        `; the file's ${mib(estimate.fileBytes)} in JavaScript while it is handed over`,
+        this.#request > estimate.fileBytes
+          ? `; a request's ${mib(this.#request)}`
+          : `; the file's ${mib(estimate.fileBytes)} in JavaScript while it is handed over`,
       ];
-      this.#refuse(path, estimate.totalBytes, parts.join(''), estimate.fileBytes, estimate);
+      this.#refuse(path, need, parts.join(''), estimate.fileBytes, estimate);
     }
     this.#refused.delete(path);
     this.#admitted.set(path, estimate.onnxRuntimeBytes);
@@ -173,7 +192,7 @@ export class MemoryLedger {
       'model_too_large',
       `${path} (${mib(fileBytes)}) needs about ${mib(need)} (${why}), more than the ${mib(available)} ` +
         `available (${mib(this.#limit)} less ${mib(this.#reserved)} reserved${held}): use a smaller variant of the ` +
-        `model (int8 weights: dtype 'int8w' or 'int8') or allow more memory`,
+        `model (int8 weights: dtype 'int8w' or 'int8'), accept smaller images, or allow more memory`,
       {
         details: {
           path,
@@ -182,6 +201,7 @@ export class MemoryLedger {
           availableBytes: available,
           limitBytes: this.#limit,
           reservedBytes: this.#reserved,
+          requestBytes: this.#request,
           ...(estimate
             ? { onnxRuntimeBytes: estimate.onnxRuntimeBytes, activationBytes: estimate.activationBytes }
             : {}),
