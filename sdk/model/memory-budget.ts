@@ -18,10 +18,14 @@
  *   and in both, float32 copies of float16 weights (+2 bytes per float16 byte): the wasm CPU
  *   kernels have no float16 Conv or MatMul, so the runtime casts the weights once at load;
  * - the file's bytes in JavaScript while they are handed to the runtime (a bundled model's Data
- *   module stays for the isolate's life; bytes read from R2 become garbage after).
+ *   module stays for the isolate's life; bytes read from R2 become garbage after), or a request's
+ *   memory (`MemoryBudget.requestBytes`), whichever is larger: they are not held at once.
  * Measured with onnxruntime-web 1.30 in Node (`npm run bench:edge-variants`, "ORT wasm memory"):
  * MobileCLIP-S0 fp32 130 MiB (estimate 146), fp16 110 (124), int8 44 (56), int8w 52 (56); ViT-B/32
- * q8 207 (288); and inside workerd by `npm run bench:edge` (bench/results/edge-models.md).
+ * q8 207 (288); and inside workerd by `npm run bench:edge` (bench/results/edge-models.md). ONNX
+ * Runtime's session options (no memory arena, no memory pattern, no prepacking, basic or no graph
+ * optimisation) left these high-water marks unchanged (ViT-B/32 q8 and MobileCLIP-S0 int8w), so the
+ * budget sets none of them.
  * A {@link MemoryLedger} adds the encoders of one model up, so the second pays for the first.
  */
 import { ModelLoadError } from '../errors.js';
