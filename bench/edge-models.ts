@@ -395,7 +395,8 @@ async function main() {
     }
   }
   const mib = (bytes: number | undefined) => (bytes === undefined ? '–' : `${(bytes / MiB).toFixed(1)} MiB`);
-  const mb = (bytes: number | undefined) => (bytes === undefined ? '–' : `${(bytes / MB).toFixed(0)} MB`);
+  const mb = (bytes: number | undefined, digits = 0) =>
+    bytes === undefined ? '–' : `${(bytes / MB).toFixed(digits)} MB`;
   const body = rows.map((row) => {
     const cpu = row.warm?.length ? median(row.warm.map((t) => t.cpuMs)) : undefined;
     const encoder = row.warm?.length ? median(row.warm.map((t) => t.parts.encoder)) : undefined;
@@ -404,7 +405,7 @@ async function main() {
       row.variant,
       mib(row.fileBytes),
       row.model === 'emoji-clip'
-        ? `${mib(row.estimateBytes)} (bundled: not sized)`
+        ? 'not sized (bundled)'
         : `${mib(row.estimateBytes)} of ${mib(row.availableBytes)}`,
       `${row.answer}${row.note ? ` (${row.note})` : ''}`,
       row.coldMs === undefined || !row.cold
@@ -413,7 +414,7 @@ async function main() {
       cpu === undefined ? '–' : `${cpu.toFixed(0)} ms (encoder ${encoder!.toFixed(0)})`,
       row.peakBytes === undefined
         ? '–'
-        : `${mb(row.peakBytes)} (JS ${mb(row.jsIdleBytes)} / ${mb(row.jsColdBytes)} / ${mb(row.jsLargestBytes)} / ${mb(row.jsLiveBytes)}, wasm ${mb(row.wasmBytes)})`,
+        : `${mb(row.peakBytes, 1)} (JS ${mb(row.jsIdleBytes)} / ${mb(row.jsColdBytes)} / ${mb(row.jsLargestBytes)} / ${mb(row.jsLiveBytes)}, wasm ${mb(row.wasmBytes)})`,
       row.uploadBytes === undefined
         ? '–'
         : `${mib(row.uploadBytes)}${row.uploadBytes > WORKER_SIZE_LIMIT ? ' (over 64)' : ''}`,
