@@ -17,22 +17,29 @@ export const ENTRY_POINTS: Record<string, Partial<Record<Runtime, string>>> = {
     browser: 'sdk/browser.ts',
     default: 'sdk/browser.ts',
   },
-  'descry/image': { default: 'sdk/image/index.ts' },
+  'descry/image': { node: 'sdk/image/node.ts', default: 'sdk/image/index.ts' },
   'descry/llm': { default: 'sdk/llm/index.ts' },
   'descry/store': { node: 'sdk/store/node.ts', default: 'sdk/store/index.ts' },
   'descry/predictors': { default: 'sdk/predictors/index.ts' },
+  'descry/app': { default: 'worker/app.ts' },
   'descry/worker': { default: 'worker/index.ts' },
-  'descry/server': { node: 'worker/node.ts' },
+  'descry/server': { node: 'worker/hosts/server.node.ts' },
   'descry/models/emoji-clip': {
-    node: 'sdk/models/emoji-clip/node.ts',
-    workerd: 'sdk/models/emoji-clip/workerd.ts',
-    browser: 'sdk/models/emoji-clip/browser.ts',
-    default: 'sdk/models/emoji-clip/browser.ts',
+    node: 'sdk/embedded/emoji-clip/node.ts',
+    workerd: 'sdk/embedded/emoji-clip/workerd.ts',
+    browser: 'sdk/embedded/emoji-clip/browser.ts',
+    default: 'sdk/embedded/emoji-clip/browser.ts',
   },
 };
 
-/** Commands the package installs (package.json `bin`) → source module. */
-export const COMMANDS: Record<string, string> = { descry: 'sdk/cli/descry.ts' };
+/** Commands the package installs (package.json `bin`) → source module (a launcher: sdk/cli/bin.ts). */
+export const COMMANDS: Record<string, string> = { descry: 'sdk/cli/bin.ts' };
+
+/**
+ * Modules a command's launcher imports once its checks pass. They are built as entries, not
+ * chunks, so that each keeps its place under dist/ and its relative path to the embedded model.
+ */
+export const COMMAND_MODULES: string[] = ['sdk/cli/descry.ts'];
 
 /** The source each subpath resolves to in `runtime` (subpaths that runtime lacks are left out). */
 export function entrySources(runtime: Exclude<Runtime, 'default'>): Record<string, string> {
@@ -58,6 +65,7 @@ export function buildEntries(): Record<string, string> {
   const sources = [
     ...Object.values(ENTRY_POINTS).flatMap((r) => Object.values(r)),
     ...Object.values(COMMANDS),
+    ...COMMAND_MODULES,
   ];
   return Object.fromEntries(sources.map((source) => [distName(source).replace(/^dist\//, ''), source]));
 }

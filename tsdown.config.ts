@@ -6,6 +6,7 @@
  * under its runtime's condition), and so do dependencies and the model's files (models/emoji-clip,
  * shipped beside dist/ and referred to by relative paths that the build keeps as written).
  */
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsdown';
 import { buildEntries } from './entry-points.js';
 
@@ -20,7 +21,7 @@ export default defineConfig({
   hash: true,
   fixedExtension: false,
   deps: { neverBundle: [/^descry(\/.*)?$/, /^node:/] },
-  plugins: [modelFilesAsWritten()],
+  plugins: [modelFilesAsWritten(), ownWasmAsWritten()],
   // The .d.ts pass is most of the build's time, as it should be: no need to be told each build.
   checks: { pluginTimings: false },
 });
@@ -36,6 +37,33 @@ function modelFilesAsWritten() {
     resolveId: {
       filter: { id: /^(\.\.\/)+models\/emoji-clip\// },
       handler: (source: string) => ({ id: source, external: 'absolute' as const }),
+    },
+  };
+}
+
+/**
+ * Descry's own .wasm (sdk/image/wasm/kernels.wasm, imported by the workerd entry, which wrangler
+ * precompiles) stays an import as written and is copied to the same place under dist/: the entry
+ * sits as deep under dist/ as under sdk/, so the relative path still reaches it.
+ */
+function ownWasmAsWritten() {
+  const files = ['image/wasm/kernels.wasm'];
+  return {
+    name: 'descry:own-wasm-as-written',
+    resolveId: {
+      filter: { id: /^\.\/image\/wasm\/[a-z-]+\.wasm$/ },
+      handler: (source: string) => ({ id: source, external: 'absolute' as const }),
+    },
+    generateBundle(this: {
+      emitFile(file: { type: 'asset'; fileName: string; source: Uint8Array }): string;
+    }) {
+      for (const fileName of files) {
+        this.emitFile({
+          type: 'asset',
+          fileName,
+          source: readFileSync(new URL(`./sdk/${fileName}`, import.meta.url)),
+        });
+      }
     },
   };
 }

@@ -18,7 +18,7 @@ import { buildWebIfStale } from '../scripts/build-web.mjs';
 import { launchChromium } from '../tests/browser/support/chromium.js';
 import { type ModelReady, openDemo } from '../tests/browser/support/demo-page.js';
 import { startWorkerDev } from '../tests/browser/support/wrangler.js';
-import { startNodeServer } from '../worker/node.js';
+import { startNodeServer } from '../worker/hosts/node-server.node.js';
 
 const { values } = parseArgs({
   options: {

@@ -8,8 +8,8 @@
  * (bench/edge/assets.ts), served by the edge Worker of wrangler.edge.toml from local R2 with a
  * classifier of 100 labels compiled in Node (the Worker never loads a text encoder). Each variant
  * gets its own wrangler process and local state. For each:
- * - estimate: what the SDK's memory budget computes from the file (sdk/model/memory-budget.ts),
- *   against what the Worker leaves the model (worker/memory-budget.ts, from the configured limits);
+ * - estimate: what the SDK's memory budget computes from the file (sdk/engine/memory-budget.ts),
+ *   against what the Worker leaves the model (worker/service/memory-budget.ts, from the configured limits);
  * - cold first request: from wrangler's "Ready" to the first /v1/classify answer with one photo
  *   (the model read from R2, config and encoder checked, the session created, the photo encoded),
  *   wall time and CPU time; its answer (200, or 503 model_too_large for a model refused at load);
@@ -40,8 +40,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Descry, estimateEncoderMemory, type OnnxBackend, ortNodeBackend, readOnnxSummary } from 'descry';
 import { encode } from 'fast-png';
-import { readServiceConfig } from '../worker/config.js';
-import { workersMemoryBudget } from '../worker/memory-budget.js';
+import { readServiceConfig } from '../worker/service/config.js';
+import { workersMemoryBudget } from '../worker/service/memory-budget.js';
 import { benchImages, type EdgeModel, edgeModels, root, type Variant } from './edge/assets.js';
 import { bundledUploadBytes, uploadBytes, WORKER_SIZE_LIMIT } from './edge/bundle-size.js';
 import {
@@ -152,8 +152,8 @@ async function measure(
   const limits = readServiceConfig(vars).limits;
   // The budget the Worker applies (none when unguarded: then the deployed one, for the column).
   const budget =
-    workersMemoryBudget(limits, { memoryLimitMb: vars.DESCRY_MEMORY_LIMIT_MB }) ??
-    workersMemoryBudget(limits)!;
+    workersMemoryBudget(limits) ??
+    workersMemoryBudget(readServiceConfig({ ...vars, DESCRY_MEMORY_LIMIT_MB: '128' }).limits)!;
   const fileBytes = readFileSync(join(model.folder, variant.file)).byteLength;
   const summary = readOnnxSummary(
     new Uint8Array(readFileSync(join(model.folder, variant.file))),
@@ -201,7 +201,7 @@ async function measure(
       ...vars,
       DESCRY_DEV: 'true',
       DESCRY_API_KEYS: '',
-      ...(embedded ? {} : { MODEL_R2_PREFIX: prefix }),
+      ...(embedded ? {} : { DESCRY_MODEL_R2_PREFIX: prefix }),
     },
   });
   let isolate: Isolate | undefined;
@@ -434,7 +434,7 @@ async function main() {
     `vision encoder from local R2, limits ${edge.DESCRY_MAX_IMAGE_PIXELS} px per image, ${edge.DESCRY_MAX_REQUEST_PIXELS} px`,
     `and ${edge.DESCRY_MAX_IMAGES} images per request; classifier: 100 labels compiled in Node. "estimate": the SDK's memory`,
     'budget for the encoder (ONNX Runtime, and the larger of the file in JavaScript and a request) against what the',
-    'Worker leaves it (worker/memory-budget.ts); a model over it is refused at load with 503 model_too_large (the',
+    'Worker leaves it (worker/service/memory-budget.ts); a model over it is refused at load with 503 model_too_large (the',
     'bundled embedded model is not sized: bench:heavy measures it). "isolate peak": JS heap + ArrayBuffers sampled over the cold and the largest accepted',
     'request, plus WebAssembly memories (an upper bound: it counts garbage not collected yet); Workers allow 128 MB.',
     'In brackets: JS heap + ArrayBuffers idle after start / over the cold request / over the largest requests / live',

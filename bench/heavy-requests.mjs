@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Heavy requests against a live service, on Node (worker/node.ts) and in workerd (`wrangler dev
+ * Heavy requests against a live service, on Node (worker/hosts/node-server.node.ts) and in workerd (`wrangler dev
  * --local`), with the limits wrangler.toml deploys.
  *
  * For each host: start it, warm it (model loaded, both encoders run once), measure the baseline
@@ -24,12 +24,13 @@
  *   npm run bench:heavy [-- --host node|workerd] [--repeat 5] [--readme] [--var DESCRY_MAX_IMAGE_PIXELS=4194304 ...]
  *
  * With both hosts and the deployed limits it rewrites bench/results/heavy-requests.md, and with
- * --readme the block between the heavy:start / heavy:end markers of README.md.
+ * --readme the block between the heavy:start / heavy:end markers of the docs (scripts/doc-blocks.mjs).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
+import { writeMarkedBlock } from '../scripts/doc-blocks.mjs';
 import { connectIsolate } from './isolate-memory.mjs';
 import { deployedVars, memory, resetPeak, root, startNode, startWorkerd } from './service-hosts.mjs';
 
@@ -281,14 +282,6 @@ console.log(table);
 if (hosts.length === 2 && Object.keys(overrides).length === 0) {
   writeFileSync(join(root, 'bench/results/heavy-requests.md'), `${table}\n`);
   if (process.argv.includes('--readme')) {
-    const path = join(root, 'README.md');
-    const readme = readFileSync(path, 'utf8');
-    const [start, end] = ['<!-- heavy:start -->', '<!-- heavy:end -->'];
-    if (!readme.includes(start) || !readme.includes(end))
-      throw new Error(`README.md has no ${start} … ${end} block`);
-    writeFileSync(
-      path,
-      `${readme.slice(0, readme.indexOf(start) + start.length)}\n${table}\n${readme.slice(readme.indexOf(end))}`,
-    );
+    console.log(`rewrote the heavy block of ${writeMarkedBlock(root, 'heavy', table)}`);
   }
 }

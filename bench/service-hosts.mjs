@@ -1,6 +1,6 @@
 /**
  * The service's two hosts as benches start them, and what Linux says about their memory: the Node
- * server (worker/node.ts, one process) and the Worker under `wrangler dev --local` (the workerd
+ * server (worker/hosts/node-server.node.ts, one process) and the Worker under `wrangler dev --local` (the workerd
  * runtime process among wrangler's descendants). Both listen on a free port on 127.0.0.1 and fail
  * with their own output when they cannot start. Used by heavy-requests.mjs and worker-memory.mjs.
  */
@@ -47,7 +47,7 @@ function waitFor(child, pattern, what, timeoutMs = 180_000) {
 /** The Node server with `vars` on a free port. */
 export async function startNode(vars = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'descry-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/node.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/hosts/node-server.node.ts'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -1,8 +1,9 @@
 /**
- * Throughput: Descry with a compiled classifier against transformers.js's zero-shot pipeline
- * (@xenova/transformers 2.17.2), on the embedded model, the same images and the same labels, in one
- * run. Both classify one image per call, as an HTTP endpoint does. The pipeline encodes every label
- * prompt on every call; Descry encodes them once, at compile time.
+ * Throughput: Descry with a compiled classifier against transformers.js's zero-shot pipeline, both
+ * @xenova/transformers 2.17.2 and its successor @huggingface/transformers 4.x (onnxruntime-node
+ * 1.30, as Descry), on the embedded model, the same images and the same labels, in one run. All
+ * classify one image per call, as an HTTP endpoint does. The pipelines encode every label prompt on
+ * every call; Descry encodes them once, at compile time.
  *
  *   npm run bench:throughput -- --labels 100 --images 48 --rounds 3
  */
@@ -63,11 +64,28 @@ const { pipeline, env } = await import('@xenova/transformers');
 env.allowRemoteModels = false;
 env.localModelPath = join(root, 'models');
 const classify = await pipeline('zero-shot-image-classification', 'emoji-clip', { quantized: false });
-const pipelineRate = await measure('transformers.js zero-shot pipeline', (_bytes, path) =>
+const pipelineRate = await measure('transformers.js 2.17 zero-shot pipeline', (_bytes, path) =>
   classify(path, labels, { hypothesis_template: template }),
+);
+await classify.dispose();
+
+const transformers4 = await import('@huggingface/transformers');
+transformers4.env.allowRemoteModels = false;
+transformers4.env.localModelPath = `${join(root, 'models')}/`;
+const classify4 = await transformers4.pipeline('zero-shot-image-classification', 'emoji-clip', {
+  dtype: 'fp32',
+  device: 'cpu',
+});
+const pipeline4Rate = await measure('transformers.js 4.x zero-shot pipeline', (_bytes, path) =>
+  classify4(path, labels, { hypothesis_template: template }),
 );
 
 console.log(
   `\n${labels.length} labels, ${images.length} images, best of ${rounds} rounds, Node ${process.version}`,
 );
-console.log(`ratio: Descry is ${(descryRate / pipelineRate).toFixed(1)}x the throughput of the pipeline`);
+console.log(
+  `ratio: Descry is ${(descryRate / pipelineRate).toFixed(1)}x the throughput of the transformers.js 2.17 pipeline`,
+);
+console.log(
+  `ratio: Descry is ${(descryRate / pipeline4Rate).toFixed(1)}x the throughput of the transformers.js 4.x pipeline`,
+);

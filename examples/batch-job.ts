@@ -15,7 +15,8 @@ import { startNodeServer } from 'descry/server';
 const server = await startNodeServer({
   port: 0,
   dataDir: await mkdtemp(join(tmpdir(), 'descry-jobs-')), // results land in <dataDir>/jobs/<id>/
-  vars: { DESCRY_DEV: 'true', DESCRY_JOB_BUCKETS: `IMAGES=${process.cwd()}` },
+  // No access log here: the output below is the example's own.
+  vars: { DESCRY_DEV: 'true', DESCRY_ACCESS_LOG: 'false', DESCRY_JOB_BUCKETS: `IMAGES=${process.cwd()}` },
 });
 const base = server.url;
 

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hc } from 'hono/client';
-import type { AppType } from '../worker/app.js';
+import type { AppType } from '../worker/http/app.js';
 
 const baseUrl = process.env.DESCRY_URL ?? 'http://127.0.0.1:8787';
 const apiKey = process.env.DESCRY_API_KEY;

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // A standalone browser bundle of the SDK, for pages without a bundler and for
-// tests/browser: descry.js (ESM, every dependency inlined) with the wasm files that onnxruntime-web
-// and the JPEG and WebP decoders fetch next to it. Not part of the npm package, whose users'
-// bundlers do this themselves from dist/ (see README, "Install"); hence its own output folder.
+// tests/browser and bench/browser.ts: descry.js (ESM, every dependency inlined), descry-worker.js
+// (the worker `DescryWorker.load` starts by default), the chunks they share (onnxruntime-web
+// among them, loaded on the first session) and the wasm files that onnxruntime-web and the JPEG
+// and WebP decoders fetch next to them. Not part of the npm package, whose users' bundlers do this
+// themselves from dist/ (see README, "Install"); hence its own output folder.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -16,8 +18,15 @@ const require = createRequire(import.meta.url);
 export async function buildBrowser(outdir = join(root, 'build', 'browser')) {
   await mkdir(outdir, { recursive: true });
   await build({
-    entryPoints: [join(root, 'sdk', 'browser.ts')],
-    outfile: join(outdir, 'descry.js'),
+    entryPoints: {
+      descry: join(root, 'sdk', 'browser.ts'),
+      'descry-worker': join(root, 'sdk', 'browser', 'worker-entry.ts'),
+    },
+    outdir,
+    // Shared code in chunks: the worker does not download the SDK a second time, and ONNX Runtime
+    // (whose threads start workers from its own module's URL) is a module of its own. Chunks stay
+    // in this folder: each finds its .wasm next to itself (`new URL(…, import.meta.url)`).
+    splitting: true,
     bundle: true,
     format: 'esm',
     platform: 'browser',

@@ -23,7 +23,7 @@ const INPUTS = [
   'examples/web',
   'sdk',
   'entry-points.ts',
-  'worker/docs-page.ts',
+  'worker/http/docs-page.ts',
   'models/emoji-clip',
   'tests/fixtures/openmoji-eval',
   'package-lock.json',

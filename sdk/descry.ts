@@ -1,97 +1,75 @@
 /**
- * Descry: one loaded model, its encoders, and classification over them.
+ * Descry: one loaded model, its encoders, and classification over them. A facade: loading is
+ * engine/loader.ts, compiling classifier/compile.ts, choosing and running a method
+ * methods/predict.ts; this class ties them to one model and its caches.
  *
  * The request path for a compiled classifier is decode → preprocess → one vision-encoder run →
  * a small matrix product; all work on labels (tokenising, text encoding, ensembling) happens in
- * `compile`, or once per label set when plain labels are passed (cached by prompt).
+ * `compile`, or once per label set when plain labels are passed (cached by prompt). Every call that
+ * runs a model takes `schedule` and `signal` (schedule.ts), so a host paces its units of work.
  */
-import { type ClassDescriptors, CompiledClassifier } from './classifier/compiled.js';
-import { InvalidInputError, ModelLoadError } from './errors.js';
-import { classifyWithFudd, confusedPairs, type FuddRequestOptions } from './follow-up.js';
+import { calibrate } from './classifier/calibrate.js';
+import type { CalibratedPredictor } from './classifier/calibration.js';
+import { type ClassifierSpec, compileClassifier } from './classifier/compile.js';
+import { CompiledClassifier } from './classifier/compiled.js';
+import type { LoadOptions, ModelSource } from './engine/load-options.js';
+import { loadModel, type ModelInfo } from './engine/loader.js';
+import { PixelBufferPool } from './engine/pixel-buffers.js';
+import { InvalidInputError } from './errors.js';
 import { DEFAULT_BACKGROUND, type ImageBackground, resolveBackground } from './image/background.js';
 import { decodeImage } from './image/decode.js';
 import { readImageInput } from './image/input.js';
-import {
-  minimumDecodeSize,
-  PixelBatchWriter,
-  type PreprocessorConfig,
-  parsePreprocessorConfig,
-} from './image/preprocess.js';
+import { minimumDecodeSize, PixelBatchWriter } from './image/preprocess.js';
 import { type ImageProbe, probeImage } from './image/probe.js';
-import { type ModelConfig, parseModelConfig } from './model/config.js';
-import { type EncoderModelFile, onnxPath, TextEncoder, VisionEncoder } from './model/encoders.js';
-import { modelFingerprint } from './model/fingerprint.js';
-import { lazyValue } from './model/lazy-value.js';
-import type { LoadOptions, ModelSource } from './model/load-options.js';
-import { budgetedModelFile, MemoryLedger } from './model/memory-budget.js';
-import { PixelBufferPool } from './model/pixel-buffers.js';
-import type { ModelFiles } from './model/source.js';
-import { descriptorMeans, type PredictOptions, predict } from './predict.js';
-import { matrixRow } from './predictors/matrix.js';
+import { stackRows } from './math/matrix.js';
+import { confusedPairs, type FuddRequestOptions } from './methods/follow-up.js';
+import { descriptorMeans, type ModelScoring, type PredictOptions, predictorOf } from './methods/local.js';
+import { calibrationFor, predict } from './methods/predict.js';
+import {
+  assertCalibrationSize,
+  type ConfidenceMeasure,
+  type ConformalMethod,
+} from './predictors/conformal.js';
+import type { SubclassMap } from './predictors/subclasses.js';
 import { buildTfupCache, extendTfupCache, type TfupCache, type TfupCacheOptions } from './predictors/tfup.js';
-import { classWeightsFromTemplates } from './predictors/zero-shot.js';
-import { runtime } from './runtime.js';
-import { descriptorPromptFromTemplate, PAPER_DESCRIPTOR_TEMPLATE } from './text/descriptor-prompts.js';
+import { type RunOptions, runUnit } from './schedule.js';
 import { PromptEmbeddingCache } from './text/prompt-cache.js';
-import { applyTemplate, TRANSFORMERS_JS_TEMPLATE as DEFAULT_TEMPLATE } from './text/templates.js';
-import { PromptTokenizer } from './text/tokenizer.js';
 import type { ClassificationResult, DescriptorMap, ImageInput, Matrix } from './types.js';
 
-/** What a loaded model is. */
-export interface ModelInfo {
-  id: string;
-  /**
-   * SHA-256 of config.json and preprocessor_config.json as canonical JSON (model/fingerprint.ts),
-   * the same however the files were loaded: compiled classifiers carry it.
-   */
-  fingerprint: string;
-  family: 'clip' | 'siglip';
-  projectionDim: number | undefined;
-  logitScale: number;
-  logitBias: number;
-  /** Pixel size the vision encoder sees; undefined when it depends on the image. */
-  imageSize: { height: number; width: number } | undefined;
-}
-
-/** A label set to compile. */
-export interface ClassifierSpec {
-  labels: readonly string[];
-  /** Prompt templates with `{}` for the label; their embeddings are averaged (ensemble). */
-  templates?: readonly string[];
-  /** Visual descriptors per label for classification by description. */
-  descriptors?: DescriptorMap;
-  /**
-   * How a descriptor becomes a prompt: slots `{class}`, `{clause}` ("which has …", the paper's
-   * rules) and `{descriptor}`. Default the paper's `"{class}, {clause}"`.
-   */
-  descriptorTemplate?: string;
-}
+export type { ClassifierSpec, ModelInfo };
 
 /** Options for {@link Descry.classify}. */
-export type ClassifyOptions = PredictOptions & {
-  /** Templates and descriptors used when `target` is a plain label list. */
-  templates?: readonly string[];
-  descriptors?: DescriptorMap;
-  descriptorTemplate?: string;
-  /** Required for method 'fudd': where pair descriptions come from, and its budget. */
-  fudd?: FuddRequestOptions;
-  /**
-   * Abandons the call (rejecting with the signal's reason) before image decoding and before
-   * scoring, and cuts FuDD's LLM requests short: pass the request's signal in a server.
-   */
-  signal?: AbortSignal;
-  /** What transparent pixels become for these images (default: the instance's `background`). */
-  background?: ImageBackground;
-};
+export type ClassifyOptions = PredictOptions &
+  RunOptions & {
+    /** Templates and descriptors used when `target` is a plain label list. */
+    templates?: readonly string[];
+    descriptors?: DescriptorMap;
+    descriptorTemplate?: string;
+    /**
+     * Subclasses per label for method 'subclasses' when `target` is a plain label list (a compiled
+     * classifier carries its own): `{ label: [subclass, …] }`.
+     */
+    subclasses?: SubclassMap;
+    /** Templates for the subclasses of a plain label list (default: `templates`). */
+    subclassTemplates?: readonly string[];
+    /** Required for method 'fudd': where pair descriptions come from, and its budget. */
+    fudd?: FuddRequestOptions;
+    /** What transparent pixels become for these images (default: the instance's `background`). */
+    background?: ImageBackground | undefined;
+    /** Images per vision-tower run for this call (default: the instance's `imagesPerRun`). */
+    imagesPerRun?: number;
+  };
 
 /** Options for {@link Descry.embedImages}. */
-export interface EmbedImagesOptions {
+export interface EmbedImagesOptions extends RunOptions {
   /** What transparent pixels become for these images (default: the instance's `background`). */
-  background?: ImageBackground;
+  background?: ImageBackground | undefined;
+  /** Images per vision-tower run for this call (default: the instance's `imagesPerRun`, 8). */
+  imagesPerRun?: number;
 }
 
 /** Options for {@link Descry.adapt}. */
-export interface AdaptOptions {
+export interface AdaptOptions extends RunOptions {
   /** An existing cache to grow; default: a new one. */
   cache?: TfupCache;
   /** Class weights to build on: template ensembles (default) or descriptor means. */
@@ -100,6 +78,47 @@ export interface AdaptOptions {
   options?: Partial<TfupCacheOptions>;
   /** What transparent pixels become for these images (default: the instance's `background`). */
   background?: ImageBackground;
+  /** Images per vision-tower run (default: the instance's `imagesPerRun`). */
+  imagesPerRun?: number;
+}
+
+/**
+ * Labelled images to calibrate on: images with their true labels, or image embeddings (from
+ * {@link Descry.embedImages}, rows in order) with one true label per row.
+ */
+export type LabelledImages =
+  | readonly { image: ImageInput; label: string }[]
+  | { embeddings: Matrix; labels: readonly string[] };
+
+/** Options for {@link Descry.calibrate}. */
+export interface CalibrationOptions extends RunOptions {
+  /** Miscoverage: sets hold the true label at least 1 − α of the time. In (0, 1). */
+  alpha: number;
+  /**
+   * The classification method whose scores are calibrated, with its options (`aggregation` for
+   * descriptions, `reweight` and `includeLabel` for subclasses): classify with the same to get
+   * sets. Default 'zeroshot'.
+   */
+  method?: 'zeroshot' | 'descriptions' | 'subclasses';
+  aggregation?: PredictOptions['aggregation'];
+  reweight?: boolean;
+  includeLabel?: boolean;
+  /** Nonconformity score (sdk/predictors/conformal.ts): 'lac' (default), 'aps' or 'raps'. */
+  score?: ConformalMethod;
+  /** RAPS: ranks up to `kReg` are free (default 1). */
+  kReg?: number;
+  /** RAPS: penalty per rank beyond `kReg` (default 0.001). */
+  lambda?: number;
+  /**
+   * Also fit a "none of these" threshold on this confidence of the same images: sets then
+   * abstain (reason 'none_of_these') for images below it, at most α of those whose label is
+   * among the candidates. 'cosine' (the top cosine) separates best in bench:methods.
+   */
+  noneOfThese?: ConfidenceMeasure;
+  /** What transparent pixels become (default: the instance's `background`). */
+  background?: ImageBackground | undefined;
+  /** Images per vision-tower run (default: the instance's `imagesPerRun`). */
+  imagesPerRun?: number;
 }
 
 export type { LoadOptions, ModelSource };
@@ -107,82 +126,27 @@ export type { LoadOptions, ModelSource };
 /** A CLIP-family model ready to classify. */
 export class Descry {
   readonly info: ModelInfo;
-  readonly #files: ModelFiles;
-  readonly #config: ModelConfig;
-  readonly #preprocessor: PreprocessorConfig;
-  readonly #text: TextEncoder;
-  readonly #vision: VisionEncoder;
+  readonly #model: Awaited<ReturnType<typeof loadModel>>;
   readonly #pixelBuffers = new PixelBufferPool();
   readonly #prompts: PromptEmbeddingCache;
   readonly #maxImagePixels: number;
   readonly #background: ImageBackground;
+  readonly #imagesPerRun: number;
   /** The smallest decode the model needs, when large JPEGs may be decoded reduced. */
   readonly #minDecodeSize: { width: number; height: number } | undefined;
 
-  private constructor(init: {
-    files: ModelFiles;
-    config: ModelConfig;
-    preprocessor: PreprocessorConfig;
-    fingerprint: string;
-    options: LoadOptions;
-  }) {
-    const { files, config, preprocessor, options } = init;
-    this.#files = files;
-    this.#config = config;
-    this.#preprocessor = preprocessor;
+  private constructor(model: Awaited<ReturnType<typeof loadModel>>, options: LoadOptions) {
+    this.#model = model;
+    this.info = model.info;
     this.#maxImagePixels = options.maxImagePixels ?? 40_000_000;
     this.#background = options.background ?? DEFAULT_BACKGROUND;
-    this.#minDecodeSize = options.jpegDctScaling === false ? undefined : minimumDecodeSize(preprocessor);
-    const chosenBackend = lazyValue(async () => {
-      const chosen = options.backend;
-      if (!chosen) return runtime().backend();
-      return typeof chosen === 'function' ? chosen() : chosen;
-    });
-    const backend = () => chosenBackend.get();
-    const tokenizerValue = lazyValue(async () => {
-      const [json, tokenizerConfig] = await Promise.all([
-        this.#readJson('tokenizer.json'),
-        this.#readJson('tokenizer_config.json').catch(() => ({})),
-      ]);
-      return new PromptTokenizer(json as object, tokenizerConfig as Record<string, unknown>, {
-        maxLength: config.maxTextLength,
-        padding: config.family === 'siglip' ? 'max_length' : 'longest',
-      });
-    });
-    const textPath = onnxPath('text', options.textDtype ?? options.dtype ?? 'fp32');
-    const visionPath = onnxPath('vision', options.visionDtype ?? options.dtype ?? 'fp32');
-    // With a memory budget, each encoder is sized from its file before the runtime loads it.
-    const ledger = options.memoryBudget && new MemoryLedger(options.memoryBudget);
-    const size = inputSize(preprocessor);
-    this.#text = new TextEncoder({
-      backend,
-      tokenizer: () => tokenizerValue.get(),
-      model: ledger ? budgetedModelFile(files, textPath, ledger, {}) : modelFile(files, textPath),
-    });
-    this.#vision = new VisionEncoder({
-      backend,
-      model:
-        ledger && size
-          ? budgetedModelFile(files, visionPath, ledger, {
-              inputShapes: {
-                pixel_values: [options.memoryBudget?.imagesPerRun ?? 1, 3, size.height, size.width],
-              },
-              checkedInput: 'pixel_values',
-              source: 'preprocessor_config.json',
-            })
-          : modelFile(files, visionPath),
-      ...(options.batching ? { batching: options.batching } : {}),
-    });
-    this.#prompts = new PromptEmbeddingCache((texts) => this.#text.embed(texts));
-    this.info = {
-      id: files.id,
-      fingerprint: init.fingerprint,
-      family: config.family,
-      projectionDim: config.projectionDim,
-      logitScale: config.logitScale,
-      logitBias: config.logitBias,
-      imageSize: inputSize(preprocessor),
-    };
+    this.#imagesPerRun = positiveCount(options.imagesPerRun, 8, 'imagesPerRun');
+    this.#minDecodeSize =
+      options.jpegDctScaling === false ? undefined : minimumDecodeSize(model.preprocessor);
+    this.#prompts = new PromptEmbeddingCache(
+      (texts) => model.text.embed(texts),
+      positiveCount(options.promptsPerRun, 128, 'promptsPerRun'),
+    );
   }
 
   /**
@@ -190,32 +154,12 @@ export class Descry {
    * on first use, each separately.
    */
   static async load(source: ModelSource, options: LoadOptions = {}): Promise<Descry> {
-    resolveBackground(options.background); // a bad option fails now, not at the first image
-    const files = await runtime().resolveSource(source, options);
-    const read = async (path: string) => {
-      const bytes = await files.read(path);
-      try {
-        return { bytes, json: JSON.parse(new TextDecoder().decode(bytes)) as unknown };
-      } catch (cause) {
-        throw new ModelLoadError('model_config_invalid', `${path} of ${files.id} is not valid JSON`, {
-          cause,
-        });
-      }
-    };
-    const [config, preprocessor] = await Promise.all([read('config.json'), read('preprocessor_config.json')]);
-    const fingerprint = await modelFingerprint(config.json, preprocessor.json);
-    return new Descry({
-      files,
-      config: parseModelConfig(config.json, options),
-      preprocessor: parsePreprocessorConfig(preprocessor.json),
-      fingerprint,
-      options,
-    });
+    return new Descry(await loadModel(source, options), options);
   }
 
   /** Whether each encoder has been loaded (the text encoder stays unloaded with compiled classifiers). */
   get loaded(): { text: boolean; vision: boolean } {
-    return { text: this.#text.loaded, vision: this.#vision.loaded };
+    return { text: this.#model.text.loaded, vision: this.#model.vision.loaded };
   }
 
   /**
@@ -231,75 +175,77 @@ export class Descry {
     return probeImage(bytes, { minSize: this.#minDecodeSize });
   }
 
-  /** Embed images; rows are L2-normalised, in input order. */
+  /**
+   * Embed images; rows are L2-normalised, in input order. Downloads overlap; decoding and
+   * preprocessing go one image at a time, so a call holds one decoded image rather than all of
+   * them, and each is resized while it is still in cache. The images run through the vision tower
+   * `imagesPerRun` at a time, and the next run's images are decoded while the tower works on the
+   * current run (ONNX Runtime computes off the JavaScript thread in Node), so with several runs an
+   * image costs about max(decode, inference) rather than their sum, for one extra run's pixels in
+   * memory. Each decode and each tower run is one unit of `options.schedule`.
+   */
   async embedImages(images: readonly ImageInput[], options: EmbedImagesOptions = {}): Promise<Matrix> {
     if (images.length === 0) throw new InvalidInputError('invalid_input', 'no images given');
     const background = options.background ?? this.#background;
     resolveBackground(background); // a bad option fails before any image is fetched or decoded
+    const perRun = positiveCount(options.imagesPerRun, this.#imagesPerRun, 'imagesPerRun');
     const decode = { maxPixels: this.#maxImagePixels, minSize: this.#minDecodeSize };
-    // Downloads overlap; decoding and preprocessing go one image at a time, so a call holds one
-    // decoded image rather than all of them, and each is resized while it is still in cache.
     const inputs = await Promise.all(images.map((image) => readImageInput(image, decode)));
-    const batch = new PixelBatchWriter(inputs.length, this.#preprocessor, { background }, (length) =>
-      this.#pixelBuffers.acquire(length),
-    );
-    for (const input of inputs) {
-      batch.add(input instanceof Uint8Array ? await decodeImage(input, decode) : input);
-    }
-    const { data, dims } = batch.finish();
+    const parts: Matrix[] = [];
+    let encoding: Promise<Matrix> | undefined;
     try {
-      return await this.#vision.embed(data, dims);
-    } finally {
-      this.#pixelBuffers.release(data);
+      for (let start = 0; start < inputs.length; start += perRun) {
+        const run = inputs.slice(start, start + perRun);
+        const pixels = await runUnit(options, { kind: 'decode', count: run.length }, async () => {
+          const batch = new PixelBatchWriter(run.length, this.#model.preprocessor, { background }, (length) =>
+            this.#pixelBuffers.acquire(length),
+          );
+          for (const input of run)
+            batch.add(input instanceof Uint8Array ? await decodeImage(input, decode) : input);
+          return batch.finish();
+        });
+        // At most one run in the tower and one decoded waiting for it.
+        if (encoding) parts.push(await encoding);
+        encoding = runUnit(options, { kind: 'vision', count: run.length }, async () => {
+          try {
+            return await this.#model.vision.embed(pixels.data, pixels.dims);
+          } finally {
+            this.#pixelBuffers.release(pixels.data);
+          }
+        });
+      }
+      parts.push(await encoding!);
+    } catch (error) {
+      // A failed decode must not leave the run in the tower to reject with nobody listening.
+      await encoding?.catch(() => undefined);
+      throw error;
     }
+    return parts.length === 1 ? parts[0]! : stackRows(parts);
+  }
+
+  /**
+   * What encoding `texts` would cost the text tower now, in tokens: prompts this instance has
+   * encoded before cost nothing (they come from its cache). For budgets: a server refuses a request
+   * whose text work is over its limit before any of it runs. Reads the tokenizer, not the model.
+   */
+  async promptTokens(texts: readonly string[]): Promise<number> {
+    const uncached = this.#prompts.uncached(texts);
+    return uncached.length === 0 ? 0 : this.#model.text.tokenCost(uncached);
   }
 
   /** Embed texts as they are (no template); rows are L2-normalised. */
-  async embedTexts(texts: readonly string[]): Promise<Matrix> {
+  async embedTexts(texts: readonly string[], options: RunOptions = {}): Promise<Matrix> {
     if (texts.length === 0) throw new InvalidInputError('invalid_input', 'no texts given');
-    return this.#prompts.embed(texts);
+    return this.#prompts.embed(texts, options);
   }
 
-  /** Compile a label set (and optional descriptors) into a classifier for this model. */
-  async compile(spec: ClassifierSpec): Promise<CompiledClassifier> {
-    const labels = validateLabels(spec.labels);
-    const templates = [...(spec.templates?.length ? spec.templates : [DEFAULT_TEMPLATE])];
-    const prompts = labels.flatMap((label) => templates.map((t) => applyTemplate(t, label)));
-    const embedded = await this.#prompts.embed(prompts);
-    const weights = classWeightsFromTemplates(
-      labels.map((_, c) => templates.map((_, t) => matrixRow(embedded, c * templates.length + t))),
-    );
-    let descriptors: ClassDescriptors[] | undefined;
-    if (spec.descriptors) {
-      const template = spec.descriptorTemplate ?? PAPER_DESCRIPTOR_TEMPLATE;
-      const given = spec.descriptors;
-      // Blank lines of LLM output are not descriptors; only own keys count (a label may be "__proto__").
-      const lists = labels.map((label) =>
-        (Object.hasOwn(given, label) ? (given[label] ?? []) : []).map((d) => d.trim()).filter(Boolean),
-      );
-      const all = lists.flatMap((list, i) =>
-        list.map((d) => descriptorPromptFromTemplate(template, labels[i]!, d)),
-      );
-      const rows = all.length
-        ? await this.#prompts.embed(all)
-        : { rows: 0, cols: weights.cols, data: new Float32Array() };
-      let row = 0;
-      descriptors = lists.map((list) => {
-        const data = rows.data.slice(row * rows.cols, (row + list.length) * rows.cols);
-        row += list.length;
-        return { descriptors: list, embeddings: { rows: list.length, cols: weights.cols, data } };
-      });
-    }
-    return new CompiledClassifier({
-      labels,
-      templates,
-      weights,
-      ...(descriptors
-        ? { descriptors, descriptorTemplate: spec.descriptorTemplate ?? PAPER_DESCRIPTOR_TEMPLATE }
-        : {}),
-      fingerprint: this.info.fingerprint,
-      model: this.info.id,
-    });
+  /**
+   * Compile a label set (and optional descriptors and subclasses) into a classifier for this
+   * model. Every prompt goes through the prompt cache, each text-tower run one unit of
+   * `options.schedule`.
+   */
+  compile(spec: ClassifierSpec, options: RunOptions = {}): Promise<CompiledClassifier> {
+    return compileClassifier(spec, (prompts, run) => this.#prompts.embed(prompts, run), this.info, options);
   }
 
   /** Load a serialised classifier, refusing one compiled for another model. */
@@ -308,8 +254,8 @@ export class Descry {
   }
 
   /**
-   * Classify images against labels or a compiled classifier. One result per image, predictions
-   * sorted by score.
+   * Classify images against labels or a compiled classifier: one result per image, predictions
+   * best first in the method's order (by score, or FuDD's re-ranking).
    */
   async classify(
     images: ImageInput | readonly ImageInput[],
@@ -319,8 +265,14 @@ export class Descry {
     const list = Array.isArray(images) ? (images as readonly ImageInput[]) : [images as ImageInput];
     if (options.background !== undefined) resolveBackground(options.background);
     const classifier = await this.#classifierFor(target, options);
-    options.signal?.throwIfAborted();
-    const embeddings = await this.embedImages(list, { background: options.background });
+    // Sets asked for that cannot be built are refused before any image is decoded.
+    calibrationFor(classifier, options);
+    const embeddings = await this.embedImages(list, {
+      background: options.background,
+      signal: options.signal,
+      schedule: options.schedule,
+      ...(options.imagesPerRun === undefined ? {} : { imagesPerRun: options.imagesPerRun }),
+    });
     return this.#rank(embeddings, classifier, options);
   }
 
@@ -334,6 +286,91 @@ export class Descry {
     options: ClassifyOptions = {},
   ): Promise<ClassificationResult[]> {
     return this.#rank(embeddings, await this.#classifierFor(target, options), options);
+  }
+
+  /**
+   * Calibrate `classifier` by split conformal prediction on labelled images like those it will
+   * classify: returns the classifier with the fitted calibration, whose classifications by the
+   * same method (and method options) then carry a prediction set per image that holds the true
+   * label with probability at least 1 − α (marginally, for images exchangeable with these). The
+   * calibration travels with the classifier (`toBytes`) and is refused by other weights.
+   *
+   * Everything that can be checked is checked before any image is embedded: the model, the
+   * labels, that the classifier has what the method needs, and that there are enough images for
+   * α (at α = 0.1, 9; at 0.05, 19). The images are embedded through `options.schedule`.
+   *
+   * @throws InvalidInputError `calibration_too_small` (saying how many images α needs), or
+   *   `invalid_input` for a label not in the classifier, a method the classifier cannot score
+   *   (subclasses or descriptors missing) or that cannot be calibrated, or bad options;
+   *   ModelMismatchError for a classifier compiled for another model.
+   */
+  async calibrate(
+    classifier: CompiledClassifier,
+    labelled: LabelledImages,
+    options: CalibrationOptions,
+  ): Promise<CompiledClassifier> {
+    classifier.assertModel(this.info.fingerprint, this.info.id);
+    const given = 'embeddings' in labelled ? labelled : undefined;
+    const items = given ? undefined : (labelled as readonly { image: ImageInput; label: string }[]);
+    if (!given && !Array.isArray(items)) {
+      throw new InvalidInputError(
+        'invalid_input',
+        'labelled images must be a list of { image, label } or { embeddings, labels }',
+      );
+    }
+    const truth = given ? [...given.labels] : items!.map((item) => item?.label);
+    const count = given ? given.embeddings.rows : items!.length;
+    if (truth.length !== count) {
+      throw new InvalidInputError('invalid_input', `${count} image embeddings but ${truth.length} labels`);
+    }
+    const known = new Set(classifier.labels);
+    truth.forEach((label, i) => {
+      if (typeof label !== 'string' || !known.has(label)) {
+        throw new InvalidInputError(
+          'invalid_input',
+          `calibration image ${i} is labelled ${JSON.stringify(label)}, which is not one of the classifier's labels`,
+          { details: { image: i, label } },
+        );
+      }
+    });
+    const method = options.method ?? 'zeroshot';
+    const predictor: CalibratedPredictor | undefined = predictorOf(method, options);
+    if (!predictor) {
+      throw new InvalidInputError(
+        'invalid_input',
+        `method must be 'zeroshot', 'descriptions' or 'subclasses' to calibrate, not ${JSON.stringify(method)}`,
+        { details: { method } },
+      );
+    }
+    if (method === 'subclasses' && !classifier.hasSubclasses) {
+      throw new InvalidInputError('invalid_input', 'this classifier was compiled without subclasses');
+    }
+    if (method === 'descriptions' && !classifier.hasDescriptors) {
+      throw new InvalidInputError('invalid_input', 'this classifier was compiled without descriptors');
+    }
+    assertCalibrationSize(count, options.alpha);
+    if (options.background !== undefined) resolveBackground(options.background);
+    const embeddings =
+      given?.embeddings ??
+      (await this.embedImages(
+        items!.map((item) => item.image),
+        {
+          background: options.background,
+          signal: options.signal,
+          schedule: options.schedule,
+          ...(options.imagesPerRun === undefined ? {} : { imagesPerRun: options.imagesPerRun }),
+        },
+      ));
+    const fitted = calibrate(classifier, embeddings, truth as string[], {
+      alpha: options.alpha,
+      scoring: this.#scoring(),
+      predictor,
+      ...(options.score === undefined ? {} : { method: options.score }),
+      ...(options.kReg === undefined ? {} : { kReg: options.kReg }),
+      ...(options.lambda === undefined ? {} : { lambda: options.lambda }),
+      ...(options.noneOfThese === undefined ? {} : { noneOfThese: options.noneOfThese }),
+    });
+    return classifier.withCalibration(fitted);
   }
 
   /**
@@ -351,46 +388,6 @@ export class Descry {
     return confusedPairs(embeddings, classifier, this.#scoring(), k);
   }
 
-  async #classifierFor(
-    target: readonly string[] | CompiledClassifier,
-    options: ClassifyOptions,
-  ): Promise<CompiledClassifier> {
-    if (target instanceof CompiledClassifier) {
-      target.assertModel(this.info.fingerprint, this.info.id);
-      return target;
-    }
-    // Awaited, not returned: workerd reports a returned rejected promise as unhandled.
-    return await this.compile({
-      labels: target,
-      ...(options.templates ? { templates: options.templates } : {}),
-      ...(options.descriptors ? { descriptors: options.descriptors } : {}),
-      ...(options.descriptorTemplate ? { descriptorTemplate: options.descriptorTemplate } : {}),
-    });
-  }
-
-  async #rank(
-    embeddings: Matrix,
-    classifier: CompiledClassifier,
-    options: ClassifyOptions,
-  ): Promise<ClassificationResult[]> {
-    options.signal?.throwIfAborted();
-    if (options.method === 'fudd') {
-      if (options.fudd) {
-        const fudd =
-          options.signal && !options.fudd.signal ? { ...options.fudd, signal: options.signal } : options.fudd;
-        return classifyWithFudd(embeddings, classifier, this.#scoring(), { ...options, fudd }, (texts) =>
-          this.embedTexts(texts),
-        );
-      }
-      const used = classifier.hasDescriptors ? 'descriptions' : 'zeroshot';
-      return predict(embeddings, classifier, this.#scoring(), { ...options, method: used }).map((result) => ({
-        ...result,
-        degraded: { requested: 'fudd', used, reason: 'no description source was configured for FuDD' },
-      }));
-    }
-    return predict(embeddings, classifier, this.#scoring(), options);
-  }
-
   /**
    * TFUP: build (or grow) the feature cache of `classifier` from unlabelled images of the target
    * domain. Pass the result as `options.tfup.cache` with method 'tfup'.
@@ -402,48 +399,75 @@ export class Descry {
   ): Promise<TfupCache> {
     classifier.assertModel(this.info.fingerprint, this.info.id);
     const features =
-      'data' in images ? images : await this.embedImages(images, { background: options.background });
+      'data' in images
+        ? images
+        : await this.embedImages(images, {
+            background: options.background,
+            signal: options.signal,
+            schedule: options.schedule,
+            ...(options.imagesPerRun === undefined ? {} : { imagesPerRun: options.imagesPerRun }),
+          });
     const weights = options.weights === 'descriptions' ? descriptorMeans(classifier) : classifier.weights;
     return options.cache
       ? extendTfupCache(options.cache, features, weights)
       : buildTfupCache(features, weights, options.options);
   }
 
-  #scoring() {
+  async #classifierFor(
+    target: readonly string[] | CompiledClassifier,
+    options: ClassifyOptions,
+  ): Promise<CompiledClassifier> {
+    if (target instanceof CompiledClassifier) {
+      target.assertModel(this.info.fingerprint, this.info.id);
+      if (options.subclasses !== undefined) {
+        throw new InvalidInputError(
+          'invalid_input',
+          'subclasses are compiled into a classifier: give them with plain labels, or compile them in',
+        );
+      }
+      return target;
+    }
+    // Awaited, not returned: workerd reports a returned rejected promise as unhandled.
+    return await this.compile(
+      {
+        labels: target,
+        ...(options.templates ? { templates: options.templates } : {}),
+        ...(options.descriptors ? { descriptors: options.descriptors } : {}),
+        ...(options.descriptorTemplate ? { descriptorTemplate: options.descriptorTemplate } : {}),
+        ...(options.subclasses !== undefined ? { subclasses: options.subclasses } : {}),
+        ...(options.subclassTemplates ? { subclassTemplates: options.subclassTemplates } : {}),
+      },
+      { signal: options.signal, schedule: options.schedule },
+    );
+  }
+
+  async #rank(
+    embeddings: Matrix,
+    classifier: CompiledClassifier,
+    options: ClassifyOptions,
+  ): Promise<ClassificationResult[]> {
+    options.signal?.throwIfAborted();
+    const run = { signal: options.signal, schedule: options.schedule };
+    return predict(embeddings, classifier, this.#scoring(), options, (texts) => this.embedTexts(texts, run));
+  }
+
+  #scoring(): ModelScoring {
+    const { config } = this.#model;
     return {
-      logitScale: this.#config.logitScale,
-      logitBias: this.#config.logitBias,
-      activation: this.#config.family === 'siglip' ? ('sigmoid' as const) : ('softmax' as const),
+      logitScale: config.logitScale,
+      logitBias: config.logitBias,
+      activation: config.profile.scoring.activation,
     };
   }
-
-  async #readJson(path: string): Promise<unknown> {
-    return JSON.parse(new TextDecoder().decode(await this.#files.read(path)));
-  }
 }
 
-function validateLabels(labels: readonly string[]): string[] {
-  if (!Array.isArray(labels) || labels.length === 0) {
-    throw new InvalidInputError('labels_empty', 'at least one label is required');
+/** `value` when it is a positive integer, `fallback` when undefined; a typed error otherwise. */
+function positiveCount(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidInputError('invalid_input', `${name} must be a positive integer`, {
+      details: { [name]: value },
+    });
   }
-  const clean = labels.map((label, i) => {
-    if (typeof label !== 'string' || label.trim() === '') {
-      throw new InvalidInputError('invalid_input', `label ${i} is empty or not a string`);
-    }
-    return label.trim();
-  });
-  if (new Set(clean).size !== clean.length) {
-    throw new InvalidInputError('invalid_input', 'labels must be unique');
-  }
-  return clean;
-}
-
-function modelFile(files: ModelFiles, path: string): EncoderModelFile {
-  return { bytes: () => files.read(path), localPath: async () => files.localPath?.(path) };
-}
-
-function inputSize(config: PreprocessorConfig): { height: number; width: number } | undefined {
-  if (config.crop) return { ...config.crop };
-  if (config.resize?.mode === 'exact') return { height: config.resize.height, width: config.resize.width };
-  return undefined;
+  return value;
 }

@@ -13,6 +13,7 @@ export type DescryErrorCode =
   | 'invalid_input'
   | 'labels_empty'
   | 'labels_too_many'
+  | 'calibration_too_small'
   | 'model_load_failed'
   | 'model_config_invalid'
   | 'model_mismatch'
@@ -26,6 +27,7 @@ export type DescryErrorCode =
   | 'llm_output_invalid'
   | 'store_failed'
   | 'store_conflict'
+  | 'dependency_missing'
   | 'not_found';
 
 /** Base class of every error Descry throws on purpose. */
@@ -70,6 +72,12 @@ export class LlmError extends DescryError {}
  * because the entry changed since it was read (`store_conflict`: re-read and retry).
  */
 export class StoreError extends DescryError {}
+
+/**
+ * A feature needs a package that is an optional peer dependency of descry and is not installed
+ * (`dependency_missing`): `details.packages` lists them, `details.install` is the command.
+ */
+export class DependencyMissingError extends DescryError {}
 
 /** True when `error` is one of Descry's typed errors. */
 export function isDescryError(error: unknown): error is DescryError {

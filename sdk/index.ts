@@ -23,27 +23,28 @@ export {
   resultLine,
   tallyResultLines,
 } from './batch/result-line.js';
-export { type ClassDescriptors, CompiledClassifier } from './classifier/compiled.js';
+export type { CalibratedPredictor, ClassifierCalibration } from './classifier/calibration.js';
+export { promptCount, promptsOf } from './classifier/compile.js';
+export { type ClassDescriptors, type ClassSubclasses, CompiledClassifier } from './classifier/compiled.js';
 export type { StoredDtype } from './classifier/format.js';
 export {
+  type CalibrationOptions,
   type ClassifierSpec,
   type ClassifyOptions,
   Descry,
   type EmbedImagesOptions,
+  type LabelledImages,
   type LoadOptions,
   type ModelInfo,
   type ModelSource,
 } from './descry.js';
-export * from './errors.js';
-export type { ImageBackground } from './image/background.js';
-export { type ImageProbe, type ProbeOptions, probeImage } from './image/probe.js';
-export type { OnnxBackend, OnnxModel, OnnxSession, TensorData } from './model/backend.js';
-export { fromOrt } from './model/backend.js';
-export { ortWebBackend } from './model/backends/ort-web.js';
-export type { ModelDtype } from './model/encoders.js';
-export { type EncoderMemory, estimateEncoderMemory, type MemoryBudget } from './model/memory-budget.js';
-export { type OnnxSummary, readOnnxSummary } from './model/onnx-summary.js';
-export type { BatchingOptions } from './model/run-batcher.js';
+export type { OnnxBackend, OnnxModel, OnnxSession, TensorData } from './engine/backend.js';
+export { fromOrt } from './engine/backend.js';
+export { ortWebBackend } from './engine/backends/ort-web.js';
+export type { ModelFamily } from './engine/family.js';
+export { type EncoderMemory, estimateEncoderMemory, type MemoryBudget } from './engine/memory-budget.js';
+export { type OnnxSummary, readOnnxSummary } from './engine/onnx-summary.js';
+export type { BatchingOptions } from './engine/run-batcher.js';
 export {
   bytesSource,
   cacheApiDownloadCache,
@@ -52,8 +53,29 @@ export {
   hubSource,
   type ModelFiles,
   urlSource,
-} from './model/source.js';
+} from './engine/source.js';
+export type { ModelDtype } from './engine/towers.js';
+export * from './errors.js';
+export { type ImageBackground, resolveBackground } from './image/background.js';
+export { type ImageProbe, type ProbeOptions, probeImage } from './image/probe.js';
+export { calibrationFor } from './methods/predict.js';
+export { isMethod, METHOD_NAMES, METHODS, type MethodSpec } from './methods/table.js';
+export { dependencyMissing, installCommand, isModuleNotFound, missingPeer } from './optional-peer.js';
+export type { ConfidenceMeasure, ConformalMethod } from './predictors/conformal.js';
+export type { SubclassMap } from './predictors/subclasses.js';
 export { type RuntimeDefaults, setRuntime } from './runtime.js';
+export type { RunOptions, Schedule, WorkUnit } from './schedule.js';
 export { descriptorPrompt } from './text/descriptor-prompts.js';
 export { applyTemplate, EMOJI_TEMPLATES, TRANSFORMERS_JS_TEMPLATE } from './text/templates.js';
 export type * from './types.js';
+export {
+  ConfigError,
+  readVars,
+  type VarHost,
+  type VarNames,
+  type VarSection,
+  type VarSpec,
+  type VarValues,
+  varList,
+  vars,
+} from './vars.js';

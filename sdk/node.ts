@@ -1,16 +1,23 @@
 /**
  * Descry for Node. Adds local model folders, a disk cache for downloads, and onnxruntime-node
- * when it is installed (falling back to onnxruntime-web's wasm).
+ * when it is installed (falling back to onnxruntime-web's wasm), and the image pipeline's Node
+ * providers (native zlib inflate, decoders' .wasm read from node_modules: sdk/image/node-providers.ts).
+ * On Node older than 22.12 importing it throws, naming the version and the fix (./node-version.ts).
  */
 
-import type { OnnxBackend } from './model/backend.js';
-import { ortNodeBackend } from './model/backends/ort-node.js';
-import { ortWebBackend } from './model/backends/ort-web.js';
-import { diskDownloadCache } from './model/disk-cache.node.js';
-import { folderSource, isFolder } from './model/folder-source.node.js';
-import type { LoadOptions, ModelSource } from './model/load-options.js';
-import { isHubId, type ModelFiles } from './model/source.js';
+import './image/node-providers.js';
+import type { OnnxBackend } from './engine/backend.js';
+import { ortNodeBackend } from './engine/backends/ort-node.js';
+import { ortWebBackend } from './engine/backends/ort-web.js';
+import { diskDownloadCache } from './engine/disk-cache.node.js';
+import { folderSource, isFolder } from './engine/folder-source.node.js';
+import type { LoadOptions, ModelSource } from './engine/load-options.js';
+import { isHubId, type ModelFiles } from './engine/source.js';
+import { assertSupportedNode } from './node-version.js';
 import { resolvePortableSource, setRuntime } from './runtime.js';
+
+// Before anything can fail in a less helpful way: Node older than 22.12 gets the version and the fix.
+assertSupportedNode();
 
 let chosen: Promise<OnnxBackend> | undefined;
 
@@ -33,7 +40,7 @@ setRuntime({
   resolveSource: resolveNodeSource,
 });
 
+export { type OrtNodeOptions, ortNodeBackend, ortNodeSessionOptions } from './engine/backends/ort-node.js';
+export { diskDownloadCache } from './engine/disk-cache.node.js';
+export { folderSource } from './engine/folder-source.node.js';
 export * from './index.js';
-export { type OrtNodeOptions, ortNodeBackend, ortNodeSessionOptions } from './model/backends/ort-node.js';
-export { diskDownloadCache } from './model/disk-cache.node.js';
-export { folderSource } from './model/folder-source.node.js';

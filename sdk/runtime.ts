@@ -4,10 +4,9 @@
  * bytes); the Node, browser and workerd entry points install richer ones when imported.
  */
 
-import { ModelLoadError } from './errors.js';
-import type { OnnxBackend } from './model/backend.js';
-import { ortWebBackend } from './model/backends/ort-web.js';
-import type { LoadOptions, ModelSource } from './model/load-options.js';
+import type { OnnxBackend } from './engine/backend.js';
+import { ortWebBackend } from './engine/backends/ort-web.js';
+import type { LoadOptions, ModelSource } from './engine/load-options.js';
 import {
   bytesSource,
   cacheApiDownloadCache,
@@ -16,7 +15,8 @@ import {
   isHubId,
   type ModelFiles,
   urlSource,
-} from './model/source.js';
+} from './engine/source.js';
+import { ModelLoadError } from './errors.js';
 
 /** What an entry point decides for its runtime. */
 export interface RuntimeDefaults {

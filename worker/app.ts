@@ -1,129 +1,22 @@
 /**
- * The Descry HTTP service as one Hono app. Hosts (Workers, Node) build the dependencies once
- * and call {@link createApp}; the same app then serves every request of that isolate/process.
+ * `descry/app`: the Descry HTTP service as a Hono app for any host, with types that need nothing
+ * of Cloudflare's. {@link createApp} over {@link portableDeps} serves under Deno, Bun, Vercel's
+ * Edge runtime, AWS Lambda (Hono's `hono/aws-lambda`) or any Node server; the Workers host is
+ * `descry/worker`, the ready-made Node server `descry/server`. Needs the optional peers `hono` and
+ * `@hono/zod-openapi`.
+ *
+ * @module
  */
 
-import { OpenAPIHono } from '@hono/zod-openapi';
-import { cors } from 'hono/cors';
-import { methodNotAllowed } from 'hono/method-not-allowed';
-import { requestId } from 'hono/request-id';
-import packageJson from '../package.json' with { type: 'json' };
-import { docsPage } from './docs-page.js';
-import { Inference } from './inference.js';
-import { InferenceGate } from './inference-gate.js';
-import { MethodResources } from './method-resources.js';
-import { apiKeyAuth } from './middleware/api-key-auth.js';
-import { problemErrorHandler, problemNotFound } from './middleware/problem-handler.js';
-import { requestBodyLimit } from './middleware/request-body-limit.js';
-import { problemResponse } from './problem.js';
-import { adaptRoutes } from './routes/adapt.js';
-import { classifierRoutes } from './routes/classifiers.js';
-import { classifyRoutes } from './routes/classify.js';
-import { describeRoutes } from './routes/describe.js';
-import { embeddingsRoutes } from './routes/embeddings.js';
-import { healthRoutes } from './routes/health.js';
-import { huggingFaceRoutes } from './routes/hugging-face.js';
-import { jobRoutes } from './routes/jobs.js';
-import type { ServiceDeps } from './service-deps.js';
-import { StoredClassifiers } from './stored-classifiers.js';
-import { rejectInvalid } from './validation-problem.js';
-
-/** Paths that need an API key and count against the body limit. */
-const PROTECTED = ['/v1/*', '/models/*'] as const;
-
-/** Routes that run the encoders, and so wait their turn at the inference gate. */
-const INFERENCE_ROUTES: ReadonlyArray<[string[], string]> = [
-  [['POST'], '/v1/classify'],
-  [['POST'], '/v1/embeddings'],
-  [['PUT'], '/v1/classifiers/:id'],
-  [['POST'], '/v1/classifiers/:id/adapt'],
-  [['POST'], '/v1/classifiers/:id/describe'],
-  [['POST'], '/models/:model'],
-];
-
-/** Build the app over `deps`. */
-export function createApp(deps: ServiceDeps) {
-  const { config } = deps;
-  const classifiers = new StoredClassifiers(deps.classifiers);
-  const resources = new MethodResources({
-    descriptions: deps.classifiers,
-    adaptations: deps.adaptations,
-    source: deps.descriptions,
-  });
-  const gate = new InferenceGate({
-    concurrency: config.limits.inferenceConcurrency,
-    maxPending: config.limits.maxPendingRequests,
-  });
-  const inference = new Inference(deps.engine, gate, config.limits);
-  const app = new OpenAPIHono({ defaultHook: rejectInvalid });
-
-  app.use(requestId());
-  app.use(
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) =>
-        problemResponse(c, 405, 'method_not_allowed', `${c.req.method} is not allowed here.`, {
-          headers: { Allow: methods.join(', ') },
-        }),
-    }),
-  );
-  if (config.corsOrigins.length > 0) {
-    const origin = config.corsOrigins.includes('*') ? '*' : config.corsOrigins;
-    app.use(
-      cors({
-        origin,
-        allowHeaders: ['Authorization', 'Content-Type'],
-        exposeHeaders: ['X-Request-Id'],
-        maxAge: 600,
-      }),
-    );
-  }
-  if (config.apiKeys.length === 0) {
-    console.warn(
-      config.dev
-        ? '[descry] DESCRY_DEV is set and no API keys are configured: the API is open to anyone'
-        : '[descry] no API keys are configured (DESCRY_API_KEYS): every /v1 and /models request will get 401',
-    );
-  }
-  // Authenticate first: an anonymous caller must not be able to make us read a large body or
-  // take a place at the inference gate. Then admit inference (or refuse it with 503), and only
-  // then let the body in (hono/body-limit reads a body without Content-Length whole).
-  for (const path of PROTECTED) app.use(path, apiKeyAuth({ keys: config.apiKeys, dev: config.dev }));
-  for (const [methods, path] of INFERENCE_ROUTES) app.on(methods, path, gate.admit);
-  for (const path of PROTECTED) app.use(path, requestBodyLimit(config.limits.maxBodyBytes));
-  app.onError(problemErrorHandler);
-  app.notFound(problemNotFound);
-
-  const routes = app
-    .route('/', healthRoutes(deps))
-    .route('/', classifyRoutes(deps, inference, classifiers, resources))
-    .route('/', embeddingsRoutes(deps, inference))
-    .route('/', classifierRoutes(deps, inference, classifiers, resources))
-    .route('/', adaptRoutes(deps, inference, classifiers, resources))
-    .route('/', describeRoutes(deps, inference, classifiers, resources))
-    .route('/', huggingFaceRoutes(deps, inference))
-    .route('/', jobRoutes(deps, classifiers, resources));
-
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'One of the keys in DESCRY_API_KEYS',
-  });
-  // The document names the origin it was fetched from: generated clients then call this deployment.
-  app.doc31('/openapi.json', (c) => ({
-    openapi: '3.1.0',
-    info: {
-      title: 'Descry',
-      version: packageJson.version,
-      description:
-        'Zero-shot image classification with CLIP-style models. Errors are RFC 9457 problem+json with a stable `code`.',
-      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
-    },
-    servers: [{ url: new URL(c.req.url).origin, description: 'This deployment' }],
-  }));
-  app.get('/docs', docsPage({ specUrl: '/openapi.json' }));
-  return routes;
-}
-
-/** The app's route types, for `hc<AppType>()` from hono/client. */
-export type AppType = ReturnType<typeof createApp>;
+export { type PortableOptions, portableDeps } from './hosts/portable.js';
+export { type AppType, createApp } from './http/app.js';
+export {
+  DEFAULT_LIMITS,
+  readServiceConfig,
+  SERVICE_VARS,
+  type ServiceConfig,
+  type ServiceLimits,
+  type ServiceVarName,
+} from './service/config.js';
+export type { ClassificationEngine, ServiceDeps } from './service/deps.js';
+export { type EngineLoader, engineLoader } from './service/engine-loader.js';

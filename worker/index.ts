@@ -8,16 +8,18 @@
  *
  * @module
  */
-export { type AppType, createApp } from './app.js';
-export type { WorkerBindings } from './bindings.js';
+
+export type { WorkerBindings } from './hosts/bindings.js';
+export { createWorker, type WorkerOptions, workerDeps } from './hosts/workers.js';
+export { type AppType, createApp } from './http/app.js';
+export { JobCoordinator } from './jobs/durable-ledger.js';
 export {
-  CONFIG_VARS,
   DEFAULT_LIMITS,
   readServiceConfig,
+  SERVICE_VARS,
   type ServiceConfig,
   type ServiceLimits,
-} from './config.js';
-export { type EngineLoader, engineLoader } from './engine-loader.js';
-export { JobCoordinator } from './jobs/durable-ledger.js';
-export type { ClassificationEngine, ServiceDeps } from './service-deps.js';
-export { createWorker, type WorkerOptions, workerDeps } from './workers.js';
+  type ServiceVarName,
+} from './service/config.js';
+export type { ClassificationEngine, ServiceDeps } from './service/deps.js';
+export { type EngineLoader, engineLoader } from './service/engine-loader.js';

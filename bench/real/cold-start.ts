@@ -8,10 +8,15 @@
  * Modes: raw-node (onnxruntime-node session from the file, run on a ready tensor), descry-node
  * (compiled classifier), descry-node-bytes (the same, model read into memory first: Descry before
  * it passed paths), descry-node-labels (plain labels: text model and tokenizer too), descry-web
- * (onnxruntime-web), transformers.js (its pipeline, 100 labels). Mode write-classifier compiles the
- * 100 labels into <classifier> first (not timed).
+ * (onnxruntime-web), transformers.js (@xenova/transformers 2.17's pipeline, 100 labels),
+ * transformers.js-4 and transformers.js-4-web (@huggingface/transformers 4.x on onnxruntime-node or
+ * -web: its pipeline, 100 labels, where the folder has the combined model.onnx; else its two
+ * encoders, the 100 labels encoded first). Mode write-classifier compiles the 100 labels into
+ * <classifier> first (not timed).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { TEMPLATE } from './plan.js';
 
 const [mode, modelDir, imagePath, classifierPath, optionsJson] = process.argv.slice(2) as [
@@ -29,7 +34,9 @@ async function firstResult(): Promise<string> {
       `${modelDir}/onnx/vision_model.onnx`,
       JSON.parse(optionsJson ?? '{}'),
     );
-    const pixels = new ort.Tensor('float32', new Float32Array(3 * 224 * 224), [1, 3, 224, 224]);
+    const config = JSON.parse(readFileSync(`${modelDir}/config.json`, 'utf8'));
+    const size: number = config.vision_config?.image_size ?? 224;
+    const pixels = new ort.Tensor('float32', new Float32Array(3 * size * size), [1, 3, size, size]);
     const output = await session.run({ pixel_values: pixels });
     return `${output.image_embeds?.dims}`;
   }
@@ -45,6 +52,23 @@ async function firstResult(): Promise<string> {
       label: string;
     }>;
     return result[0]!.label;
+  }
+  if (mode === 'transformers.js-4' || mode === 'transformers.js-4-web') {
+    const backend = mode === 'transformers.js-4' ? 'node' : 'web';
+    const { encodersClassifier, loadTransformers4, modelOptions } = await import('./transformers-js-4.js');
+    const { labels } = await import('./plan.js');
+    const t = await loadTransformers4(backend);
+    const id = basename(modelDir);
+    if (existsSync(`${modelDir}/onnx/model.onnx`)) {
+      const classify = await t.pipeline('zero-shot-image-classification', id, modelOptions(backend) as never);
+      const result = (await classify(imagePath, labels(100), { hypothesis_template: TEMPLATE })) as Array<{
+        label: string;
+      }>;
+      return result[0]!.label;
+    }
+    const model = await encodersClassifier(t, id, backend);
+    const [result] = await model.classify([imagePath], await model.compile(labels(100)));
+    return result![0]!.label;
   }
   const { Descry, folderSource, ortWebBackend } = await import('descry');
   if (mode === 'write-classifier') {

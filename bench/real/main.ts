@@ -4,7 +4,7 @@
  * Each contender runs in its own process, one after another (never interleaved: ORT's threads of
  * one must not run while another is timed); `--rounds` repeats the sequence and keeps each
  * measurement's best round. Cold start and peak RSS are measured on fresh processes. Writes
- * bench/results/real.md; `--readme` also rewrites README.md's `real` block.
+ * bench/results/real.md; `--readme` also rewrites the docs' `real` block (docs/benchmarks.md).
  *
  *   npm run bench:real [-- --rounds 2 --cold-runs 3 --only descry-node,cold --readme]
  */
@@ -16,6 +16,7 @@ import { Command } from 'commander';
 import { ortNodeSessionOptions } from 'descry';
 import { build, type Plugin } from 'esbuild';
 import { entrySources } from '../../entry-points.js';
+import { writeMarkedBlock } from '../../scripts/doc-blocks.mjs';
 import { ensureAssets, images, paths } from './assets.js';
 import { type Measurement, RESULT_MARKER } from './plan.js';
 import { best, type ColdStart, headline, markdown } from './report.js';
@@ -25,9 +26,9 @@ const cli = new Command()
   .option('--cold-runs <n>', 'fresh processes per cold-start mode (median)', '3')
   .option(
     '--only <blocks>',
-    'comma-separated: raw-node, descry-node, transformers.js, raw-web, descry-web, cold',
+    'comma-separated: raw-node, descry-node, transformers.js, transformers.js-4-node, raw-web, descry-web, transformers.js-4-web, cold',
   )
-  .option('--readme', "also rewrite README.md's real block")
+  .option('--readme', "also rewrite the docs' real block")
   .option(
     '--report-only',
     'measure nothing: rewrite the report from the last run (bench/.build/real-run.json)',
@@ -45,8 +46,10 @@ const blocks = [
   ['raw', 'node'],
   ['descry', 'node'],
   ['transformers.js', 'node'],
+  ['transformers.js-4', 'node'],
   ['raw', 'web'],
   ['descry', 'web'],
+  ['transformers.js-4', 'web'],
 ] as const;
 
 function runBlock(contender: string, backend: string): Measurement[] {
@@ -97,14 +100,26 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 
-const coldModes = [
-  ['raw-node', 'raw onnxruntime-node: session from the file, run on a ready tensor'],
-  ['descry-node', 'Descry, onnxruntime-node, compiled classifier'],
-  ['descry-node-bytes', 'Descry, onnxruntime-node, model bytes read into memory (before: no paths)'],
-  ['descry-node-labels', 'Descry, onnxruntime-node, 100 plain labels (text model too)'],
-  ['descry-web', 'Descry, onnxruntime-web, compiled classifier'],
-  ['transformers.js', 'transformers.js pipeline, 100 labels'],
-] as const;
+/** Cold-start modes per model: [mode, label]. */
+const coldModes = {
+  vit: [
+    ['raw-node', 'raw onnxruntime-node: session from the file, run on a ready tensor'],
+    ['descry-node', 'Descry, onnxruntime-node, compiled classifier'],
+    ['descry-node-bytes', 'Descry, onnxruntime-node, model bytes read into memory (before: no paths)'],
+    ['descry-node-labels', 'Descry, onnxruntime-node, 100 plain labels (text model too)'],
+    ['descry-web', 'Descry, onnxruntime-web, compiled classifier'],
+    ['transformers.js', 'transformers.js 2.17 pipeline, 100 labels'],
+    ['transformers.js-4', 'transformers.js 4.x pipeline, onnxruntime-node, 100 labels'],
+    ['transformers.js-4-web', 'transformers.js 4.x pipeline, onnxruntime-web, 100 labels'],
+  ],
+  edge: [
+    ['raw-node', 'raw onnxruntime-node: session from the file, run on a ready tensor'],
+    ['descry-node', 'Descry, onnxruntime-node, compiled classifier'],
+    ['descry-web', 'Descry, onnxruntime-web, compiled classifier'],
+    ['transformers.js-4', 'transformers.js 4.x encoders, onnxruntime-node, 100 labels encoded first'],
+    ['transformers.js-4-web', 'transformers.js 4.x encoders, onnxruntime-web, 100 labels encoded first'],
+  ],
+} as const;
 
 /** Bundles `descry` from its Node sources, as the built package would ship it; other packages stay external. */
 const descrySources: Plugin = {
@@ -119,7 +134,6 @@ const descrySources: Plugin = {
 };
 
 async function coldStarts(): Promise<ColdStart[]> {
-  const classifier = join(paths.build, 'labels-100.descry');
   mkdirSync(paths.build, { recursive: true });
   await build({
     entryPoints: [join(paths.root, 'bench', 'real', 'cold-start.ts')],
@@ -136,32 +150,37 @@ async function coldStarts(): Promise<ColdStart[]> {
   });
   const runs = Number(cli.coldRuns);
   const options = JSON.stringify(ortNodeSessionOptions());
-  const coldStart = (mode: string) =>
-    execFileSync(
-      process.execPath,
-      [join(paths.build, 'cold-start.mjs'), mode, paths.model, images.jpeg, classifier, options],
-      { cwd: paths.root, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
-    );
-  coldStart('write-classifier');
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const out: ColdStart[] = [];
-  for (const [mode, label] of coldModes) {
-    const samples: Array<{ firstResultMs: number; peakRssMiB: number }> = [];
-    for (let i = 0; i < runs; i++) {
-      const stdout = coldStart(mode);
-      samples.push(JSON.parse(stdout.trim().split('\n').at(-1)!));
+  for (const model of ['vit', 'edge'] as const) {
+    const folder = model === 'vit' ? paths.model : paths.edgeModel;
+    const classifier = join(paths.build, `labels-100.${model}.descry`);
+    const coldStart = (mode: string) =>
+      execFileSync(
+        process.execPath,
+        [join(paths.build, 'cold-start.mjs'), mode, folder, images.jpeg, classifier, options],
+        { cwd: paths.root, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
+      );
+    coldStart('write-classifier');
+    for (const [mode, label] of coldModes[model]) {
+      const samples: Array<{ firstResultMs: number; peakRssMiB: number }> = [];
+      for (let i = 0; i < runs; i++) {
+        const stdout = coldStart(mode);
+        samples.push(JSON.parse(stdout.trim().split('\n').at(-1)!));
+      }
+      const entry = {
+        model,
+        mode,
+        label,
+        runs,
+        firstResultMs: median(samples.map((s) => s.firstResultMs)),
+        peakRssMiB: median(samples.map((s) => s.peakRssMiB)),
+      };
+      console.log(
+        `  cold ${model} ${mode}: ${(entry.firstResultMs / 1000).toFixed(2)} s, ${entry.peakRssMiB.toFixed(0)} MiB`,
+      );
+      out.push(entry);
     }
-    const entry = {
-      mode,
-      label,
-      runs,
-      firstResultMs: median(samples.map((s) => s.firstResultMs)),
-      peakRssMiB: median(samples.map((s) => s.peakRssMiB)),
-    };
-    console.log(
-      `  cold ${mode}: ${(entry.firstResultMs / 1000).toFixed(2)} s, ${entry.peakRssMiB.toFixed(0)} MiB`,
-    );
-    out.push(entry);
   }
   return out;
 }
@@ -183,16 +202,17 @@ const report = markdown({
 console.log('');
 for (const [what, measured, target] of headline(results))
   console.log(`${measured.padStart(9)}  (${target})  ${what}`);
-const coldDescry = cold.find((c) => c.mode === 'descry-node');
-const coldPipeline = cold.find((c) => c.mode === 'transformers.js');
+const vitCold = (mode: string) => cold.find((c) => (c.model ?? 'vit') === 'vit' && c.mode === mode);
+const coldDescry = vitCold('descry-node');
+const coldPipeline = vitCold('transformers.js-4') ?? vitCold('transformers.js');
 if (coldDescry) {
   console.log(
     `${(coldDescry.firstResultMs / 1000).toFixed(2).padStart(7)} s  (≤ 0.9 s)  cold start to first result, Descry node` +
-      (coldPipeline ? ` (transformers.js ${(coldPipeline.firstResultMs / 1000).toFixed(2)} s)` : ''),
+      (coldPipeline ? ` (${coldPipeline.label}: ${(coldPipeline.firstResultMs / 1000).toFixed(2)} s)` : ''),
   );
   console.log(
     `${coldDescry.peakRssMiB.toFixed(0).padStart(5)} MiB  (≤ 800 MiB)  peak RSS, Descry node` +
-      (coldPipeline ? ` (transformers.js ${coldPipeline.peakRssMiB.toFixed(0)} MiB)` : ''),
+      (coldPipeline ? ` (${coldPipeline.label}: ${coldPipeline.peakRssMiB.toFixed(0)} MiB)` : ''),
   );
 }
 
@@ -200,14 +220,4 @@ const document = `${report}\nReproduce: \`npm run bench:real\` (generates the mo
 mkdirSync(join(paths.results, '..'), { recursive: true });
 writeFileSync(paths.results, document);
 console.log(`\nwrote ${paths.results}`);
-if (cli.readme) {
-  const readme = readFileSync(paths.readme, 'utf8');
-  const start = '<!-- real:start -->';
-  const end = '<!-- real:end -->';
-  if (!readme.includes(start) || !readme.includes(end))
-    throw new Error(`README.md has no ${start} … ${end} block`);
-  const before = readme.slice(0, readme.indexOf(start) + start.length);
-  const after = readme.slice(readme.indexOf(end));
-  writeFileSync(paths.readme, `${before}\n${document}${after}`);
-  console.log('rewrote the real block of README.md');
-}
+if (cli.readme) console.log(`rewrote the real block of ${writeMarkedBlock(paths.root, 'real', document)}`);

@@ -42,7 +42,8 @@ export const RESULT_MARKER = 'BENCH_REAL_RESULT ';
 
 /** One figure a block measured: milliseconds (per image where the metric says so). */
 export interface Measurement {
-  contender: 'raw' | 'descry' | 'transformers.js';
+  /** transformers.js = @xenova/transformers 2.17; transformers.js-4 = @huggingface/transformers 4.x. */
+  contender: 'raw' | 'descry' | 'transformers.js' | 'transformers.js-4';
   backend: 'node' | 'web';
   metric: string;
   ms: number;

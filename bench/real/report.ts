@@ -3,6 +3,8 @@ import type { Measurement } from './plan.js';
 
 /** Cold start of one mode: medians over its processes. */
 export interface ColdStart {
+  /** Which model: ViT-B/32-shaped (runs before MobileCLIP rows were added have none: vit). */
+  model?: 'vit' | 'edge';
   mode: string;
   label: string;
   firstResultMs: number;
@@ -66,6 +68,22 @@ export function headline(r: Results): Array<[string, string, string]> {
       batch === 1 ? '≥ 10×' : '≥ 3×',
     ]);
   }
+  for (const batch of [1, 8]) {
+    const metric = `classify.jpeg.b${batch}.l100`;
+    rows.push([
+      `per image at 100 labels, batch ${batch}, node: transformers.js 4.x pipeline / Descry`,
+      ratio(g('transformers.js-4', 'node', metric), g('descry', 'node', metric)),
+      '–',
+    ]);
+    rows.push([
+      `per image at 100 labels, batch ${batch}, node: transformers.js 4.x encoders (labels once) / Descry`,
+      ratio(
+        g('transformers.js-4', 'node', `classify-encoders.jpeg.b${batch}.l100`),
+        g('descry', 'node', metric),
+      ),
+      '–',
+    ]);
+  }
   for (const backend of ['node', 'web'] as const) {
     rows.push([
       `compile 1000 labels, ${backend}: previous algorithm (raw ORT, input order) / Descry now`,
@@ -100,69 +118,94 @@ export function markdown(ctx: ReportContext): string {
     `Model: random weights with openai/clip-vit-base-patch32's architecture (151M parameters, fp32, \`npm run bench:models\`); ` +
       `${ctx.node}, ${ctx.cpus}; best of ${ctx.rounds} round(s), each contender in its own process, one after another. ` +
       'Labels: emoji names with the template "This is a photo of {}". raw ORT = session.run on a ready tensor (the limit); ' +
-      'Descry = encoded image in, ranked labels out, with a compiled classifier; transformers.js = its zero-shot pipeline ' +
-      '(@xenova/transformers 2.17, onnxruntime-node 1.14), which encodes the labels on every call.',
+      'Descry = encoded image in, ranked labels out, with a compiled classifier. ' +
+      'transformers.js 4.x = @huggingface/transformers 4.x (onnxruntime-node 1.30, or its own onnxruntime-web in Node through its ' +
+      '`Symbol.for("onnxruntime")` hook): "encoders" is its two encoders as the MobileCLIP model card uses them (labels encoded once, ' +
+      'then image read, processor, vision encoder, normalised matmul, softmax), the same work as Descry with a compiled classifier; ' +
+      '"pipeline" is its zero-shot pipeline, which encodes the labels on every call and needs the combined model.onnx (ViT-B/32 folder only). ' +
+      'transformers.js 2.17 = the @xenova/transformers pipeline (onnxruntime-node 1.14).',
     '',
     '**Targets**',
     '',
   );
   table(['what', 'measured', 'target'], headline(r));
 
-  /** raw, Descry and their ratio on node, then on web. */
-  const rawAndDescry = (raw: string, descry: string) =>
-    (['node', 'web'] as const).flatMap((b) => [
-      ms(g('raw', b, raw)),
-      ms(g('descry', b, descry)),
-      ratio(g('descry', b, descry), g('raw', b, raw)),
-    ]);
-
-  lines.push('**Per image, JPEG 640×480 (ms)**', '');
-  const rows: string[][] = [];
-  for (const count of [100, 1000]) {
-    for (const batch of [1, 8]) {
-      const m = `classify.jpeg.b${batch}.l${count}`;
-      const v = `vision.b${batch}`;
-      rows.push([
-        `batch ${batch}, ${count} labels`,
-        ...rawAndDescry(v, m),
-        ms(g('transformers.js', 'node', m)),
-        ratio(g('transformers.js', 'node', m), g('descry', 'node', m)),
-      ]);
-    }
-  }
-  table(
+  /** Per image, JPEG 640×480, one table per model: every contender, node then web. */
+  for (const [prefix, title] of [
+    ['', 'ViT-B/32-shaped (151M parameters, 224 px)'],
     [
-      '',
-      'raw ORT node',
-      'Descry node',
-      'Descry / raw',
-      'raw ORT web',
-      'Descry web',
-      'Descry / raw',
-      'transformers.js',
-      'transformers.js / Descry node',
+      'edge.',
+      'MobileCLIP-S0-shaped (MCi0 image encoder 11.4M parameters at 256 px, MCt text encoder 42.4M; `bench/models/make_mobileclip_s0.py`)',
     ],
-    rows,
-  );
+  ] as const) {
+    lines.push(`**Per image, JPEG 640×480, ${title} (ms)**`, '');
+    const rows: string[][] = [];
+    for (const backend of ['node', 'web'] as const) {
+      for (const count of [100, 1000]) {
+        for (const batch of [1, 8]) {
+          const m = `${prefix}classify.jpeg.b${batch}.l${count}`;
+          const raw = g('raw', backend, `${prefix}vision.b${batch}`);
+          const descry = g('descry', backend, m);
+          const encoders = g(
+            'transformers.js-4',
+            backend,
+            `${prefix}classify-encoders.jpeg.b${batch}.l${count}`,
+          );
+          const pipeline = g('transformers.js-4', backend, m);
+          rows.push([
+            `${backend}, batch ${batch}, ${count} labels`,
+            ms(raw),
+            ms(descry),
+            ratio(descry, raw),
+            ms(encoders),
+            ratio(encoders, raw),
+            ratio(encoders, descry),
+            ms(pipeline),
+            ratio(pipeline, descry),
+            ms(g('transformers.js', backend, m)),
+          ]);
+        }
+      }
+    }
+    table(
+      [
+        '',
+        'raw ORT',
+        'Descry',
+        'Descry / raw',
+        'tjs 4 encoders',
+        'tjs 4 encoders / raw',
+        'tjs 4 encoders / Descry',
+        'tjs 4 pipeline',
+        'tjs 4 pipeline / Descry',
+        'tjs 2.17 pipeline',
+      ],
+      rows,
+    );
+  }
 
   lines.push('**By image format, 100 labels (ms per image)**', '');
   table(
     [
       'image',
       'decode + preprocess: Descry',
-      'transformers.js',
+      'tjs 4',
+      'tjs 2.17',
       'Descry node b1',
       'Descry node b8',
       'Descry web b1',
-      'transformers.js b1',
+      'tjs 4 pipeline b1',
+      'tjs 2.17 pipeline b1',
     ],
     (['jpeg', 'png', 'webp'] as const).map((name) => [
       { jpeg: 'JPEG 640×480', png: 'PNG 1000×1000', webp: 'WebP 640×480' }[name],
       ms(g('descry', 'node', `decode-preprocess.${name}`)),
+      ms(g('transformers.js-4', 'node', `decode-preprocess.${name}`)),
       ms(g('transformers.js', 'node', `decode-preprocess.${name}`)),
       ms(g('descry', 'node', `classify.${name}.b1.l100`)),
       ms(g('descry', 'node', `classify.${name}.b8.l100`)),
       ms(g('descry', 'web', `classify.${name}.b1.l100`)),
+      ms(g('transformers.js-4', 'node', `classify.${name}.b1.l100`)),
       ms(g('transformers.js', 'node', `classify.${name}.b1.l100`)),
     ]),
   );
@@ -179,10 +222,12 @@ export function markdown(ctx: ReportContext): string {
       'node: raw ORT sorted',
       'node: Descry compile',
       'speedup',
+      'node: tjs 4',
       'web: previous',
       'web: raw ORT sorted',
       'web: Descry compile',
       'speedup',
+      'web: tjs 4',
     ],
     [100, 1000].map((count) => {
       const before = (b: 'node' | 'web') => g('raw', b, `text.input-order.previous-options.l${count}`);
@@ -193,19 +238,36 @@ export function markdown(ctx: ReportContext): string {
         seconds(g('raw', 'node', `text.sorted.l${count}`)),
         seconds(now('node')),
         ratio(before('node'), now('node')),
+        seconds(g('transformers.js-4', 'node', `compile.l${count}`)),
         seconds(before('web')),
         seconds(g('raw', 'web', `text.sorted.l${count}`)),
         seconds(now('web')),
         ratio(before('web'), now('web')),
+        seconds(g('transformers.js-4', 'web', `compile.l${count}`)),
       ];
     }),
+  );
+  lines.push(
+    'MobileCLIP-S0-shaped (77 tokens per prompt, padded): ' +
+      [100, 1000]
+        .map(
+          (count) =>
+            `${count} labels: Descry ${seconds(g('descry', 'node', `edge.compile.l${count}`))} node, ` +
+            `${seconds(g('descry', 'web', `edge.compile.l${count}`))} web; ` +
+            `transformers.js 4.x ${seconds(g('transformers.js-4', 'node', `edge.compile.l${count}`))} node, ` +
+            `${seconds(g('transformers.js-4', 'web', `edge.compile.l${count}`))} web`,
+        )
+        .join('; ') +
+      '. transformers.js 4.x encodes all prompts in one batch (as its model card does); Descry sorts them by length in batches of 128.',
+    '',
   );
 
   lines.push('**Cold start to first result and peak RSS (one process each, medians)**', '');
   table(
-    ['process', 'first result', 'peak RSS'],
+    ['process', 'model', 'first result', 'peak RSS'],
     ctx.cold.map((c) => [
       c.label,
+      (c.model ?? 'vit') === 'vit' ? 'ViT-B/32' : 'MobileCLIP-S0',
       `${(c.firstResultMs / 1000).toFixed(2)} s`,
       `${c.peakRssMiB.toFixed(0)} MiB`,
     ]),
@@ -226,19 +288,6 @@ export function markdown(ctx: ReportContext): string {
       }),
     ),
   );
-  lines.push(
-    '**Edge model: MobileCLIP-S0 architecture (MCi0 image encoder 11.4M parameters at 256 px, MCt text encoder 42.4M; random weights, `bench/models/make_mobileclip_s0.py`), JPEG 640×480, 100 labels (ms per image)**',
-    '',
-  );
-  table(
-    ['', 'raw ORT node', 'Descry node', 'Descry / raw', 'raw ORT web', 'Descry web', 'Descry / raw'],
-    [1, 8].map((batch) => {
-      const v = `edge.vision.b${batch}`;
-      const m = `edge.classify.jpeg.b${batch}.l100`;
-      return [`batch ${batch}`, ...rawAndDescry(v, m)];
-    }),
-  );
-
   lines.push('**Concurrency: 8 clients, one JPEG per request, 100 labels (ms)**', '');
   table(
     [

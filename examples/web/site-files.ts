@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
-import { SWAGGER_UI_FILES, SWAGGER_UI_PATH } from '../../worker/docs-page.js';
+import { SWAGGER_UI_FILES, SWAGGER_UI_PATH } from '../../worker/http/docs-page.js';
 import { SAMPLE_FILES } from './src/presets.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -87,12 +87,20 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * Workers static assets' header rules: names that carry a content hash never change, so browsers
- * may keep them (the 14 MB ONNX Runtime wasm above all) without asking again.
+ * Workers static assets' header rules (worker/static-site.node.ts applies the same on Node):
+ * - every file: cross-origin isolation (COOP + COEP require-corp), so that ONNX Runtime may use
+ *   WebAssembly threads (SharedArrayBuffer) in the demo's worker; a worker's own script must send
+ *   COEP too. Everything the page and /docs load is same-origin, which require-corp allows.
+ * - names that carry a content hash never change, so browsers may keep them (the 14 MB ONNX
+ *   Runtime wasm above all) without asking again.
  */
-function cacheHeaders(modelFolder: string): string {
+function siteHeaders(modelFolder: string): string {
+  const isolated =
+    '  Cross-Origin-Opener-Policy: same-origin\n' +
+    '  Cross-Origin-Embedder-Policy: require-corp\n' +
+    '  Cross-Origin-Resource-Policy: same-origin\n';
   const immutable = '  Cache-Control: public, max-age=31536000, immutable\n';
-  return `/assets/*\n${immutable}/${modelFolder}*\n${immutable}`;
+  return `/*\n${isolated}/assets/*\n${immutable}/${modelFolder}*\n${immutable}`;
 }
 
 /** The plugin; `modelPath` is the model's folder relative to the page, `modelBytes` its download size. */
@@ -115,7 +123,7 @@ export function siteFiles(): { plugin: Plugin; modelPath: string; modelBytes: nu
       for (const file of files.values()) {
         this.emitFile({ type: 'asset', fileName: file.path, source: readFileSync(file.source) });
       }
-      this.emitFile({ type: 'asset', fileName: '_headers', source: cacheHeaders(model.folder) });
+      this.emitFile({ type: 'asset', fileName: '_headers', source: siteHeaders(model.folder) });
     },
   };
   return { plugin, modelPath: model.folder, modelBytes: model.bytes };

@@ -27,6 +27,9 @@ export default defineConfig({
       replacement: `${root}${source}`,
     })),
   },
+  // The model's worker (src/descry.worker.ts) as an ES module: ONNX Runtime loads its parts with
+  // dynamic imports and starts its threads' workers from its own module's URL.
+  worker: { format: 'es' },
   // Pre-bundling would move ORT's glue away from the .wasm it finds by `import.meta.url`.
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: {

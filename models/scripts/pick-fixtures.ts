@@ -7,7 +7,7 @@
  *   the four with the widest margin are kept;
  * - tests/model/transformers-js.test.ts: one image and five candidates on which @xenova/transformers' own pipeline
  *   (alpha dropped, sharp's resize) ranks the right label first with probability > 0.6;
- * - scripts/start.mjs's DEMO: the image and labels of the curl line `npm start` prints (and README.md shows).
+ * - scripts/start.mjs's DEMO: the image and labels of the curl line `npm start` prints (and docs/development.md shows).
  *
  *   npx tsx models/scripts/pick-fixtures.ts [--write]
  */
@@ -170,9 +170,9 @@ if (cli.write) {
     /const DEMO = \{[\s\S]*?\n\};/,
     `const DEMO = {\n  image: '${demo.image}',\n  labels: ${JSON.stringify(demo.labels).replaceAll(',', ', ').replaceAll('"', "'")},\n};`,
   );
-  // README.md shows the curl line `npm start` prints.
+  // docs/development.md shows the curl line `npm start` prints.
   edit(
-    'README.md',
+    'docs/development.md',
     /-F image=@tests\/fixtures\/openmoji-eval\/\S+ -F labels='[^']*'/,
     `-F image=@${demo.image} -F labels='${demo.labels.join(',')}'`,
   );
@@ -187,5 +187,5 @@ if (cli.write) {
     stdio: 'inherit',
   });
   if (format.status !== 0) throw new Error(`biome format exited with ${format.status}`);
-  console.log(`wrote ${[...written, 'README.md'].join(', ')}`);
+  console.log(`wrote ${[...written, 'docs/development.md'].join(', ')}`);
 }

@@ -9,7 +9,8 @@ import type { CompiledClassifier } from '../classifier/compiled.js';
 import type { ClassifyOptions, Descry } from '../descry.js';
 import { type DescryError, ImageDecodeError, InvalidInputError } from '../errors.js';
 import type { ImageBackground } from '../image/background.js';
-import { matrixFromRows, matrixRow } from '../predictors/matrix.js';
+import { stackRows } from '../math/matrix.js';
+import type { RunOptions } from '../schedule.js';
 import type { ImageInput, Matrix } from '../types.js';
 import { errorLine, type ResultLine, resultLine } from './result-line.js';
 
@@ -23,12 +24,11 @@ export interface KeyedImage {
 }
 
 /** Options of {@link embedImagesSettled}. */
-export interface SettledOptions {
+export interface SettledOptions extends RunOptions {
   /** Images per encoder run (default 4: ONNX Runtime's wasm heap grows to the largest batch). */
   batchSize?: number;
-  signal?: AbortSignal;
   /** What transparent pixels become (default: the engine's `background`). */
-  background?: ImageBackground;
+  background?: ImageBackground | undefined;
 }
 
 /** Options of {@link classifyBatch}: {@link ClassifyOptions} plus the encoder batch. */
@@ -56,7 +56,12 @@ export async function embedImagesSettled(
   options: SettledOptions = {},
 ): Promise<SettledEmbeddings> {
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 4));
-  const embedOptions = options.background === undefined ? {} : { background: options.background };
+  const embedOptions = {
+    imagesPerRun: batchSize,
+    signal: options.signal,
+    schedule: options.schedule,
+    ...(options.background === undefined ? {} : { background: options.background }),
+  };
   const parts: Matrix[] = [];
   const indices: number[] = [];
   const failures = new Map<number, DescryError>();
@@ -83,7 +88,7 @@ export async function embedImagesSettled(
       for (let i = 0; i < slice.length; i++) await embedOne(start + i);
     }
   }
-  return { embeddings: stacked(parts), indices, failures };
+  return { embeddings: stackRows(parts), indices, failures };
 }
 
 /**
@@ -102,7 +107,8 @@ export async function classifyBatch(
     items.map((item) => item.image),
     {
       ...(batchSize === undefined ? {} : { batchSize }),
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
+      schedule: options.schedule,
       ...(options.background === undefined ? {} : { background: options.background }),
     },
   );
@@ -114,11 +120,4 @@ export async function classifyBatch(
   });
   for (const [index, error] of settled.failures) lines[index] = errorLine(items[index]!.key, error);
   return lines;
-}
-
-/** The rows of `parts`, one after the other. */
-function stacked(parts: readonly Matrix[]): Matrix {
-  return matrixFromRows(
-    parts.flatMap((part) => Array.from({ length: part.rows }, (_, i) => matrixRow(part, i))),
-  );
 }

@@ -6,18 +6,22 @@
  *     {"key":"photos/cat.png","predictions":[{"label":"cat","score":0.91,"cosine":0.31}]}
  *     {"key":"photos/broken.png","error":{"code":"image_corrupt","message":"…"}}
  *
+ * With a calibrated classifier, a classified line also carries its conformal set:
+ *
+ *     {"key":"photos/cat.png","predictions":[…],"set":{"labels":["cat","lynx"],"abstain":false,"alpha":0.1}}
+ *
  * `descry classify` and the service's batch jobs both write exactly this, so results move
  * between a laptop and a bucket. Fields may be added; none will be renamed.
  */
 import { InvalidInputError } from '../errors.js';
-import type { ClassificationResult, Degradation, Evidence } from '../types.js';
+import type { ClassificationResult, Degradation, Evidence, LabelSet } from '../types.js';
 
 /** One ranked label in a result line (a {@link Prediction} without the logit). */
 export interface LinePrediction {
   label: string;
   score: number;
   cosine: number;
-  /** Descriptors behind the label, strongest first (description-based methods). */
+  /** Descriptors or subclasses behind the label, strongest first (methods descriptions, subclasses). */
   evidence?: Evidence[];
 }
 
@@ -32,6 +36,8 @@ export interface ResultLine {
   key: string;
   predictions?: LinePrediction[];
   degraded?: Degradation;
+  /** The conformal set, with a classifier calibrated for the method that ran (computed before top-k). */
+  set?: LabelSet;
   error?: LineError;
 }
 
@@ -55,6 +61,7 @@ export function resultLine(key: string, result: ClassificationResult): ResultLin
       ...(evidence ? { evidence } : {}),
     })),
     ...(result.degraded ? { degraded: result.degraded } : {}),
+    ...(result.set ? { set: result.set } : {}),
   };
 }
 
@@ -95,6 +102,19 @@ function checkedLine(value: unknown): ResultLine | string {
   }
   if (error !== undefined && !(isObject(error) && typeof error.code === 'string')) {
     return '"error" must be { code, message }';
+  }
+  const { set } = value;
+  if (
+    set !== undefined &&
+    !(
+      isObject(set) &&
+      Array.isArray(set.labels) &&
+      set.labels.every((label) => typeof label === 'string') &&
+      typeof set.abstain === 'boolean' &&
+      typeof set.alpha === 'number'
+    )
+  ) {
+    return '"set" must be { labels, abstain, alpha }';
   }
   return value as unknown as ResultLine;
 }

@@ -15,7 +15,7 @@ import type { ClassifyOptions, Descry } from '../descry.js';
 import { PairDescriptionCache } from '../llm/description-cache.js';
 import type { TfupCache } from '../predictors/tfup.js';
 import { decodeTfupCache, encodeTfupCache } from '../predictors/tfup-codec.js';
-import { FileStore } from '../store/file.js';
+import { FileStore } from '../store/file.node.js';
 import type { ClassificationMethod, DescriptorMap } from '../types.js';
 import { CliError, EXIT } from './cli-error.js';
 import { imagePaths } from './image-paths.js';

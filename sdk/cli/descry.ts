@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `descry` command (Node): classify files, folders or globs of images into JSON Lines,
  * compile classifiers, generate descriptors, and precompute FuDD pair descriptions (all pairs,
@@ -18,8 +17,9 @@ import { Command, Option } from 'commander';
 import { describeClasses } from '../llm/describe-classes.js';
 import { DescriptorCache, PairDescriptionCache } from '../llm/description-cache.js';
 import { allPairs, precomputePairs } from '../llm/precompute.js';
+import { METHOD_NAMES, METHODS } from '../methods/table.js';
 import { Descry, isDescryError } from '../node.js';
-import { FileStore } from '../store/file.js';
+import { FileStore } from '../store/file.node.js';
 import type { DescriptorMap } from '../types.js';
 import { type ClassifyCommandOptions, classifyCommand } from './classify.js';
 import { CliError, EXIT } from './cli-error.js';
@@ -29,7 +29,6 @@ import { allFailedReason, type LlmOptions, llmSource, withLlmOptions } from './l
 import { startProgress } from './progress.js';
 
 const DEFAULT_MODEL = new URL('../../models/emoji-clip', import.meta.url).pathname;
-const METHODS = ['zeroshot', 'descriptions', 'fudd', 'tfup'] as const;
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -57,7 +56,14 @@ withLlmOptions(
   )
     .option('--classifier <file>', 'a compiled classifier (no text encoding at all)')
     .option('--template <t...>', 'prompt templates with {} for the label')
-    .addOption(new Option('--method <m>', 'classification method').choices(METHODS).default('zeroshot'))
+    .addOption(
+      new Option(
+        '--method <m>',
+        `classification method: ${METHOD_NAMES.map((name) => `${name} (${METHODS[name].summary})`).join('; ')}`,
+      )
+        .choices(METHOD_NAMES)
+        .default('zeroshot'),
+    )
     .option('--descriptors <file.json>', 'descriptors per label (method descriptions)')
     .option('--cache <dir>', 'FuDD pair-description cache folder', '.descry-cache')
     .option('--adapt-on <folder|glob>', 'unlabelled images for TFUP (repeatable)', collect)

@@ -1,14 +1,18 @@
 /**
  * The LLM options shared by `describe`, `precompute-pairs` and `classify --method fudd`, and what
  * to tell the user when every call failed: "could not connect" when no call got any HTTP answer.
+ * Flags win; without them the same `DESCRY_LLM_*` variables as the service configure the LLM
+ * (sdk/llm/config.ts), so one environment serves both.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { DescryError } from '../errors.js';
+import { descriptionSourceFrom, LLM_VARS, type LlmConfig } from '../llm/config.js';
 import type { DescriptionSource } from '../llm/description-source.js';
 import { statusOf } from '../llm/llm-error.js';
 import { openAICompatibleSource } from '../llm/openai-compatible.js';
 import { staticSource } from '../llm/static.js';
+import { readVars } from '../vars.js';
 import { CliError } from './cli-error.js';
 
 /** The parsed LLM options. */
@@ -28,9 +32,18 @@ export function withLlmOptions(command: Command): Command {
     .option('--static <file.json>', 'read descriptions from JSON instead of an LLM');
 }
 
-/** Whether the options name a source at all. */
+/** The LLM the environment configures (`DESCRY_LLM_*`), for options the flags leave out. */
+function environmentLlm(): LlmConfig {
+  return readVars(LLM_VARS, process.env, (message) => console.error(`descry: ${message}`));
+}
+
+/** Whether the options, or the environment, name a source at all. */
 export function hasLlmSource(options: LlmOptions): boolean {
-  return options.static !== undefined || (options.llmUrl !== undefined && options.llmModel !== undefined);
+  return (
+    options.static !== undefined ||
+    (options.llmUrl !== undefined && options.llmModel !== undefined) ||
+    environmentLlm().provider !== 'none'
+  );
 }
 
 /** The description source the options name. */
@@ -45,11 +58,14 @@ export async function llmSource(options: LlmOptions): Promise<DescriptionSource>
     return staticSource(json);
   }
   if (!options.llmUrl || !options.llmModel) {
+    const configured = environmentLlm();
+    const source = configured.provider === 'none' ? undefined : descriptionSourceFrom(configured);
+    if (source) return source;
     throw new CliError(
-      'give --llm-url and --llm-model (an OpenAI-compatible endpoint) or --static <file.json>',
+      'give --llm-url and --llm-model (an OpenAI-compatible endpoint) or --static <file.json>, or set DESCRY_LLM',
     );
   }
-  const apiKey = process.env[options.llmKeyEnv];
+  const apiKey = process.env[options.llmKeyEnv] ?? environmentLlm().apiKey;
   return openAICompatibleSource({
     baseURL: options.llmUrl,
     model: options.llmModel,

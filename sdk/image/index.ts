@@ -3,7 +3,7 @@
  *
  * - {@link toRgba} turns any accepted input (Blob, ArrayBuffer, Uint8Array, http(s)/data: URL,
  *   RGBA pixels) into 8-bit RGBA, decoding PNG, JPEG and WebP without DOM, canvas or native addons
- *   (PNG data inflates with the runtime's node:zlib where it has one, else with fflate);
+ *   (PNG data inflates with Node's zlib in Node, else with fflate);
  * - {@link parsePreprocessorConfig} reads a Hugging Face `preprocessor_config.json`;
  * - {@link preprocess} / {@link preprocessBatch} reproduce transformers' CLIPImageProcessor and
  *   SiglipImageProcessor (Pillow-exact resizing) and return CHW / NCHW float32.
@@ -11,8 +11,10 @@
  * Every failure is a typed DescryError (sdk/errors.ts): 'image_empty', 'image_unsupported_format',
  * 'image_corrupt', 'image_too_large', 'image_fetch_failed', 'invalid_input' or 'model_config_invalid'.
  *
- * On workerd, import `descry` as well (or call {@link configureJpegWasm} and
- * {@link configureWebpWasm}): its entry point hands the decoders their precompiled wasm.
+ * On workerd, import `descry` as well: its entry point hands the decoders and Descry's SIMD image
+ * kernels (resize, colour conversion, PNG unfiltering) their precompiled wasm, which workerd cannot
+ * compile from bytes. Node and browsers compile the kernels' few KB themselves. In Node this
+ * subpath's own entry (./node.ts) installs what decoding takes from Node.
  *
  * @module
  */

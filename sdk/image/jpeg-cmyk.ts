@@ -6,7 +6,7 @@
  */
 import jpeg from 'jpeg-js';
 import type { RgbaImage } from '../types.js';
-import { corruptImage, DEFAULT_MAX_PIXELS, type DecodeOptions } from './limits.js';
+import { corruptImage, DEFAULT_MAX_PIXELS, type DecodeOptions, outputBuffer } from './limits.js';
 
 /** Decodes a CMYK or YCCK JPEG whose size has already been checked against the pixel budget. */
 export function decodeCmykJpeg(bytes: Uint8Array, options?: DecodeOptions): RgbaImage {
@@ -24,7 +24,11 @@ export function decodeCmykJpeg(bytes: Uint8Array, options?: DecodeOptions): Rgba
     if (decoded.data.length !== decoded.width * decoded.height * 4) {
       throw new Error('decoder returned a wrong-sized buffer');
     }
-    return { width: decoded.width, height: decoded.height, data: decoded.data };
+    if (options?.output === undefined)
+      return { width: decoded.width, height: decoded.height, data: decoded.data };
+    const data = outputBuffer(options, decoded.data.length);
+    data.set(decoded.data);
+    return { width: decoded.width, height: decoded.height, data };
   } catch (error) {
     throw corruptImage('JPEG', error);
   }

@@ -22,6 +22,8 @@
  */
 import { BackendError } from '../errors.js';
 import type { RgbaImage } from '../types.js';
+import { outputBuffer } from './limits.js';
+import { packageFileSource } from './wasm-files.js';
 
 /** Supplies the TurboJPEG wasm: a compiled module (required on workerd) or the .wasm bytes. */
 export type JpegScaledWasmSource = () => Promise<WebAssembly.Module | ArrayBuffer | Uint8Array>;
@@ -56,35 +58,23 @@ interface TurboJpeg {
 
 const TJPF_RGBA = 7;
 const WASM_PATH = '@cwasm/jpeg-turbo/jpeg-turbo.wasm';
-
-function isNode(): boolean {
-  const versions = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions;
-  return typeof versions?.node === 'string';
-}
-
-async function readFromNodeModules(): Promise<Uint8Array> {
-  // Specifiers in variables keep bundlers from trying to resolve node: modules for the browser.
-  const fsModule = 'node:fs/promises';
-  const moduleModule = 'node:module';
-  const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
-  const { createRequire } = (await import(/* @vite-ignore */ moduleModule)) as typeof import('node:module');
-  return new Uint8Array(await readFile(createRequire(import.meta.url).resolve(WASM_PATH)));
-}
-
-let source: JpegScaledWasmSource | undefined;
+let source: JpegScaledWasmSource | null | undefined;
 let compiled: Promise<WebAssembly.Module | undefined> | undefined;
 
 /**
- * Chooses where the scaled JPEG decoder's wasm comes from (workerd passes the imported module).
- * Without it, Node reads it from node_modules and other runtimes decode JPEGs at full size.
+ * Chooses where the TurboJPEG wasm comes from (workerd passes the imported module); `null` turns
+ * it off, so every JPEG decodes with MozJPEG at full size. Without it (`undefined`), Node reads it
+ * from node_modules (the reader its entry point installs, ./wasm-files.ts) and other runtimes
+ * decode JPEGs with MozJPEG at full size.
  */
-export function configureJpegScaledWasm(supplied: JpegScaledWasmSource | undefined): void {
+export function configureJpegScaledWasm(supplied: JpegScaledWasmSource | null | undefined): void {
   source = supplied;
   compiled = undefined;
+  instance = undefined;
 }
 
 async function compile(): Promise<WebAssembly.Module | undefined> {
-  const supplier = source ?? (isNode() ? readFromNodeModules : undefined);
+  const supplier = source === null ? undefined : (source ?? packageFileSource(WASM_PATH));
   if (supplier === undefined) return undefined;
   const supplied = await supplier();
   if (supplied instanceof WebAssembly.Module) return supplied;
@@ -145,12 +135,18 @@ export function decodeScale(
 }
 
 /**
- * Decodes a JPEG at 1/`scale` of its size to RGBA, or returns undefined when this runtime has no
- * scaled decoder or libjpeg reported any error or warning (the caller then decodes at full size).
+ * Decodes a JPEG at 1/`scale` of its size (1 included) to RGBA, or returns undefined when this
+ * runtime has no TurboJPEG wasm or libjpeg reported any error or warning (the caller then decodes
+ * with MozJPEG, at full size).
  *
  * @throws BackendError 'backend_failed' when a configured wasm source fails to load.
  */
-export async function decodeJpegScaled(bytes: Uint8Array, scale: number): Promise<RgbaImage | undefined> {
+export async function decodeJpegScaled(
+  bytes: Uint8Array,
+  scale: number,
+  /** Where to put the RGBA (DecodeOptions.output); default a new buffer. */
+  target?: (length: number) => Uint8Array,
+): Promise<RgbaImage | undefined> {
   compiled ??= compile().catch((cause: unknown) => {
     compiled = undefined;
     throw new BackendError('backend_failed', 'The scaled JPEG decoder (wasm) failed to load.', { cause });
@@ -192,7 +188,9 @@ export async function decodeJpegScaled(bytes: Uint8Array, scale: number): Promis
       0,
     );
     if (status !== 0) return undefined; // an error, or a warning: data missing or garbled
-    return { width, height, data: new Uint8Array(tj.memory.buffer, output, width * height * 4).slice() };
+    const data = outputBuffer({ output: target }, width * height * 4);
+    data.set(new Uint8Array(tj.memory.buffer, output, width * height * 4));
+    return { width, height, data };
   } catch (error) {
     if (!(error instanceof LongJump) && !(error instanceof WebAssembly.RuntimeError)) throw error;
     instance = undefined;

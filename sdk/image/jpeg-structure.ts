@@ -20,6 +20,10 @@ export interface JpegStructure {
   height: number;
   /** Colour components in the frame: 1 greyscale, 3 YCbCr/RGB, 4 CMYK/YCCK. */
   components: number;
+  /** Each component's sampling factors, as the frame header declares them. */
+  sampling: { h: number; v: number }[];
+  /** A progressive frame (SOF2, 6, 10, 14): libjpeg then buffers every coefficient of the image. */
+  progressive: boolean;
   /** Start-of-scan markers seen: 1 for baseline, about 10 for a usual progressive JPEG. */
   scans: number;
   /** Whether the end-of-image marker follows the last scan; false for a truncated file. */
@@ -35,17 +39,22 @@ function isArithmetic(marker: number): boolean {
   return marker >= 0xc9 && marker <= 0xcf && marker !== 0xcc;
 }
 
-/**
- * One bit per 8x8 block of each component, with libjpeg's component sizes:
- * ceil(width * h / hmax) by ceil(height * v / vmax) samples.
- */
-function minimumScanBytes(bytes: Uint8Array, sof: number, width: number, height: number): number {
+/** The sampling factors of each component of the frame header at `sof`. */
+function samplingFactors(bytes: Uint8Array, sof: number): { h: number; v: number }[] {
   const components = bytes[sof + 9] ?? 0;
   const factors: { h: number; v: number }[] = [];
   for (let c = 0; c < components; c++) {
     const sampling = bytes[sof + 11 + c * 3] ?? 0;
     factors.push({ h: sampling >> 4, v: sampling & 15 });
   }
+  return factors;
+}
+
+/**
+ * One bit per 8x8 block of each component, with libjpeg's component sizes:
+ * ceil(width * h / hmax) by ceil(height * v / vmax) samples.
+ */
+function minimumScanBytes(factors: { h: number; v: number }[], width: number, height: number): number {
   const hmax = Math.max(0, ...factors.map((f) => f.h));
   const vmax = Math.max(0, ...factors.map((f) => f.v));
   if (hmax === 0 || vmax === 0) return 0; // libjpeg refuses bogus sampling factors itself
@@ -73,7 +82,9 @@ function isStandalone(marker: number): boolean {
  */
 export function readJpegStructure(bytes: Uint8Array): JpegStructure {
   const byte = (index: number) => bytes[index] ?? 0;
-  let frame: Pick<JpegStructure, 'width' | 'height' | 'components' | 'minScanBytes'> | undefined;
+  let frame:
+    | Pick<JpegStructure, 'width' | 'height' | 'components' | 'sampling' | 'progressive' | 'minScanBytes'>
+    | undefined;
   let scans = 0;
   let scanBytes = 0;
   let scanStart = -1;
@@ -111,11 +122,14 @@ export function readJpegStructure(bytes: Uint8Array): JpegStructure {
       if (next + 10 > bytes.length) break;
       const height = (byte(next + 5) << 8) | byte(next + 6);
       const width = (byte(next + 7) << 8) | byte(next + 8);
+      const sampling = samplingFactors(bytes, next);
       frame = {
         height,
         width,
         components: byte(next + 9),
-        minScanBytes: isArithmetic(marker) ? 0 : minimumScanBytes(bytes, next, width, height),
+        sampling,
+        progressive: (marker & 0x03) === 0x02,
+        minScanBytes: isArithmetic(marker) ? 0 : minimumScanBytes(sampling, width, height),
       };
     }
     if (marker === 0xda) {

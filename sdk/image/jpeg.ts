@@ -1,7 +1,10 @@
 /**
  * JPEG decoding to 8-bit RGBA with the pixels Pillow produces. Greyscale and YCbCr/RGB JPEGs
- * (baseline and progressive) go to @jsquash/jpeg: MozJPEG's libjpeg-turbo compiled to wasm, the
- * same IDCT and "fancy" chroma upsampling as the libjpeg behind Pillow, so pixels match exactly.
+ * (baseline and progressive) go to TurboJPEG (@cwasm/jpeg-turbo, ./jpeg-scaled.ts) where the runtime
+ * has its wasm (Node, workerd), at full or reduced DCT scale, and otherwise, or when libjpeg warns,
+ * to @jsquash/jpeg: MozJPEG's libjpeg-turbo compiled to wasm. Both have the same IDCT and "fancy"
+ * chroma upsampling as the libjpeg behind Pillow, so pixels match exactly; TurboJPEG writes into
+ * the caller's buffer (DecodeOptions.output) and is the lighter wrapper.
  * Four-component (CMYK/YCCK) JPEGs, which that build cannot convert, go to jpeg-js. The wasm loads
  * lazily, per runtime, as ./wasm-codec.ts describes.
  */
@@ -10,7 +13,7 @@ import type { RgbaImage } from '../types.js';
 import { decodeCmykJpeg } from './jpeg-cmyk.js';
 import { decodeJpegScaled, decodeScale } from './jpeg-scaled.js';
 import { readJpegStructure } from './jpeg-structure.js';
-import { assertPixelBudget, corruptImage, type DecodeOptions } from './limits.js';
+import { assertPixelBudget, corruptImage, type DecodeOptions, outputBuffer } from './limits.js';
 import { type WasmSource, wasmCodec } from './wasm-codec.js';
 
 /** Supplies the MozJPEG decoder: a compiled module (required on workerd) or the .wasm bytes. */
@@ -89,12 +92,13 @@ export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Pr
     );
   }
   if (components === 4) return decodeCmykJpeg(bytes, options);
-  if (scale > 1) {
-    const scaled = await decodeJpegScaled(bytes, scale);
-    if (scaled !== undefined) return scaled;
-    // The full decode the fallback makes must fit the budget too.
-    assertPixelBudget('JPEG', width, height, options);
-  }
+  // TurboJPEG where the runtime has it (Node, workerd), at full size too: its pixels are MozJPEG's
+  // (same libjpeg-turbo IDCT and upsampling; tests/image/fixtures.test.ts), and it writes into the
+  // caller's buffer. On any libjpeg warning it gives up and MozJPEG applies the policy below.
+  const viaTurbo = await decodeJpegScaled(bytes, scale, options?.output);
+  if (viaTurbo !== undefined) return viaTurbo;
+  // The full decode the fallback makes must fit the budget too.
+  if (scale > 1) assertPixelBudget('JPEG', width, height, options);
   const { image: decoded, missing } = await codec.run(async (messages) => {
     try {
       const image = await decodeMozjpeg(new Uint8Array(bytes).buffer);
@@ -112,5 +116,8 @@ export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Pr
   if (decoded.width !== width || decoded.height !== height || decoded.data.length !== width * height * 4) {
     throw corruptImage('JPEG', new Error('decoder returned a wrong-sized image'));
   }
-  return { width, height, data: decoded.data };
+  if (options?.output === undefined) return { width, height, data: decoded.data };
+  const data = outputBuffer(options, decoded.data.length);
+  data.set(decoded.data);
+  return { width, height, data };
 }

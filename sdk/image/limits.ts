@@ -17,6 +17,25 @@ export interface DecodeOptions {
    * decodes at its full size.
    */
   minSize?: { width: number; height: number };
+  /**
+   * Where the decoder puts the RGBA pixels: called once with their length (width × height × 4),
+   * it returns a buffer of at least that length, every byte of which the decode overwrites. By
+   * default a new buffer. A caller that drops the pixels after preprocessing can hand out a reused
+   * one and skip touching fresh memory, which some hosts map slowly (on the 2-vCPU VM Descry is
+   * measured on, interleaved in one process: a 640x480 JPEG's decode p25 7.4 -> 6.4 ms, a
+   * 1000x1000 PNG's 23.3 -> 21.8 ms, under load; `npm run bench:preprocess`, "descry reuse").
+   * PNG and TurboJPEG (Node, workerd) decode into it; the other paths copy into it.
+   */
+  output?: (length: number) => Uint8Array;
+}
+
+/** The buffer a decode writes `length` bytes of RGBA into ({@link DecodeOptions.output}). */
+export function outputBuffer(options: DecodeOptions | undefined, length: number): Uint8Array {
+  const supplied = options?.output?.(length);
+  if (supplied === undefined) return new Uint8Array(length);
+  if (supplied.length < length)
+    throw new RangeError(`output buffer of ${supplied.length} bytes; ${length} needed`);
+  return supplied.length === length ? supplied : supplied.subarray(0, length);
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
- * PNG scanlines to RGBA: undoing the per-row filters (PNG spec section 9) in place, then
- * expanding every colour type and bit depth to 8-bit RGBA, pass by pass for Adam7.
+ * PNG scanlines to RGBA: undoing the per-row filters (PNG spec section 9), then expanding every
+ * colour type and bit depth to 8-bit RGBA, pass by pass for Adam7. The filters are undone by the
+ * SIMD kernels (./kernels.ts), which also expand 8-bit RGB, the usual photo layout, to RGBA
+ * (before, in JavaScript, these took about as long as the inflate: `npm run bench:preprocess`).
  *
  * Written by hand because the decoders on npm each inflate the data themselves (fast-png, pngjs,
  * UPNG): none takes data that was already inflated once under a size bound, so using one meant
@@ -8,6 +10,7 @@
  * follows Pillow where it matters: 16-bit samples keep their high byte, 1/2/4-bit grey is scaled
  * to 0..255, tRNS colour keys compare raw samples, palette indices past the palette are opaque black.
  */
+import { unfilterPngRows } from './kernels.js';
 import { corruptImage } from './limits.js';
 
 /** The IHDR fields that determine how the image data is laid out. */
@@ -63,62 +66,6 @@ function rowBytesOf(layout: PngLayout, width: number): number {
 /** Bytes of filtered scanlines (one filter byte per row) the image data must inflate to. */
 export function filteredSize(layout: PngLayout): number {
   return passes(layout).reduce((sum, pass) => sum + pass.height * (1 + rowBytesOf(layout, pass.width)), 0);
-}
-
-/**
- * Undoes the filters of `rows` rows of `rowBytes` bytes from `start`, each after its filter byte.
- * Paeth is computed without branches: on photographs its choice is unpredictable, and the
- * mispredicted branches of the spec's formulation cost more than the arithmetic (with them, decode +
- * preprocess of bench:real's 1000x1000 photo PNG, Paeth on about half its rows, took 46 ms instead
- * of 27: `npm run bench:real`).
- */
-function unfilter(data: Uint8Array, start: number, rows: number, rowBytes: number, bpp: number): void {
-  const stride = rowBytes + 1;
-  // In place: the row above (data[i - stride]) has already been unfiltered; the first row has none.
-  for (let r = 0; r < rows; r++) {
-    const line = start + r * stride + 1;
-    const filter = data[line - 1];
-    const end = line + rowBytes;
-    if (filter === 0) continue;
-    if (filter === 1 || (filter === 4 && r === 0)) {
-      // Sub; without a row above, Paeth picks the left neighbour, which is Sub.
-      for (let i = line + bpp; i < end; i++) data[i] = data[i]! + data[i - bpp]!;
-    } else if (filter === 2) {
-      if (r > 0) for (let i = line; i < end; i++) data[i] = data[i]! + data[i - stride]!;
-    } else if (filter === 3) {
-      if (r === 0) {
-        for (let i = line + bpp; i < end; i++) data[i] = data[i]! + (data[i - bpp]! >> 1);
-      } else {
-        for (let i = line; i < line + bpp && i < end; i++) data[i] = data[i]! + (data[i - stride]! >> 1);
-        for (let i = line + bpp; i < end; i++)
-          data[i] = data[i]! + ((data[i - bpp]! + data[i - stride]!) >> 1);
-      }
-    } else if (filter === 4) {
-      for (let i = line; i < line + bpp && i < end; i++) data[i] = data[i]! + data[i - stride]!;
-      for (let i = line + bpp; i < end; i++) {
-        const a = data[i - bpp]!;
-        const b = data[i - stride]!;
-        const c = data[i - stride - bpp]!;
-        // |b - c|, |a - c|, |a + b - 2c| with sign masks instead of comparisons.
-        let d = b - c;
-        let m = d >> 31;
-        const pa = (d ^ m) - m;
-        d = a - c;
-        m = d >> 31;
-        const pb = (d ^ m) - m;
-        d = a + b - c - c;
-        m = d >> 31;
-        const pc = (d ^ m) - m;
-        // a when pa <= pb and pa <= pc; else b when pb <= pc; else c.
-        const notA = ((pb - pa) | (pc - pa)) >> 31;
-        const cNotB = (pc - pb) >> 31;
-        const bOrC = (b & ~cNotB) | (c & cNotB);
-        data[i] = data[i]! + ((a & ~notA) | (bOrC & notA));
-      }
-    } else {
-      throw corruptImage('PNG', new Error(`unknown filter type ${filter} in row ${r}`));
-    }
-  }
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -261,14 +208,29 @@ function writePaletteEntry(index: number, colour: PngColour, out: Uint8Array, o:
  *
  * @throws ImageDecodeError 'image_corrupt' for an unknown filter type.
  */
-export function scanlinesToRgba(data: Uint8Array, layout: PngLayout, colour: PngColour): Uint8Array {
-  const out = new Uint8Array(layout.width * layout.height * 4);
+export function scanlinesToRgba(
+  data: Uint8Array,
+  layout: PngLayout,
+  colour: PngColour,
+  /** Where to write the RGBA (every byte is written); default a new buffer. */
+  out: Uint8Array = new Uint8Array(layout.width * layout.height * 4),
+): Uint8Array {
   const bpp = Math.max(1, ((PNG_CHANNELS[layout.colorType] ?? 4) * layout.bitDepth) >> 3);
+  // The common photo layout goes straight from filtered rows to RGBA in the kernels.
+  const direct =
+    !layout.interlaced &&
+    layout.colorType === 2 &&
+    layout.bitDepth === 8 &&
+    colour.transparency === undefined;
   let start = 0;
   for (const pass of passes(layout)) {
     const rowBytes = rowBytesOf(layout, pass.width);
-    unfilter(data, start, pass.height, rowBytes, bpp);
-    expandPass(data, start, layout, pass, colour, out);
+    const bad = unfilterPngRows(data, start, pass.height, rowBytes, bpp, direct ? out : undefined);
+    if (bad >= 0) {
+      const filter = data[start + bad * (rowBytes + 1)];
+      throw corruptImage('PNG', new Error(`unknown filter type ${filter} in row ${bad}`));
+    }
+    if (!direct) expandPass(data, start, layout, pass, colour, out);
     start += pass.height * (rowBytes + 1);
   }
   return out;

@@ -8,7 +8,7 @@
  * byte too many, and one that ends short is refused rather than padded with black rows.
  */
 import type { RgbaImage } from '../types.js';
-import { assertPixelBudget, corruptImage, type DecodeOptions } from './limits.js';
+import { assertPixelBudget, corruptImage, type DecodeOptions, outputBuffer } from './limits.js';
 import { filteredSize, type PngColour, type PngLayout, scanlinesToRgba } from './png-scanlines.js';
 import { InflateError, type PngZlib, pngZlib } from './zlib.js';
 
@@ -94,7 +94,7 @@ export async function decodePng(bytes: Uint8Array, options?: DecodeOptions): Pro
   const { width, height } = layout;
   assertPixelBudget('PNG', width, height, options);
   assertValidHeader(bytes, layout);
-  const zlib = await pngZlib();
+  const zlib = pngZlib();
   const { colour, data } = readChunks(bytes, zlib);
   if (layout.colorType === 3 && colour.palette === undefined) throw fail('a palette image without PLTE');
   const size = filteredSize(layout);
@@ -105,5 +105,6 @@ export async function decodePng(bytes: Uint8Array, options?: DecodeOptions): Pro
     if (!(error instanceof InflateError)) throw error;
     throw fail(`image data ${error.message} a ${width}x${height} image needs`);
   }
-  return { width, height, data: scanlinesToRgba(scanlines, layout, colour) };
+  const out = outputBuffer(options, width * height * 4);
+  return { width, height, data: scanlinesToRgba(scanlines, layout, colour, out) };
 }

@@ -7,11 +7,11 @@
 import { InvalidInputError } from '../errors.js';
 import type { RgbaImage } from '../types.js';
 import { type Backdrop, type ImageBackground, resolveBackground } from './background.js';
-import { cropOrigin, placeRows } from './crop.js';
+import { cropOrigin } from './crop.js';
+import { writeChw } from './kernels.js';
 import type { PreprocessorConfig } from './preprocessor-config.js';
-import { type Raster, resizeWindow } from './resize.js';
-import { assertRgbaImage, rgbaRows } from './rgba.js';
-import { scratchBuffer } from './scratch.js';
+import { resamplePlan } from './resize.js';
+import { assertRgbaImage, rgbaSource } from './rgba.js';
 
 export { type PreprocessorConfig, parsePreprocessorConfig } from './preprocessor-config.js';
 
@@ -66,13 +66,14 @@ export function preprocessedSize(
 }
 
 /**
- * Value of each 0..255 level per channel, in float32 arithmetic as numpy does it:
+ * Value of each 0..255 level per channel (three tables of 256, one after the other), in float32 arithmetic as numpy does it:
  * `float32(float64(v) * factor)`, then `(x - mean) / std` with float32 mean and std.
  */
-function levelTables(config: PreprocessorConfig): Float32Array[] {
+function levelTables(config: PreprocessorConfig): Float32Array {
   const f32 = Math.fround;
-  return [0, 1, 2].map((channel) => {
-    const table = new Float32Array(256);
+  const tables = new Float32Array(3 * 256);
+  for (let channel = 0; channel < 3; channel++) {
+    const table = tables.subarray(channel * 256, channel * 256 + 256);
     for (let level = 0; level < 256; level++) {
       let value = config.rescaleFactor === undefined ? level : f32(level * config.rescaleFactor);
       if (config.normalize !== undefined) {
@@ -82,19 +83,23 @@ function levelTables(config: PreprocessorConfig): Float32Array[] {
       }
       table[level] = value;
     }
-    return table;
-  });
+  }
+  return tables;
 }
 
-/** The resized window of the image being preprocessed, read into the float tensor at once (./scratch.ts). */
-const windowBuffer = scratchBuffer(4 * 2 ** 20);
-
 /**
- * RGB conversion, resize and centre crop in one pass over the source rows: only the crop window
- * of the resized image is computed (./resize.ts), and padding, when the crop is larger than the
- * image, is added by copying rows. The raster may share a reused buffer: read it before the next call.
+ * RGB conversion, resize, centre crop, rescale and normalisation in one go, into `out` at `offset`:
+ * only the crop window of the resized image is computed (./resize.ts plans it, ./kernels.ts runs
+ * it), and padding, when the crop is larger than the image, is level 0. Returns the tensor's size.
  */
-function pixelsFor(image: RgbaImage, config: PreprocessorConfig, backdrop: Backdrop): Raster {
+function writePixels(
+  image: RgbaImage,
+  config: PreprocessorConfig,
+  backdrop: Backdrop,
+  tables: Float32Array,
+  out: Float32Array | ((length: number, width: number, height: number) => Float32Array),
+  offset: number,
+): { width: number; height: number } {
   assertRgbaImage(image);
   const size = resizedSize(image.width, image.height, config);
   const crop = config.crop ?? size;
@@ -108,19 +113,17 @@ function pixelsFor(image: RgbaImage, config: PreprocessorConfig, backdrop: Backd
     width: Math.min(size.width, left + crop.width) - x0,
     height: Math.min(size.height, top + crop.height) - y0,
   };
-  const rows = rgbaRows(image, backdrop);
-  const output = windowBuffer(window.width * window.height * 3);
-  const inside = resizeWindow(rows, size.width, size.height, config.resample, window, output);
-  return placeRows(inside, top - y0, left - x0, crop.height, crop.width);
-}
-
-function writeChw(pixels: Raster, tables: Float32Array[], out: Float32Array, offset: number): void {
-  const plane = pixels.width * pixels.height;
-  for (let channel = 0; channel < 3; channel++) {
-    const table = tables[channel] as Float32Array;
-    const base = offset + channel * plane;
-    for (let p = 0; p < plane; p++) out[base + p] = table[pixels.data[p * 3 + channel] ?? 0] ?? 0;
-  }
+  const target = typeof out === 'function' ? out(3 * crop.width * crop.height, crop.width, crop.height) : out;
+  const plan = resamplePlan(image.width, image.height, size.width, size.height, config.resample, window);
+  writeChw(
+    rgbaSource(image, backdrop),
+    plan,
+    { left: x0 - left, top: y0 - top, width: crop.width, height: crop.height },
+    tables,
+    target,
+    offset,
+  );
+  return crop;
 }
 
 /**
@@ -135,9 +138,18 @@ export function preprocess(
   config: PreprocessorConfig,
   options: PreprocessOptions = {},
 ): Float32Array {
-  const pixels = pixelsFor(image, config, resolveBackground(options.background));
-  const out = new Float32Array(3 * pixels.width * pixels.height);
-  writeChw(pixels, levelTables(config), out, 0);
+  let out = new Float32Array(0);
+  writePixels(
+    image,
+    config,
+    resolveBackground(options.background),
+    levelTables(config),
+    (length) => {
+      out = new Float32Array(length);
+      return out;
+    },
+    0,
+  );
   return out;
 }
 
@@ -169,7 +181,7 @@ export class PixelBatchWriter {
   readonly #config: PreprocessorConfig;
   readonly #allocate: (length: number) => Float32Array;
   readonly #backdrop: Backdrop;
-  readonly #tables: Float32Array[];
+  readonly #tables: Float32Array;
   #data: Float32Array | undefined;
   #dims: PixelBatch['dims'];
   #added = 0;
@@ -193,19 +205,27 @@ export class PixelBatchWriter {
   add(image: RgbaImage): void {
     const index = this.#added;
     if (index >= this.#count) throw new RangeError(`the batch holds ${this.#count} images`);
-    const pixels = pixelsFor(image, this.#config, this.#backdrop);
-    if (this.#data === undefined) {
-      this.#dims = [this.#count, 3, pixels.height, pixels.width];
-      this.#data = this.#allocate(this.#count * 3 * pixels.height * pixels.width);
-    } else if (pixels.height !== this.#dims[2] || pixels.width !== this.#dims[3]) {
-      throw new InvalidInputError(
-        'invalid_input',
-        `Image ${index} preprocesses to ${pixels.width}x${pixels.height}, image 0 to ${this.#dims[3]}x${this.#dims[2]}; ` +
-          'a batch needs one size (configure a centre crop or an exact resize).',
-        { details: { index } },
-      );
-    }
-    writeChw(pixels, this.#tables, this.#data, index * 3 * pixels.height * pixels.width);
+    writePixels(
+      image,
+      this.#config,
+      this.#backdrop,
+      this.#tables,
+      (length, width, height) => {
+        if (this.#data === undefined) {
+          this.#dims = [this.#count, 3, height, width];
+          this.#data = this.#allocate(this.#count * length);
+        } else if (height !== this.#dims[2] || width !== this.#dims[3]) {
+          throw new InvalidInputError(
+            'invalid_input',
+            `Image ${index} preprocesses to ${width}x${height}, image 0 to ${this.#dims[3]}x${this.#dims[2]}; ` +
+              'a batch needs one size (configure a centre crop or an exact resize).',
+            { details: { index } },
+          );
+        }
+        return this.#data;
+      },
+      index * 3 * this.#dims[2] * this.#dims[3],
+    );
     this.#added++;
   }
 

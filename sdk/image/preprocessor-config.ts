@@ -1,22 +1,22 @@
 /**
  * Hugging Face `preprocessor_config.json`, validated with zod and resolved into the explicit steps
  * Descry runs. Defaults for missing keys are those of transformers' CLIPImageProcessor and
- * SiglipImageProcessor constructors, picked by `image_processor_type` / `feature_extractor_type`.
+ * SiglipImageProcessor constructors (the family profiles of sdk/engine/family.ts), picked by
+ * `image_processor_type` / `feature_extractor_type`, else by the model's family.
  */
 import { z } from 'zod';
+import { CLIP_MEAN, CLIP_STD, detectFamily, type FamilyProfile, type ModelFamily } from '../engine/family.js';
 import { ModelLoadError } from '../errors.js';
 import { Resample, type ResampleFilter } from './resize.js';
 
-/** OpenAI CLIP's normalisation constants (transformers' OPENAI_CLIP_MEAN / OPENAI_CLIP_STD). */
-export const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
-export const CLIP_STD = [0.26862954, 0.26130258, 0.27577711] as const;
+export { CLIP_MEAN, CLIP_STD };
 
 type Triple = readonly [number, number, number];
 
 /** The preprocessing steps, resolved and in order. */
 export interface PreprocessorConfig {
-  /** Which transformers processor the defaults came from. */
-  processor: 'clip' | 'siglip';
+  /** Which family's processor the defaults came from. */
+  processor: ModelFamily;
   /**
    * `shortestEdge`: scale so the short side equals it, long side `int(edge * long / short)`.
    * `exact`: resize straight to height × width (SigLIP). `undefined`: no resize.
@@ -80,12 +80,12 @@ function toTriple(value: number | number[], name: string): Triple {
   return [values[0] ?? 0, values[1] ?? 0, values[2] ?? 0];
 }
 
-function resolveResize(raw: RawConfig, processor: 'clip' | 'siglip'): PreprocessorConfig['resize'] {
+function resolveResize(raw: RawConfig, family: FamilyProfile): PreprocessorConfig['resize'] {
   if (raw.do_resize === false) return undefined;
   // transformers' get_size_dict: a bare int means shortest_edge for CLIP and a square for SigLIP.
-  const size = raw.size ?? (processor === 'siglip' ? { height: 224, width: 224 } : { shortest_edge: 224 });
+  const size = raw.size ?? family.image.size;
   if (typeof size === 'number') {
-    return processor === 'siglip'
+    return family.image.bareSize === 'square'
       ? { mode: 'exact', height: size, width: size }
       : { mode: 'shortestEdge', shortestEdge: size };
   }
@@ -93,10 +93,10 @@ function resolveResize(raw: RawConfig, processor: 'clip' | 'siglip'): Preprocess
   return { mode: 'exact', height: size.height as number, width: size.width as number };
 }
 
-function resolveCrop(raw: RawConfig, processor: 'clip' | 'siglip'): PreprocessorConfig['crop'] {
-  const enabled = raw.do_center_crop ?? processor === 'clip';
+function resolveCrop(raw: RawConfig, family: FamilyProfile): PreprocessorConfig['crop'] {
+  const enabled = raw.do_center_crop ?? family.image.centerCrop;
   if (!enabled) return undefined;
-  const crop = raw.crop_size ?? 224;
+  const crop = raw.crop_size ?? family.image.cropSize;
   return typeof crop === 'number'
     ? { height: crop, width: crop }
     : { height: crop.height, width: crop.width };
@@ -115,9 +115,11 @@ function resolveResample(raw: RawConfig): ResampleFilter {
  * `do_convert_rgb` is accepted but has no switch: the models take 3 channels, so every image
  * becomes RGB; what happens to alpha is the caller's `background` option (./background.ts).
  *
+ * @param modelFamily - the model's family, whose processor's defaults apply when the file names no
+ *   processor type (default CLIP's)
  * @throws ModelLoadError 'model_config_invalid' when a field has the wrong shape or an unsupported value.
  */
-export function parsePreprocessorConfig(json: unknown): PreprocessorConfig {
+export function parsePreprocessorConfig(json: unknown, modelFamily?: FamilyProfile): PreprocessorConfig {
   const parsed = configSchema.safeParse(json);
   if (!parsed.success) {
     throw invalid(z.prettifyError(parsed.error), {
@@ -125,17 +127,17 @@ export function parsePreprocessorConfig(json: unknown): PreprocessorConfig {
     });
   }
   const raw = parsed.data;
-  const type = `${raw.image_processor_type ?? ''} ${raw.feature_extractor_type ?? ''}`.toLowerCase();
-  const processor = type.includes('siglip') ? 'siglip' : 'clip';
-  const mean = toTriple(raw.image_mean ?? (processor === 'siglip' ? 0.5 : [...CLIP_MEAN]), 'image_mean');
-  const std = toTriple(raw.image_std ?? (processor === 'siglip' ? 0.5 : [...CLIP_STD]), 'image_std');
+  const type = `${raw.image_processor_type ?? ''} ${raw.feature_extractor_type ?? ''}`.trim();
+  const family = detectFamily(type, modelFamily);
+  const mean = toTriple(raw.image_mean ?? [...family.image.mean], 'image_mean');
+  const std = toTriple(raw.image_std ?? [...family.image.std], 'image_std');
   if (std.some((value) => value === 0)) throw invalid('image_std must not contain 0.');
-  const resize = resolveResize(raw, processor);
-  const crop = resolveCrop(raw, processor);
+  const resize = resolveResize(raw, family);
+  const crop = resolveCrop(raw, family);
   const input = crop ?? (resize?.mode === 'exact' ? resize : undefined);
   const edge = resize?.mode === 'shortestEdge' ? resize.shortestEdge : 0;
   return {
-    processor,
+    processor: family.family,
     resize,
     resample: resolveResample(raw),
     crop,

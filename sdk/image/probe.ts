@@ -1,9 +1,12 @@
 /**
- * What an encoded image is, read from its headers alone: format, size and whether it can hold
- * transparency. No pixel is decoded and nothing proportional to the image is allocated, so a
- * server can add up the pixels of every image in a request, and refuse it, before decoding any.
+ * What an encoded image is, read from its headers alone: format, size, whether it can hold
+ * transparency, and what its decode will cost (the decoded size, and the peak bytes the decoder
+ * allocates, ./decoder-cost.ts). No pixel is decoded and nothing proportional to the image is
+ * allocated, so a server can add up the cost of every image in a request, and refuse it, before
+ * decoding any.
  */
 import { ImageDecodeError } from '../errors.js';
+import { jpegDecoderBytes, pngDecoderBytes, webpDecoderBytes } from './decoder-cost.js';
 import { type ImageFormat, sniffFormat } from './format.js';
 import { decodeScale } from './jpeg-scaled.js';
 import { readJpegStructure } from './jpeg-structure.js';
@@ -27,6 +30,12 @@ export interface ImageProbe {
    * the reduced DCT scale it will be decoded at (see {@link ProbeOptions}). Pixel budgets count this.
    */
   decoded: { width: number; height: number };
+  /**
+   * Peak bytes the decode will allocate, from the headers alone (./decoder-cost.ts): more than the
+   * decoded pixels where the decoder buffers more, as libjpeg does with the full-size coefficients
+   * of a progressive JPEG even when it decodes at 1/8 scale. Admission control should count this.
+   */
+  decoderBytes: number;
 }
 
 /** Options of {@link probeImage}. */
@@ -87,24 +96,51 @@ function hasTransparencyChunk(bytes: Uint8Array): boolean {
 type Header = Omit<ImageProbe, 'decoded'> & { scale: number };
 
 function probePng(bytes: Uint8Array): Header {
-  const { width, height, colorType } = readPngHeader(bytes);
+  const layout = readPngHeader(bytes);
+  const { width, height, colorType } = layout;
   const hasAlpha = colorType === 4 || colorType === 6 || hasTransparencyChunk(bytes);
-  return { format: 'png', width, height, hasAlpha, scale: 1 };
+  return {
+    format: 'png',
+    width,
+    height,
+    hasAlpha,
+    scale: 1,
+    decoderBytes: pngDecoderBytes(layout, bytes.length),
+  };
 }
 
 function probeWebp(bytes: Uint8Array): Header {
-  return { format: 'webp', ...readStillWebpHeader(bytes), scale: 1 };
+  const header = readStillWebpHeader(bytes);
+  const decoderBytes = webpDecoderBytes(header.width, header.height, bytes.length);
+  return { format: 'webp', ...header, scale: 1, decoderBytes };
 }
 
 function probeJpeg(bytes: Uint8Array, options: ProbeOptions): Header {
   const frame = readJpegStructure(bytes);
   const { width, height } = frame;
-  return { format: 'jpeg', width, height, hasAlpha: false, scale: decodeScale(frame, options.minSize) };
+  const scale = decodeScale(frame, options.minSize);
+  const decoderBytes = jpegDecoderBytes(frame, scale, bytes.length);
+  return { format: 'jpeg', width, height, hasAlpha: false, scale, decoderBytes };
+}
+
+function probeFormat(format: ImageFormat, bytes: Uint8Array, options: ProbeOptions): Header {
+  switch (format) {
+    case 'png':
+      return probePng(bytes);
+    case 'jpeg':
+      return probeJpeg(bytes, options);
+    case 'webp':
+      return probeWebp(bytes);
+    default: {
+      const unknown: never = format;
+      throw new TypeError(`no probe for image format ${String(unknown)}`);
+    }
+  }
 }
 
 /**
- * Reads an encoded image's format, declared size, whether it can hold transparency and the size it
- * will be decoded at, without decoding pixels. Sum `decoded` pixels over a request's images to
+ * Reads an encoded image's format, declared size, whether it can hold transparency, the size it
+ * will be decoded at and the bytes its decode will allocate, without decoding pixels. Sum `decoded` pixels over a request's images to
  * bound the work before decoding any ({@link Descry.probe} fills in the model's `minSize`).
  *
  * @throws ImageDecodeError 'image_empty', 'image_unsupported_format' (also for animated WebP), or
@@ -112,8 +148,7 @@ function probeJpeg(bytes: Uint8Array, options: ProbeOptions): Header {
  */
 export function probeImage(bytes: Uint8Array, options: ProbeOptions = {}): ImageProbe {
   const format = supportedFormat(bytes);
-  const { scale, ...probe } =
-    format === 'png' ? probePng(bytes) : format === 'webp' ? probeWebp(bytes) : probeJpeg(bytes, options);
+  const { scale, ...probe } = probeFormat(format, bytes, options);
   if (
     !Number.isInteger(probe.width) ||
     !Number.isInteger(probe.height) ||

@@ -14,11 +14,16 @@
  * Every floating-point expression keeps Pillow's operation order so that results are bit-identical.
  *
  * Each output pixel depends only on its own coefficients, so computing just a window of the output
- * (the centre crop a model takes) gives the same values as Pillow's full resize followed by a crop;
- * the source is read row by row (RGB, or RGBA with alpha skipped), so no full-size copy is made.
+ * (the centre crop a model takes) gives the same values as Pillow's full resize followed by a crop.
+ *
+ * This module computes the coefficients (double precision, Pillow's operation order); the passes
+ * themselves run in the SIMD kernels of ./kernels.ts (int32 accumulators from the half-unit
+ * offset, clip8 after each pass), which read RGB, or RGBA with alpha dropped or composited, in
+ * bands of rows, so no full-size RGB copy is made. NEAREST becomes one-tap coefficients that pick
+ * Pillow's source pixels, so every filter runs through the same kernels.
  */
 
-import { scratchBuffer } from './scratch.js';
+import { type Coefficients, type PixelSource, type ResamplePlan, resampleWindow } from './kernels.js';
 
 /** Interleaved 8-bit pixels (Descry resizes 3-channel RGB). */
 export interface Raster {
@@ -79,14 +84,6 @@ const KERNELS: Record<Exclude<ResampleFilter, 0>, Kernel> = {
 
 const PRECISION_BITS = 32 - 8 - 2;
 const ONE = 2 ** PRECISION_BITS;
-const HALF = 2 ** (PRECISION_BITS - 1);
-
-/** Per output index: first source index, tap count, and `ksize` fixed-point weights. */
-interface Coefficients {
-  ksize: number;
-  bounds: Int32Array;
-  weights: Int32Array;
-}
 
 /**
  * Resample.c precompute_coeffs + normalize_coeffs_8bpc, for the box [0, inSize), for the output
@@ -129,30 +126,11 @@ function precompute(
   return { ksize, bounds, weights };
 }
 
-/** Pillow's clip8 on a fixed-point accumulator: 0..255, truncating the fraction. */
-function clip8(value: number): number {
-  if (value >= ONE * 256) return 255;
-  if (value <= 0) return 0;
-  return value >> PRECISION_BITS;
-}
-
 /**
- * Rows of an image as a resize reads them: `row(y)` says where row y starts in `data` and how many
- * bytes each pixel takes there (3 for RGB; 4 for RGBA, whose 4th byte is skipped). It may reuse one
- * buffer for every row: each row is read completely before the next is asked for.
+ * Rows of an image as a resize reads them: 8-bit RGB (stride 3) or RGBA (stride 4, whose alpha is
+ * dropped, or composited onto `backdrop`, ./background.ts).
  */
-export interface RowSource {
-  width: number;
-  height: number;
-  row(y: number): SourceRow;
-}
-
-/** Where one source row lies. */
-export interface SourceRow {
-  data: Uint8Array;
-  offset: number;
-  stride: 3 | 4;
-}
+export type { PixelSource } from './kernels.js';
 
 /** The part of the resized image to compute: `width × height` pixels from (`left`, `top`). */
 export interface Window {
@@ -162,123 +140,109 @@ export interface Window {
   height: number;
 }
 
-/** The rows of an RGB raster. */
-export function rasterRows(src: Raster): RowSource {
-  if (src.channels !== 3) throw new RangeError(`resize reads RGB rasters, got ${src.channels} channels`);
-  const row: SourceRow = { data: src.data, offset: 0, stride: 3 };
-  return {
-    width: src.width,
-    height: src.height,
-    row(y) {
-      row.offset = y * src.width * 3;
-      return row;
-    },
-  };
-}
-
-/** Copies `count` pixels from `first` of a source row into `out` at `o`, as RGB. */
-function copyRow(row: SourceRow, first: number, count: number, out: Uint8Array, o: number): void {
-  const { data, stride } = row;
-  const from = row.offset + first * stride;
-  if (stride === 3) {
-    out.set(data.subarray(from, from + count * 3), o);
-    return;
+/** Coefficients that copy source index `first + i` to output index `i`: weight 1.0, one tap. */
+function pick(indices: Int32Array): Coefficients {
+  const bounds = new Int32Array(indices.length * 2);
+  for (let i = 0; i < indices.length; i++) {
+    bounds[i * 2] = indices[i]!;
+    bounds[i * 2 + 1] = 1;
   }
-  for (let i = from, end = from + count * 4; i < end; i += 4, o += 3) {
-    out[o] = data[i]!;
-    out[o + 1] = data[i + 1]!;
-    out[o + 2] = data[i + 2]!;
-  }
-}
-
-/** The horizontal pass over one source row: `coefficients.bounds.length / 2` RGB pixels into `out` at `o`. */
-function filterRow(row: SourceRow, coefficients: Coefficients, out: Uint8Array, o: number): void {
-  const { data, offset, stride } = row;
-  const { ksize, bounds, weights } = coefficients;
-  const count = bounds.length >> 1;
-  for (let x = 0; x < count; x++) {
-    const taps = bounds[x * 2 + 1]!;
-    const k = x * ksize;
-    let r = HALF;
-    let g = HALF;
-    let b = HALF;
-    for (let t = 0, i = offset + bounds[x * 2]! * stride; t < taps; t++, i += stride) {
-      const w = weights[k + t]!;
-      r = (r + Math.imul(data[i]!, w)) | 0;
-      g = (g + Math.imul(data[i + 1]!, w)) | 0;
-      b = (b + Math.imul(data[i + 2]!, w)) | 0;
-    }
-    out[o++] = clip8(r);
-    out[o++] = clip8(g);
-    out[o++] = clip8(b);
-  }
+  return { ksize: 1, bounds, weights: new Int32Array(indices.length).fill(ONE) };
 }
 
 /**
- * The vertical pass: RGB rows of `width` pixels, taps one row apart, into `out`. Each output row
- * accumulates whole source rows (sequential reads) rather than walking down columns.
+ * Geometry.c ImagingScaleAffine's source indices for output indices first .. first + count - 1
+ * (nearest neighbour, with its accumulated floating-point coordinates); with `inSize === outSize`
+ * that is the identity.
  */
-function filterColumns(src: Uint8Array, width: number, coefficients: Coefficients, out: Uint8Array): void {
-  const { ksize, bounds, weights } = coefficients;
-  const rows = bounds.length >> 1;
-  const rowBytes = width * 3;
-  const acc = new Int32Array(rowBytes);
-  for (let y = 0; y < rows; y++) {
-    const first = bounds[y * 2]!;
-    const taps = bounds[y * 2 + 1]!;
-    const k = y * ksize;
-    acc.fill(HALF);
-    for (let t = 0; t < taps; t++) {
-      const w = weights[k + t]!;
-      const from = (first + t) * rowBytes;
-      for (let c = 0; c < rowBytes; c++) acc[c] = (acc[c]! + Math.imul(src[from + c]!, w)) | 0;
-    }
-    const o = y * rowBytes;
-    for (let c = 0; c < rowBytes; c++) out[o + c] = clip8(acc[c]!);
+function nearestIndices(inSize: number, outSize: number, first: number, count: number): Int32Array {
+  const d = inSize / outSize;
+  const indices = new Int32Array(count);
+  let o = d * 0.5;
+  for (let i = 0; i < first + count; i++) {
+    if (i >= first) indices[i - first] = Math.min(inSize - 1, Math.trunc(o));
+    o += d;
   }
+  return indices;
 }
 
-/** The horizontal pass's output, which only the vertical pass reads (./scratch.ts). */
-const intermediate = scratchBuffer(8 * 2 ** 20);
+/** Recent coefficients: a batch of same-sized images computes them once. */
+const cache = new Map<string, Coefficients>();
 
-/** Geometry.c ImagingScaleAffine: nearest neighbour with accumulated source coordinates. */
-function nearestWindow(
-  src: RowSource,
+function coefficients(
+  inSize: number,
+  outSize: number,
+  resample: ResampleFilter,
+  first: number,
+  count: number,
+): Coefficients {
+  const key = `${inSize} ${outSize} ${resample} ${first} ${count}`;
+  let found = cache.get(key);
+  if (found === undefined) {
+    found =
+      resample === Resample.NEAREST || inSize === outSize
+        ? pick(nearestIndices(inSize, outSize, first, count))
+        : precompute(inSize, outSize, KERNELS[resample], first, count);
+    if (cache.size >= 8) cache.delete(cache.keys().next().value as string);
+    cache.set(key, found);
+  }
+  return found;
+}
+
+/**
+ * What the kernels need to compute `window` of Pillow's `Image.resize((width, height), resample)`
+ * of a `srcWidth × srcHeight` image: Resample.c's coefficients for each pass (only the window's),
+ * the source rows the vertical pass reads (Pillow also filters only those horizontally), and for
+ * NEAREST, Pillow's affine nearest as one-tap coefficients. A dimension that does not change gets
+ * one-tap identity coefficients (horizontal) or no pass (vertical), as Pillow skips that pass.
+ */
+export function resamplePlan(
+  srcWidth: number,
+  srcHeight: number,
   width: number,
   height: number,
+  resample: ResampleFilter,
   window: Window,
-  out: Uint8Array,
-): Raster {
-  const dx = src.width / width;
-  const dy = src.height / height;
-  const xs = new Int32Array(width);
-  let xo = dx * 0.5;
-  for (let x = 0; x < width; x++) {
-    xs[x] = Math.min(src.width - 1, Math.trunc(xo));
-    xo += dx;
+): ResamplePlan {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new RangeError(`resize target must be positive integers, got ${width}x${height}`);
   }
-  let yo = dy * 0.5;
-  for (let y = 0, o = 0; y < window.top + window.height; y++) {
-    const sy = Math.min(src.height - 1, Math.trunc(yo));
-    yo += dy;
-    if (y < window.top) continue;
-    const row = src.row(sy);
-    for (let x = window.left; x < window.left + window.width; x++, o += 3) {
-      const i = row.offset + xs[x]! * row.stride;
-      out[o] = row.data[i]!;
-      out[o + 1] = row.data[i + 1]!;
-      out[o + 2] = row.data[i + 2]!;
-    }
+  const horizontal = coefficients(srcWidth, width, resample, window.left, window.width);
+  if (height === srcHeight) {
+    return {
+      firstRow: window.top,
+      rows: window.height,
+      width: window.width,
+      height: window.height,
+      horizontal,
+      vertical: undefined,
+    };
   }
-  return { width: window.width, height: window.height, channels: 3, data: out };
+  const shared = coefficients(srcHeight, height, resample, window.top, window.height);
+  const firstRow = shared.bounds[0]!;
+  let lastRow = firstRow;
+  for (let y = 0; y < window.height; y++) {
+    lastRow = Math.max(lastRow, shared.bounds[y * 2]! + shared.bounds[y * 2 + 1]!);
+  }
+  // Bounds relative to the first row read, in a copy: the cached ones stay absolute.
+  const bounds = shared.bounds.slice();
+  for (let y = 0; y < window.height; y++) bounds[y * 2] = bounds[y * 2]! - firstRow;
+  return {
+    firstRow,
+    rows: lastRow - firstRow,
+    width: window.width,
+    height: window.height,
+    horizontal,
+    vertical: { ksize: shared.ksize, bounds, weights: shared.weights },
+  };
 }
 
 /**
  * The `window` of Pillow's `Image.resize((width, height), resample)` of `src`, as RGB: equal to
- * resizing the whole image and cropping, without computing or copying anything outside the window.
+ * resizing the whole image and cropping, without computing anything outside the window.
  */
 export function resizeWindow(
-  src: RowSource,
+  src: PixelSource,
   width: number,
   height: number,
   resample: ResampleFilter,
@@ -286,40 +250,10 @@ export function resizeWindow(
   /** Where to write the window (at least width × height × 3 bytes); default: a new buffer. */
   output?: Uint8Array,
 ): Raster {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new RangeError(`resize target must be positive integers, got ${width}x${height}`);
-  }
-  const needH = width !== src.width;
-  const needV = height !== src.height;
+  const plan = resamplePlan(src.width, src.height, width, height, resample, window);
   const bytes = window.width * window.height * 3;
   const out = output === undefined ? new Uint8Array(bytes) : output.subarray(0, bytes);
-  if (resample === Resample.NEAREST && (needH || needV))
-    return nearestWindow(src, width, height, window, out);
-  const kernel = KERNELS[resample as Exclude<ResampleFilter, 0>];
-  const vertical = needV ? precompute(src.height, height, kernel, window.top, window.height) : undefined;
-  // Source rows the vertical pass reads (Pillow also filters only those horizontally), or the
-  // window's own rows when there is no vertical pass.
-  let firstRow = window.top;
-  let rows = window.height;
-  if (vertical !== undefined) {
-    firstRow = vertical.bounds[0]!;
-    let lastRow = firstRow;
-    for (let y = 0; y < window.height; y++) {
-      lastRow = Math.max(lastRow, vertical.bounds[y * 2]! + vertical.bounds[y * 2 + 1]!);
-    }
-    rows = lastRow - firstRow;
-    for (let y = 0; y < window.height; y++) vertical.bounds[y * 2] = vertical.bounds[y * 2]! - firstRow;
-  }
-  const horizontal = needH ? precompute(src.width, width, kernel, window.left, window.width) : undefined;
-  const rowBytes = window.width * 3;
-  // Without a vertical pass the horizontal one writes the window itself.
-  const passed = vertical === undefined ? out : intermediate(rows * rowBytes);
-  for (let y = 0; y < rows; y++) {
-    const row = src.row(firstRow + y);
-    if (horizontal !== undefined) filterRow(row, horizontal, passed, y * rowBytes);
-    else copyRow(row, window.left, window.width, passed, y * rowBytes);
-  }
-  if (vertical !== undefined) filterColumns(passed, window.width, vertical, out);
+  resampleWindow(src, plan, out);
   return { width: window.width, height: window.height, channels: 3, data: out };
 }
 
@@ -329,5 +263,13 @@ export function resizeWindow(
  */
 export function resize(src: Raster, width: number, height: number, resample: ResampleFilter): Raster {
   if (width === src.width && height === src.height) return src;
-  return resizeWindow(rasterRows(src), width, height, resample, { left: 0, top: 0, width, height });
+  if (src.channels !== 3) throw new RangeError(`resize reads RGB rasters, got ${src.channels} channels`);
+  const source: PixelSource = {
+    width: src.width,
+    height: src.height,
+    stride: 3,
+    data: src.data,
+    backdrop: undefined,
+  };
+  return resizeWindow(source, width, height, resample, { left: 0, top: 0, width, height });
 }

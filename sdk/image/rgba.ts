@@ -4,8 +4,8 @@
  */
 import { InvalidInputError } from '../errors.js';
 import type { RgbaImage } from '../types.js';
-import { type Backdrop, compositeChannel } from './background.js';
-import type { RowSource, SourceRow } from './resize.js';
+import type { Backdrop } from './background.js';
+import type { PixelSource } from './kernels.js';
 
 /** Checks dimensions and that `data` holds exactly width × height × 4 bytes. */
 export function assertRgbaImage(image: RgbaImage): RgbaImage {
@@ -34,62 +34,22 @@ export function assertRgbaImage(image: RgbaImage): RgbaImage {
 }
 
 /**
- * The rows of an RGBA image as preprocessing reads them, RGB conversion included: with 'drop',
- * alpha is skipped in place, as Hugging Face's convert_to_rgb does through PIL's
- * `image.convert('RGB')`; with a colour, a row that has any transparency is composited onto it as
- * Pillow's `alpha_composite` does (./background.ts), into one reused row buffer. Opaque rows are
- * read in place either way, so no full-size RGB copy is ever made.
+ * An RGBA image as preprocessing reads it, RGB conversion included: with 'drop', alpha is skipped,
+ * as Hugging Face's convert_to_rgb does through PIL's `image.convert('RGB')`; with a colour, a row
+ * that has any transparency is composited onto it as Pillow's `alpha_composite` does
+ * (./background.ts; the kernels in ./kernels.ts do it row by row). Opaque rows are read as they are,
+ * so no full-size RGB copy is ever made.
  */
-export function rgbaRows(image: RgbaImage, backdrop: Backdrop): RowSource {
-  const { width, height } = image;
+export function rgbaSource(image: RgbaImage, backdrop: Backdrop): PixelSource {
   const data =
     image.data instanceof Uint8Array
       ? image.data
       : new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
-  const inPlace: SourceRow = { data, offset: 0, stride: 4 };
-  if (backdrop === 'drop') {
-    return {
-      width,
-      height,
-      row(y) {
-        inPlace.offset = y * width * 4;
-        return inPlace;
-      },
-    };
-  }
-  const [r, g, b] = backdrop;
-  const flattened: SourceRow = { data: new Uint8Array(width * 3), offset: 0, stride: 3 };
-  const out = flattened.data;
   return {
-    width,
-    height,
-    row(y) {
-      const start = y * width * 4;
-      const end = start + width * 4;
-      let opaque = true;
-      for (let i = start + 3; i < end; i += 4) {
-        if (data[i] !== 255) {
-          opaque = false;
-          break;
-        }
-      }
-      if (opaque) {
-        inPlace.offset = start;
-        return inPlace;
-      }
-      for (let p = start, o = 0; p < end; p += 4, o += 3) {
-        const alpha = data[p + 3]!;
-        if (alpha === 255) {
-          out[o] = data[p]!;
-          out[o + 1] = data[p + 1]!;
-          out[o + 2] = data[p + 2]!;
-        } else {
-          out[o] = compositeChannel(data[p]!, alpha, r);
-          out[o + 1] = compositeChannel(data[p + 1]!, alpha, g);
-          out[o + 2] = compositeChannel(data[p + 2]!, alpha, b);
-        }
-      }
-      return flattened;
-    },
+    width: image.width,
+    height: image.height,
+    stride: 4,
+    data,
+    backdrop: backdrop === 'drop' ? undefined : backdrop,
   };
 }

@@ -2,14 +2,15 @@
  * Lazy loading of an @jsquash decoder's wasm, shared by the WebP and JPEG decoders.
  *
  * The wasm is instantiated on the first decode, from a source chosen per runtime:
- * - Node: the default reads the .wasm from node_modules (node: modules are imported only inside
- *   that default, so this file still bundles for browsers and workerd);
+ * - Node: the default reads the .wasm from node_modules, with the reader Node's entry point
+ *   installs (./wasm-files.ts), so this file imports no Node built-in;
  * - workerd: compiling wasm from bytes is forbidden, so the runtime entry point passes the module it
  *   imported (`import wasm from '.../x_dec.wasm'`) through the codec's configure hook;
  * - browsers: without a configured source, @jsquash's own loader fetches the .wasm next to its
  *   script, which is what bundlers expect.
  */
 import { BackendError } from '../errors.js';
+import { packageFileSource } from './wasm-files.js';
 
 /** Supplies a decoder's wasm: a compiled module (required on workerd) or the .wasm bytes. */
 export type WasmSource = () => Promise<WebAssembly.Module | ArrayBuffer | Uint8Array>;
@@ -48,22 +49,6 @@ export interface WasmCodec {
   run<T>(decode: (messages: readonly string[]) => Promise<T>): Promise<T>;
 }
 
-function isNode(): boolean {
-  const versions = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions;
-  return typeof versions?.node === 'string';
-}
-
-function nodeModulesSource(wasmPath: string): WasmSource {
-  return async () => {
-    // Specifiers in variables keep bundlers from trying to resolve node: modules for the browser.
-    const fsModule = 'node:fs/promises';
-    const moduleModule = 'node:module';
-    const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
-    const { createRequire } = (await import(/* @vite-ignore */ moduleModule)) as typeof import('node:module');
-    return new Uint8Array(await readFile(createRequire(import.meta.url).resolve(wasmPath)));
-  };
-}
-
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   const supplied = await source();
   if (supplied instanceof WebAssembly.Module) return supplied;
@@ -92,7 +77,7 @@ export function wasmCodec(spec: WasmCodecSpec): WasmCodec {
   }
 
   async function instantiate(): Promise<void> {
-    const source = configuredSource ?? (isNode() ? nodeModulesSource(spec.wasmPath) : undefined);
+    const source = configuredSource ?? packageFileSource(spec.wasmPath);
     compiled ??= source === undefined ? Promise.resolve(undefined) : compile(source);
     try {
       await spec.init(await compiled, overrides);

@@ -5,7 +5,7 @@
 import decodeWebpWasm, { init as initWebpWasm } from '@jsquash/webp/decode.js';
 import { ImageDecodeError } from '../errors.js';
 import type { RgbaImage } from '../types.js';
-import { assertPixelBudget, corruptImage, type DecodeOptions } from './limits.js';
+import { assertPixelBudget, corruptImage, type DecodeOptions, outputBuffer } from './limits.js';
 import { type WasmSource, wasmCodec } from './wasm-codec.js';
 
 /** Supplies the libwebp decoder: a compiled module (required on workerd) or the .wasm bytes. */
@@ -101,5 +101,9 @@ export async function decodeWebp(bytes: Uint8Array, options?: DecodeOptions): Pr
   if (decoded.data.length !== decoded.width * decoded.height * 4) {
     throw corruptImage('WebP', new Error('decoder returned a wrong-sized buffer'));
   }
-  return { width: decoded.width, height: decoded.height, data: decoded.data };
+  if (options?.output === undefined)
+    return { width: decoded.width, height: decoded.height, data: decoded.data };
+  const data = outputBuffer(options, decoded.data.length);
+  data.set(decoded.data);
+  return { width: decoded.width, height: decoded.height, data };
 }

@@ -2,33 +2,17 @@
  * The two zlib operations a PNG needs, bounded and done once: inflating the image data to exactly
  * the size the header declares, and CRC-32 over chunks.
  *
- * Where the runtime has node:zlib (Node; workerd with nodejs_compat), its native inflate runs
- * with `maxOutputLength`, which stops at the first byte past the declared size, so a
- * decompression bomb costs no more than an honest image; it also checks zlib's Adler-32. Elsewhere
- * (browsers, workerd without node:zlib) fflate's streaming inflater is fed 64 KiB at a time into
- * a buffer of the declared size and stopped as soon as it would overflow: one step can produce at
- * most about 66 MB (deflate expands at most ~1032x), and the stream is never inflated twice.
- * (The platform DecompressionStream is avoided: workerd reports spurious unhandled rejections for
- * corrupt input, cloudflare/workerd#6061.)
+ * The implementation is installed by the runtime's entry point, so that no module the browser or
+ * workerd loads imports a Node built-in (wrangler warns about any it cannot resolve):
+ * - the default, for browsers and workerd: fflate's streaming inflater fed 64 KiB at a time into a
+ *   buffer of the declared size and stopped as soon as it would overflow: one step can produce at
+ *   most about 66 MB (deflate expands at most ~1032x), and the stream is never inflated twice.
+ *   (The platform DecompressionStream is avoided: workerd reports spurious unhandled rejections
+ *   for corrupt input, cloudflare/workerd#6061.)
+ * - Node's entry installs Node's native zlib inflate (./node-providers.ts), about three times as
+ *   fast on photos (`npm run bench:preprocess`).
  */
 import { Unzlib } from 'fflate';
-
-/** What this module uses of node:zlib. */
-interface NodeZlib {
-  inflateSync(data: Uint8Array, options: { maxOutputLength: number; chunkSize: number }): Uint8Array;
-  crc32?: (data: Uint8Array, value?: number) => number;
-}
-
-function loadNodeZlib(): Promise<NodeZlib | undefined> {
-  const versions = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions;
-  if (typeof versions?.node !== 'string') return Promise.resolve(undefined);
-  // A specifier in a variable keeps bundlers from resolving node:zlib for the browser.
-  const specifier = 'node:zlib';
-  return import(/* @vite-ignore */ specifier).then(
-    (zlib: NodeZlib) => (typeof zlib.inflateSync === 'function' ? zlib : undefined),
-    () => undefined,
-  );
-}
 
 /** Why inflating failed: the stream holds more or fewer bytes than declared, or is not zlib. */
 export class InflateError extends Error {
@@ -47,7 +31,8 @@ export class InflateError extends Error {
   }
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
+/** The parts of a stream as one buffer (the first part itself when there is one). */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1 && parts[0] !== undefined) return parts[0];
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
   let offset = 0;
@@ -88,27 +73,6 @@ function inflateWithFflate(parts: readonly Uint8Array[], size: number): Uint8Arr
   return out;
 }
 
-function inflateWithNode(zlib: NodeZlib, parts: readonly Uint8Array[], size: number): Uint8Array {
-  let out: Uint8Array;
-  try {
-    // One more byte than needed: reaching it proves the stream is too long. One chunk of that
-    // size saves zlib from assembling the output from 16 KiB pieces (about 15% of the time).
-    out = zlib.inflateSync(concat(parts), { maxOutputLength: size + 1, chunkSize: Math.max(64, size + 1) });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const message = error instanceof Error ? error.message : String(error);
-    // Node says ERR_BUFFER_TOO_LARGE; workerd's node:zlib says "Memory limit exceeded".
-    if (code === 'ERR_BUFFER_TOO_LARGE' || /memory limit exceeded/i.test(message)) {
-      throw new InflateError('long', size + 1, size);
-    }
-    // zlib does not say how far it got before "unexpected end of file" or "invalid distance".
-    throw new InflateError('invalid', 0, size, message);
-  }
-  if (out.length > size) throw new InflateError('long', out.length, size);
-  if (out.length < size) throw new InflateError('short', out.length, size);
-  return out;
-}
-
 const CRC_TABLE = (() => {
   const table = new Int32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -137,20 +101,17 @@ export interface PngZlib {
   crc32(data: Uint8Array): number;
 }
 
-/** The pure-JavaScript implementation, for runtimes without node:zlib (and for tests of it). */
+/** The pure-JavaScript implementation: the default, for runtimes without Node's zlib (and for tests of it). */
 export const portableZlib: PngZlib = { inflateExactly: inflateWithFflate, crc32: crc32Js };
 
-let chosen: Promise<PngZlib> | undefined;
+let installed: PngZlib = portableZlib;
 
-/** The runtime's zlib: node:zlib where it exists, fflate and a table CRC elsewhere. */
-export function pngZlib(): Promise<PngZlib> {
-  chosen ??= loadNodeZlib().then((zlib) => {
-    if (zlib === undefined) return portableZlib;
-    const native = zlib.crc32;
-    return {
-      inflateExactly: (parts, size) => inflateWithNode(zlib, parts, size),
-      crc32: native === undefined ? crc32Js : (data) => native(data) >>> 0,
-    };
-  });
-  return chosen;
+/** Installs the runtime's zlib (Node's entry point installs Node's); `undefined` restores the default. */
+export function installPngZlib(zlib: PngZlib | undefined): void {
+  installed = zlib ?? portableZlib;
+}
+
+/** The zlib PNG decoding uses: the installed one, else fflate and a table CRC. */
+export function pngZlib(): PngZlib {
+  return installed;
 }

@@ -39,6 +39,31 @@ export async function describeClasses(
   labels: Iterable<string>,
   options: DescribeClassesOptions = {},
 ): Promise<DescribedClasses> {
+  const { lists, ...rest } = await describeLabels(
+    labels,
+    (label, call) => source.descriptors(label, call),
+    options,
+  );
+  return { descriptors: lists, ...rest };
+}
+
+/** What {@link describeLabels} obtained: a list per label that got one. */
+export interface DescribedLabels extends Omit<DescribedClasses, 'descriptors'> {
+  lists: Record<string, string[]>;
+}
+
+/**
+ * A list of strings per distinct label (descriptors, subclasses) from `cache` first, else from
+ * `ask`, stored back in the cache; with limited concurrency and an optional deadline. Never
+ * rejects for a single label's failure.
+ */
+export async function describeLabels(
+  labels: Iterable<string>,
+  ask: (label: string, call: { signal: AbortSignal; context?: string }) => Promise<string[]>,
+  options: Omit<DescribeClassesOptions, 'cache'> & {
+    cache?: { get: DescriptorCache['get']; put: DescriptorCache['put'] };
+  },
+): Promise<DescribedLabels> {
   const unique = [...new Set(labels)];
   const { cache, context } = options;
   const cacheErrors: DescryError[] = [];
@@ -55,16 +80,13 @@ export async function describeClasses(
         fromCache += 1;
         return cached;
       }
-      const descriptors = await source.descriptors(label, {
-        signal,
-        ...(context === undefined ? {} : { context }),
-      });
+      const list = await ask(label, { signal, ...(context === undefined ? {} : { context }) });
       if (cache) {
-        await cache.put(label, descriptors, context).catch((error: unknown) => {
+        await cache.put(label, list, context).catch((error: unknown) => {
           cacheErrors.push(cacheFailure(error));
         });
       }
-      return descriptors;
+      return list;
     },
     {
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
@@ -72,12 +94,14 @@ export async function describeClasses(
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     },
   );
-  const descriptors: DescriptorMap = {};
+  const lists: Record<string, string[]> = {};
   const failed: DescribedClasses['failed'] = [];
   outcomes.forEach((outcome, index) => {
     const label = unique[index]!;
-    if (outcome.ok) descriptors[label] = outcome.value;
+    // defineProperty: a label may be "__proto__", which plain assignment would not store.
+    if (outcome.ok)
+      Object.defineProperty(lists, label, { value: outcome.value, enumerable: true, writable: true });
     else failed.push({ label, error: outcome.error });
   });
-  return { descriptors, failed, fromCache, cacheErrors };
+  return { lists, failed, fromCache, cacheErrors };
 }

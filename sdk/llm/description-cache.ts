@@ -1,10 +1,11 @@
 /**
  * Caches of generated descriptions on any {@link KeyValueStore}: FuDD pair descriptions keyed by
- * the unordered pair, and descriptors keyed by class. Keys depend only on the labels and the
- * source's identity, not on the label set or the CLIP model, so every deployment and classifier
- * that uses the same LLM shares them:
+ * the unordered pair, and descriptors and subclasses keyed by class. Keys depend only on the
+ * labels and the source's identity, not on the label set or the CLIP model, so every deployment
+ * and classifier that uses the same LLM shares them:
  *
- *   `<prefix>/pairs/<source id>/<pair key>` and `<prefix>/descriptors/<source id>/<label>`
+ *   `<prefix>/pairs/<source id>/<pair key>`, `<prefix>/descriptors/<source id>/<label>` and
+ *   `<prefix>/subclasses/<source id>/<label>` (a context, when given, before the label)
  *
  * with the source id and label percent-encoded, and the pair key `JSON.stringify([a, b].sort())`.
  * An entry that cannot be read back as the expected shape counts as a miss, so a corrupt or
@@ -99,29 +100,43 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** Descriptors of one description source, cached per class label. */
-export class DescriptorCache {
+/** A non-empty list of strings per class label, under `<prefix>/<kind>/<source id>/`. */
+class LabelListCache {
   readonly #store: KeyValueStore;
   readonly #base: string;
 
-  constructor(store: KeyValueStore, sourceId: string, options: DescriptionCacheOptions = {}) {
+  constructor(store: KeyValueStore, kind: string, sourceId: string, options: DescriptionCacheOptions) {
     this.#store = store;
-    this.#base = `${options.prefix ?? DEFAULT_PREFIX}/descriptors/${encodeURIComponent(sourceId)}/`;
+    this.#base = `${options.prefix ?? DEFAULT_PREFIX}/${kind}/${encodeURIComponent(sourceId)}/`;
   }
 
-  /** The store key of `label`'s descriptors. Context-specific descriptors pass their context. */
+  /** The store key of `label`'s list. Context-specific lists pass their context. */
   key(label: string, context?: string): string {
     const scope = context === undefined ? '' : `${encodeURIComponent(context)}/`;
     return `${this.#base}${scope}${encodeURIComponent(label)}`;
   }
 
-  /** The cached descriptors of `label`, or `null`. */
+  /** The cached list of `label`, or `null`. */
   async get(label: string, context?: string): Promise<string[] | null> {
     return readOrMiss(this.#store, this.key(label, context), descriptorsSchema);
   }
 
-  /** Stores `descriptors` for `label`. */
-  async put(label: string, descriptors: string[], context?: string): Promise<void> {
-    await putJson(this.#store, this.key(label, context), descriptors);
+  /** Stores `list` for `label`. */
+  async put(label: string, list: string[], context?: string): Promise<void> {
+    await putJson(this.#store, this.key(label, context), list);
+  }
+}
+
+/** Descriptors of one description source, cached per class label. */
+export class DescriptorCache extends LabelListCache {
+  constructor(store: KeyValueStore, sourceId: string, options: DescriptionCacheOptions = {}) {
+    super(store, 'descriptors', sourceId, options);
+  }
+}
+
+/** Subclasses (CHiLS) of one description source, cached per class label. */
+export class SubclassCache extends LabelListCache {
+  constructor(store: KeyValueStore, sourceId: string, options: DescriptionCacheOptions = {}) {
+    super(store, 'subclasses', sourceId, options);
   }
 }

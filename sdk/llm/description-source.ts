@@ -36,7 +36,8 @@ export interface DescriptorRequestOptions extends SourceCallOptions {
 }
 
 /**
- * A source of descriptors (Menon & Vondrick) and pair descriptions (FuDD).
+ * A source of descriptors (Menon & Vondrick), pair descriptions (FuDD) and, optionally, subclasses
+ * (CHiLS).
  * Failures reject with `LlmError`: `llm_failed`, `llm_timeout`, `llm_output_invalid`, or
  * `not_found` for a static source without the entry.
  */
@@ -47,4 +48,9 @@ export interface DescriptionSource {
   descriptors(label: string, options?: DescriptorRequestOptions): Promise<string[]>;
   /** Attributes that differ between `a` and `b`, in canonical pair order. */
   pairDescriptions(a: string, b: string, options?: SourceCallOptions): Promise<PairDescription>;
+  /**
+   * Kinds of `label` for method 'subclasses' (CHiLS), e.g. `["tabby cat", "siamese cat"]`; never
+   * empty. Optional: a source that cannot answer leaves it out.
+   */
+  subclasses?(label: string, options?: DescriptorRequestOptions): Promise<string[]>;
 }

@@ -1,6 +1,6 @@
 /**
- * Description generation for classification by description (Menon & Vondrick) and FuDD
- * (Esfandiarpoor & Bach): one {@link DescriptionSource} interface with sources on any AI SDK
+ * Description generation for classification by description (Menon & Vondrick), FuDD
+ * (Esfandiarpoor & Bach) and subclasses (CHiLS, Novack et al.): one {@link DescriptionSource} interface with sources on any AI SDK
  * model, OpenAI-compatible endpoints, Workers AI and static JSON; the prompts and tolerant
  * parsers; caches on any store; and batch helpers that respect a deadline.
  *
@@ -11,6 +11,7 @@
  */
 
 export { type PoolOptions, type Settled, settleAll } from './bounded-pool.js';
+export { DEFAULT_WORKERS_AI_MODEL, descriptionSourceFrom, LLM_VARS, type LlmConfig } from './config.js';
 export {
   type DescribeClassesOptions,
   type DescribedClasses,
@@ -22,7 +23,17 @@ export {
   describePairs,
   type PairFailure,
 } from './describe-pairs.js';
-export { type DescriptionCacheOptions, DescriptorCache, PairDescriptionCache } from './description-cache.js';
+export {
+  type DescribedSubclasses,
+  type DescribeSubclassesOptions,
+  describeSubclasses,
+} from './describe-subclasses.js';
+export {
+  type DescriptionCacheOptions,
+  DescriptorCache,
+  PairDescriptionCache,
+  SubclassCache,
+} from './description-cache.js';
 export type {
   AttributeDescription,
   DescriptionSource,
@@ -32,6 +43,7 @@ export type {
 } from './description-source.js';
 export { type DescriptorListOptions, parseDescriptorList } from './descriptor-list-parser.js';
 export {
+  type LanguageModelLike,
   type LanguageModelSourceOptions,
   languageModelSource,
   type PairOutputMode,
@@ -51,11 +63,20 @@ export {
   type PrecomputeReport,
   precomputePairs,
 } from './precompute.js';
-export { type ChatPrompt, descriptorPrompt, pairJsonPrompt, pairTextPrompt } from './prompts.js';
+export {
+  type ChatPrompt,
+  type ChatTurn,
+  DEFAULT_SUBCLASS_COUNT,
+  descriptorPrompt,
+  pairJsonPrompt,
+  pairTextPrompt,
+  subclassPrompt,
+} from './prompts.js';
 export {
   type StaticDescriptions,
   type StaticSourceOptions,
   staticDescriptionsSchema,
   staticSource,
 } from './static.js';
-export { type WorkersAISourceOptions, workersAISource } from './workers-ai.js';
+export { parseSubclassList, type SubclassListOptions } from './subclass-list-parser.js';
+export { type WorkersAIBinding, type WorkersAISourceOptions, workersAISource } from './workers-ai.js';

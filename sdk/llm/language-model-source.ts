@@ -1,11 +1,14 @@
 /**
  * A {@link DescriptionSource} over any AI SDK language model: descriptors from a few-shot chat
  * prompt parsed as a list, pair descriptions as structured output with a text fallback. Every
- * call is bounded by a timeout, and every failure becomes an `LlmError`.
+ * call is bounded by a timeout, and every failure becomes an `LlmError`. The `ai` package is an
+ * optional peer, loaded on the first call (./ai-sdk.ts): without it that call rejects with a
+ * `DependencyMissingError` naming it.
  */
 
-import { generateText, type LanguageModel, NoObjectGeneratedError, Output } from 'ai';
+import type { LanguageModel } from 'ai';
 import { InvalidInputError, LlmError } from '../errors.js';
+import { type AiModule, type Feature, loadAi } from './ai-sdk.js';
 import type {
   DescriptionSource,
   DescriptorRequestOptions,
@@ -19,8 +22,26 @@ import {
   pairAnswerSchema,
   parsePairDescriptionText,
 } from './pair-description-parser.js';
-import { type ChatPrompt, descriptorPrompt, pairJsonPrompt, pairTextPrompt } from './prompts.js';
+import {
+  type ChatPrompt,
+  DEFAULT_SUBCLASS_COUNT,
+  descriptorPrompt,
+  pairJsonPrompt,
+  pairTextPrompt,
+  subclassPrompt,
+} from './prompts.js';
+import { parseSubclassList } from './subclass-list-parser.js';
 import { limitSignal, untilAborted } from './time-limit.js';
+
+/**
+ * An AI SDK language model: what the `ai` package's `LanguageModel` type accepts, a provider's
+ * model object (`openai('gpt-4o-mini')`) or a gateway model id. Declared structurally, by what
+ * every such model has, so that descry/llm's types do not need the `ai` package; the model is
+ * handed to `ai`'s `generateText` as it is.
+ */
+export type LanguageModelLike =
+  | string
+  | { readonly specificationVersion: string; readonly provider: string; readonly modelId: string };
 
 /**
  * How pair descriptions are requested:
@@ -45,6 +66,8 @@ export interface LanguageModelSourceOptions {
   maxAttributes?: number;
   /** Descriptors kept per class. Default 12. */
   maxDescriptors?: number;
+  /** Subclasses asked and kept per label (CHiLS's label-set size). Default 10. */
+  subclassCount?: number;
   /** Sampling temperature. Default 0, so that repeated runs give the same descriptions. */
   temperature?: number;
   /** Output token cap per call. Default 800. */
@@ -53,7 +76,7 @@ export interface LanguageModelSourceOptions {
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 
-function modelIdentity(model: LanguageModel): string {
+function modelIdentity(model: LanguageModelLike): string {
   if (typeof model === 'string') return model;
   return `${model.provider}:${model.modelId}`;
 }
@@ -67,73 +90,114 @@ function requireLabel(label: string, what: string): string {
 
 /** Creates a {@link DescriptionSource} that asks `model`. */
 export function languageModelSource(
-  model: LanguageModel,
+  model: LanguageModelLike,
   options: LanguageModelSourceOptions = {},
+): DescriptionSource {
+  return deferredLanguageModelSource(options.id ?? modelIdentity(model), async () => model, options, {
+    name: 'languageModelSource (descry/llm)',
+    packages: ['ai'],
+  });
+}
+
+/** What one call works with: the loaded `ai` package, the model, the call's signal. */
+interface Call {
+  ai: AiModule;
+  model: LanguageModel;
+  signal: AbortSignal;
+}
+
+/**
+ * A {@link languageModelSource} whose model is made on the first call, so the provider's package
+ * (an optional peer) loads then: `feature` names the source in a missing package's error.
+ */
+export function deferredLanguageModelSource(
+  id: string,
+  makeModel: () => Promise<LanguageModelLike>,
+  options: LanguageModelSourceOptions,
+  feature: Feature,
 ): DescriptionSource {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const pairOutput = options.pairOutput ?? 'auto';
   const maxAttributes = options.maxAttributes ?? 5;
   const maxDescriptors = options.maxDescriptors ?? 12;
+  const subclassCount = options.subclassCount ?? DEFAULT_SUBCLASS_COUNT;
   const settings = {
     maxRetries: options.maxRetries ?? 1,
     temperature: options.temperature ?? 0,
     maxOutputTokens: options.maxOutputTokens ?? 800,
   };
+  let made: Promise<LanguageModel> | undefined;
+  const model = () => {
+    made ??= makeModel().then(
+      (m) => m as LanguageModel,
+      (error: unknown) => {
+        made = undefined;
+        throw error;
+      },
+    );
+    return made;
+  };
 
   /** Runs `work` under the call's time limit and maps any failure to an LlmError. */
-  async function bounded<T>(
-    task: string,
-    parent: AbortSignal | undefined,
-    work: (signal: AbortSignal) => Promise<T>,
-  ) {
+  async function bounded<T>(task: string, parent: AbortSignal | undefined, work: (call: Call) => Promise<T>) {
     const { signal, timeout } = limitSignal(timeoutMs, parent);
+    let ai: AiModule | undefined;
+    const run = async () => {
+      ai = await loadAi(feature);
+      return work({ ai, model: await model(), signal });
+    };
     try {
-      return await untilAborted(work(signal), signal);
+      return await untilAborted(run(), signal);
     } catch (error) {
-      throw toLlmError(error, {
-        task,
-        timeoutMs,
-        timedOut: timeout.aborted,
-        cancelled: parent?.aborted === true,
-      });
+      throw toLlmError(
+        error,
+        { task, timeoutMs, timedOut: timeout.aborted, cancelled: parent?.aborted === true },
+        ai,
+      );
     }
   }
 
-  async function askText(prompt: ChatPrompt, signal: AbortSignal): Promise<string> {
-    const result = await generateText({ model, ...prompt, abortSignal: signal, ...settings });
+  async function askText(call: Call, prompt: ChatPrompt): Promise<string> {
+    const result = await call.ai.generateText({
+      model: call.model,
+      ...prompt,
+      abortSignal: call.signal,
+      ...settings,
+    });
     return result.text;
   }
 
-  async function askPairJson(a: string, b: string, signal: AbortSignal): Promise<PairDescription> {
+  async function askPairJson(call: Call, a: string, b: string): Promise<PairDescription> {
+    const { ai } = call;
     try {
-      const result = await generateText({
-        model,
+      const result = await ai.generateText({
+        model: call.model,
         ...pairJsonPrompt(a, b, maxAttributes),
-        output: Output.object({ schema: pairAnswerSchema(a, b), name: 'pair_descriptions' }),
-        abortSignal: signal,
+        output: ai.Output.object({ schema: pairAnswerSchema(a, b), name: 'pair_descriptions' }),
+        abortSignal: call.signal,
         ...settings,
       });
       return normalizePairAnswer(result.output, a, b);
     } catch (error) {
       // The model answered, but not with schema-valid JSON: its text may still hold the answer.
-      if (pairOutput === 'auto' && NoObjectGeneratedError.isInstance(error) && error.text !== undefined) {
+      if (pairOutput === 'auto' && ai.NoObjectGeneratedError.isInstance(error) && error.text !== undefined) {
         return parsePairDescriptionText(error.text, a, b);
       }
       throw error;
     }
   }
 
-  async function askPairText(a: string, b: string, signal: AbortSignal): Promise<PairDescription> {
-    return parsePairDescriptionText(await askText(pairTextPrompt(a, b, maxAttributes), signal), a, b);
+  async function askPairText(call: Call, a: string, b: string): Promise<PairDescription> {
+    return parsePairDescriptionText(await askText(call, pairTextPrompt(a, b, maxAttributes)), a, b);
   }
 
   return {
-    id: options.id ?? modelIdentity(model),
+    id,
 
-    async descriptors(label: string, call: DescriptorRequestOptions = {}): Promise<string[]> {
+    async descriptors(label: string, request: DescriptorRequestOptions = {}): Promise<string[]> {
       requireLabel(label, 'The label');
-      return bounded(`descriptors of "${label}"`, call.signal, async (signal) => {
-        const text = await askText(descriptorPrompt(label, call.context), signal);
+      return bounded(`descriptors of "${label}"`, request.signal, async (call) => {
+        const text = await askText(call, descriptorPrompt(label, request.context));
         const descriptors = parseDescriptorList(text, { maxItems: maxDescriptors });
         if (descriptors.length === 0) {
           throw new LlmError(
@@ -148,19 +212,38 @@ export function languageModelSource(
       });
     },
 
-    async pairDescriptions(a: string, b: string, call: SourceCallOptions = {}): Promise<PairDescription> {
+    async subclasses(label: string, request: DescriptorRequestOptions = {}): Promise<string[]> {
+      requireLabel(label, 'The label');
+      return bounded(`subclasses of "${label}"`, request.signal, async (call) => {
+        const text = await askText(call, subclassPrompt(label, request.context, subclassCount));
+        const subclasses = parseSubclassList(text, { maxItems: subclassCount });
+        if (subclasses.length === 0) {
+          throw new LlmError(
+            'llm_output_invalid',
+            `The answer for "${label}" contains no list of subclasses`,
+            {
+              details: { label, answer: text.slice(0, 500) },
+            },
+          );
+        }
+        return subclasses;
+      });
+    },
+
+    async pairDescriptions(a: string, b: string, request: SourceCallOptions = {}): Promise<PairDescription> {
       requireLabel(a, 'The first label');
       requireLabel(b, 'The second label');
       if (a === b)
         throw new InvalidInputError('invalid_input', `A pair needs two different labels, got "${a}" twice`);
-      return bounded(`pair "${a}" vs "${b}"`, call.signal, async (signal) => {
-        if (pairOutput === 'text') return askPairText(a, b, signal);
+      return bounded(`pair "${a}" vs "${b}"`, request.signal, async (call) => {
+        if (pairOutput === 'text') return askPairText(call, a, b);
         try {
-          return await askPairJson(a, b, signal);
+          return await askPairJson(call, a, b);
         } catch (error) {
-          const status = statusOf(error);
+          const status = statusOf(error, call.ai);
           const jsonModeRejected = status === 400 || status === 404 || status === 422;
-          if (pairOutput === 'auto' && jsonModeRejected && !signal.aborted) return askPairText(a, b, signal);
+          if (pairOutput === 'auto' && jsonModeRejected && !call.signal.aborted)
+            return askPairText(call, a, b);
           throw error;
         }
       });

@@ -1,8 +1,17 @@
-/** A description source on any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, Ollama, llama.cpp...). */
+/**
+ * A description source on any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, Ollama,
+ * llama.cpp...), through `@ai-sdk/openai-compatible` and `ai`: optional peers, loaded on the
+ * source's first call (./ai-sdk.ts).
+ */
 
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { loadOpenAICompatible } from './ai-sdk.js';
 import type { DescriptionSource } from './description-source.js';
-import { type LanguageModelSourceOptions, languageModelSource } from './language-model-source.js';
+import { deferredLanguageModelSource, type LanguageModelSourceOptions } from './language-model-source.js';
+
+const FEATURE = {
+  name: 'openAICompatibleSource (descry/llm)',
+  packages: ['ai', '@ai-sdk/openai-compatible'],
+};
 
 /** Options of {@link openAICompatibleSource}. */
 export interface OpenAICompatibleSourceOptions extends LanguageModelSourceOptions {
@@ -25,19 +34,24 @@ export interface OpenAICompatibleSourceOptions extends LanguageModelSourceOption
   fetch?: typeof globalThis.fetch;
 }
 
-/** Creates a {@link DescriptionSource} on an OpenAI-compatible endpoint. */
+/**
+ * Creates a {@link DescriptionSource} on an OpenAI-compatible endpoint. Its calls reject with a
+ * `DependencyMissingError` (`dependency_missing`) while `ai` or `@ai-sdk/openai-compatible` is not
+ * installed.
+ */
 export function openAICompatibleSource(options: OpenAICompatibleSourceOptions): DescriptionSource {
   const name = options.name ?? 'openai-compatible';
-  const provider = createOpenAICompatible({
-    name,
-    baseURL: options.baseURL,
-    ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
-    ...(options.headers === undefined ? {} : { headers: options.headers }),
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    supportsStructuredOutputs: options.supportsStructuredOutputs ?? false,
-  });
-  return languageModelSource(provider.chatModel(options.model), {
-    ...options,
-    id: options.id ?? `${name}:${options.model}`,
-  });
+  const model = async () => {
+    const { createOpenAICompatible } = await loadOpenAICompatible(FEATURE);
+    const provider = createOpenAICompatible({
+      name,
+      baseURL: options.baseURL,
+      ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
+      ...(options.headers === undefined ? {} : { headers: options.headers }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      supportsStructuredOutputs: options.supportsStructuredOutputs ?? false,
+    });
+    return provider.chatModel(options.model);
+  };
+  return deferredLanguageModelSource(options.id ?? `${name}:${options.model}`, model, options, FEATURE);
 }

@@ -1,14 +1,19 @@
 /**
  * The prompts sent to LLMs. The descriptor prompt is Menon & Vondrick's few-shot prompt turned
- * into chat turns; the pair prompt asks for FuDD's differential descriptions.
+ * into chat turns; the pair prompt asks for FuDD's differential descriptions; the subclass prompt
+ * is CHiLS's (Novack et al., ICML 2023, `query_gpt` in their src/zshot_utils.py) as a chat turn.
  */
 
-import type { ModelMessage } from 'ai';
+/**
+ * One chat turn: plain text from the user or the assistant. An AI SDK `ModelMessage`, declared
+ * here so that descry/llm's types do not need the `ai` package (an optional peer).
+ */
+export type ChatTurn = { role: 'user'; content: string } | { role: 'assistant'; content: string };
 
 /** A chat request: system instructions (sent apart, as AI SDK v7 requires) and the turns. */
 export interface ChatPrompt {
   instructions: string;
-  messages: ModelMessage[];
+  messages: ChatTurn[];
 }
 
 /** "a" or "an" before `noun`, by its first letter (good enough for class names). */
@@ -56,7 +61,7 @@ const DESCRIPTOR_SYSTEM =
 
 /** Chat messages asking for visual descriptors of `label`. */
 export function descriptorPrompt(label: string, context?: string): ChatPrompt {
-  const messages: ModelMessage[] = [];
+  const messages: ChatTurn[] = [];
   for (const example of DESCRIPTOR_EXAMPLES) {
     messages.push({ role: 'user', content: descriptorQuestion(example.label) });
     messages.push({
@@ -110,6 +115,31 @@ export function pairTextPrompt(a: string, b: string, maxAttributes: number): Cha
           `${pairTask(a, b, maxAttributes)}\nAnswer in exactly this format, with no other text:\n` +
           `Attribute: <attribute name>\n${a}: <sentence>\n${b}: <sentence>\n\n` +
           'and a blank line between attributes.',
+      },
+    ],
+  };
+}
+
+/** Subclasses asked per label by default: CHiLS's label-set size of their main GPT results. */
+export const DEFAULT_SUBCLASS_COUNT = 10;
+
+const SUBCLASS_SYSTEM =
+  'You name kinds of things as they appear in photographs. Answer with the list only: no introduction, ' +
+  'no numbering of your own, no closing remarks.';
+
+/**
+ * Chat messages asking for `count` kinds of `label`: CHiLS's prompt, "Generate a comma separated
+ * list of {n} types of the following {context}:\n\n>{label}:", verbatim as the user turn. The
+ * answer is parsed by `parseSubclassList`, which also takes the bulleted lists chat models prefer.
+ */
+export function subclassPrompt(label: string, context?: string, count = DEFAULT_SUBCLASS_COUNT): ChatPrompt {
+  const kind = context === undefined ? '' : ` ${context}`;
+  return {
+    instructions: SUBCLASS_SYSTEM,
+    messages: [
+      {
+        role: 'user',
+        content: `Generate a comma separated list of ${count} types of the following${kind}:\n\n>${label}:`,
       },
     ],
   };

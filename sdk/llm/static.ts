@@ -1,10 +1,11 @@
 /**
  * A description source that answers from JSON supplied by the user: hand-written or previously
- * generated descriptors and pair descriptions, validated with zod. No LLM is called.
+ * generated descriptors, pair descriptions and subclasses, validated with zod. No LLM is called.
  *
  * Shape: `{ descriptors?: { [label]: string[] }, pairs?: [{ classes: [a, b], attributes:
- * [{ attr_type, prompt_pair: [descForA, descForB] }] }] }`. `prompt_pair` follows the order of
- * `classes` as written; answers are returned in canonical pair order.
+ * [{ attr_type, prompt_pair: [descForA, descForB] }] }], subclasses?: { [label]: string[] } }`.
+ * `prompt_pair` follows the order of `classes` as written; answers are returned in canonical pair
+ * order.
  */
 
 import { z } from 'zod';
@@ -25,6 +26,7 @@ export const staticDescriptionsSchema = z.object({
       }),
     )
     .default([]),
+  subclasses: z.record(z.string(), z.array(text)).default({}),
 });
 
 /** The JSON a static source reads (before defaults are applied). */
@@ -57,6 +59,7 @@ export function staticSource(data: unknown, options: StaticSourceOptions = {}): 
     );
   }
   const descriptors = new Map(Object.entries(parsed.data.descriptors));
+  const subclasses = new Map(Object.entries(parsed.data.subclasses));
   const pairs = new Map<string, PairDescription>();
   for (const pair of parsed.data.pairs) {
     const [a, b] = pair.classes;
@@ -76,6 +79,11 @@ export function staticSource(data: unknown, options: StaticSourceOptions = {}): 
     async descriptors(label: string): Promise<string[]> {
       const found = descriptors.get(label);
       if (found === undefined || found.length === 0) throw notFound(`No static descriptors for "${label}"`);
+      return [...found];
+    },
+    async subclasses(label: string): Promise<string[]> {
+      const found = subclasses.get(label);
+      if (found === undefined || found.length === 0) throw notFound(`No static subclasses for "${label}"`);
       return [...found];
     },
     async pairDescriptions(a: string, b: string): Promise<PairDescription> {

@@ -3,11 +3,12 @@
  * Description from Large Language Models".
  *
  *   score[c] = mean_d ( normalize(img) · normalize(emb(prompt_{c,d})) )   (or max, or sum)
- *   probs    = softmax(logit_scale · score)
+ *   probs    = softmax(logit_scale · score)            (CLIP)
+ *            | sigmoid(logit_scale · score + bias)     (SigLIP: its family's scoring)
  *   evidence = the class's descriptor cosines, sorted descending
  *
  * Their code stops at `score` (no logit scale); for probabilities we use the model's
- * logit scale, as zero-shot CLIP does.
+ * scoring (logit scale, bias and activation), as zero-shot does.
  *
  * Deviation: a class with no descriptors falls back to the embedding of its class-name
  * prompt. Their code scores such a class with the bare clause, which says nothing about
@@ -15,11 +16,11 @@
  * its zero-shot strength instead of at noise level.
  */
 import { InvalidInputError } from '../errors.js';
+import { createMatrix, matrixRow, matVec } from '../math/matrix.js';
+import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from '../math/shape.js';
+import { l2Normalize } from '../math/vector.js';
 import type { DescriptorAggregation, Evidence, Matrix } from '../types.js';
-import { activate, type ClassScores } from './class-scores.js';
-import { createMatrix, matrixRow, matVec } from './matrix.js';
-import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from './shape.js';
-import { l2Normalize } from './vector.js';
+import { activate, type ClassScores, type Scoring } from './class-scores.js';
 
 /** One class as the caller supplies it. */
 export interface DescribedClass {
@@ -46,13 +47,11 @@ export interface DescriptionWeights {
   usesFallback: Uint8Array;
 }
 
-/** Options of {@link classifyByDescription}. */
-export interface DescriptionOptions {
-  /** The model's logit scale, already exponentiated (CLIP: 100). */
-  logitScale: number;
+/** Options of {@link classifyByDescription}: the model's scoring and the pooling. */
+export interface DescriptionOptions extends Scoring {
   /**
    * How descriptor cosines pool into the class score. Default `mean` (the paper's).
-   * With `sum`, `logit = logitScale · Σ cosines` while the reported `cosine` stays the
+   * With `sum`, `logit = logitScale · Σ cosines + logitBias` while the reported `cosine` stays the
    * mean, so it remains a cosine in [-1, 1].
    */
   aggregation?: DescriptorAggregation;
@@ -132,6 +131,8 @@ export function classifyByDescription(
   options: DescriptionOptions,
 ): DescriptionScores {
   assertFinite(options.logitScale, 'logitScale');
+  const bias = options.logitBias ?? 0;
+  assertFinite(bias, 'logitBias');
   const aggregation = options.aggregation ?? 'mean';
   if (aggregation !== 'mean' && aggregation !== 'max' && aggregation !== 'sum') {
     throw new InvalidInputError('invalid_input', `aggregation must be 'mean', 'max' or 'sum'`, {
@@ -156,10 +157,10 @@ export function classifyByDescription(
     }
     const mean = sum / (end - start);
     cosine[c] = aggregation === 'max' ? max : mean;
-    logit[c] = options.logitScale * (aggregation === 'sum' ? sum : cosine[c]!);
+    logit[c] = options.logitScale * (aggregation === 'sum' ? sum : cosine[c]!) + bias;
     evidence.push(weights.usesFallback[c] ? [] : sortedEvidence(weights.descriptors, rowCosines, start, end));
   }
-  return { cosine, logit, score: activate(logit, 'softmax'), evidence };
+  return { cosine, logit, score: activate(logit, options.activation ?? 'softmax'), evidence };
 }
 
 function sortedEvidence(

@@ -16,18 +16,20 @@
  * `orderedPair(a, b)` (UTF-16 code-unit order, JavaScript's default string order) and
  * `prompt_pair[1]` the second — whichever order the pair was asked in.
  *
- * Additions of ours (the paper defines a ranking, not probabilities): `score` is the
- * softmax of `logitScale · score` over A, and 0 outside A. A set A of one class has no
- * pairs, so that class gets the fallback text alone.
+ * Additions of ours (the paper defines a ranking, not probabilities): with a softmax model
+ * (CLIP) `score` is the softmax of `logitScale · score` over A, and 0 outside A; with a sigmoid
+ * model (SigLIP) every class keeps an independent `sigmoid(logitScale · score + logitBias)`, of
+ * its follow-up score in A and of its first-pass score outside A (the order still puts A first).
+ * A set A of one class has no pairs, so that class gets the fallback text alone.
  */
 import { InvalidInputError } from '../errors.js';
+import { matVec } from '../math/matrix.js';
+import { assertFinite, assertMatrix, unitEmbedding } from '../math/shape.js';
+import { softmax } from '../math/vector.js';
 import { applyTemplate, FUDD_FALLBACK_TEMPLATE } from '../text/templates.js';
 import type { Matrix } from '../types.js';
-import type { ClassScores } from './class-scores.js';
-import { matVec } from './matrix.js';
+import { activate, type ClassScores, logitsOf, type Scoring } from './class-scores.js';
 import { topKIndices } from './ranking.js';
-import { assertFinite, assertMatrix, unitEmbedding } from './shape.js';
-import { softmax } from './vector.js';
 
 /** One attribute that tells two classes apart, with one sentence per class. */
 export interface AttributePair {
@@ -37,22 +39,19 @@ export interface AttributePair {
   prompt_pair: [string, string];
 }
 
-/** The differential descriptions of one unordered class pair. */
-export interface PairDescriptions {
+/** The differential attributes of one unordered class pair (an LLM's `PairDescription` without its classes). */
+export interface PairAttributes {
   attributes: AttributePair[];
 }
 
-/** Where pair descriptions come from: a map or record keyed by {@link pairKey}, or a lookup function. */
-export type PairDescriptionSource =
-  | ReadonlyMap<string, PairDescriptions>
-  | Readonly<Record<string, PairDescriptions>>
-  | ((key: string) => PairDescriptions | undefined);
+/** Where pair attributes come from: a map or record keyed by {@link pairKey}, or a lookup function. */
+export type PairAttributeSource =
+  | ReadonlyMap<string, PairAttributes>
+  | Readonly<Record<string, PairAttributes>>
+  | ((key: string) => PairAttributes | undefined);
 
-/** Options of {@link fuddScores}. */
-export interface FuddOptions {
-  /** The model's logit scale, already exponentiated. Default 100 (CLIP's). */
-  logitScale?: number;
-}
+/** Options of {@link fuddScores}: the model's scoring (logit scale default 100, CLIP's). */
+export interface FuddOptions extends Partial<Scoring> {}
 
 /** {@link ClassScores} over all classes plus the final ranking. */
 export interface FuddScores extends ClassScores {
@@ -96,7 +95,7 @@ export function pairKey(a: string, b: string): string {
  */
 export function collectClassTexts(
   classNames: readonly string[],
-  source: PairDescriptionSource,
+  source: PairAttributeSource,
   fallbackTemplate: string = FUDD_FALLBACK_TEMPLATE,
 ): string[][] {
   if (new Set(classNames).size !== classNames.length) {
@@ -117,7 +116,7 @@ export function collectClassTexts(
         fallback(j);
         continue;
       }
-      assertPairDescriptions(descriptions, key);
+      assertPairAttributes(descriptions, key);
       if (descriptions.attributes.length === 0) {
         fallback(i);
         fallback(j);
@@ -166,19 +165,21 @@ export function fuddScores(
   const unit = unitEmbedding(image, embeddings.cols, 'image embedding');
   const followUp = matVec(embeddings, unit);
 
+  const scoring = { ...options, logitScale };
   const cosine = Float32Array.from(firstPass);
-  const logit = new Float32Array(classCount);
-  for (let c = 0; c < classCount; c++) logit[c] = logitScale * cosine[c]!;
-  const ambiguousLogits = new Float32Array(ambiguous.length);
   ambiguous.forEach((c, i) => {
     cosine[c] = followUp[i]!;
-    logit[c] = logitScale * followUp[i]!;
-    ambiguousLogits[i] = logit[c]!;
   });
-  const score = new Float32Array(classCount);
-  softmax(ambiguousLogits).forEach((p, i) => {
-    score[ambiguous[i]!] = p;
-  });
+  const logit = logitsOf(cosine, scoring);
+  let score: Float32Array;
+  if ((options.activation ?? 'softmax') === 'sigmoid') {
+    score = activate(logit, 'sigmoid');
+  } else {
+    score = new Float32Array(classCount);
+    softmax(Float32Array.from(ambiguous, (c) => logit[c]!)).forEach((p, i) => {
+      score[ambiguous[i]!] = p;
+    });
+  }
 
   // topKIndices breaks ties by position, so equal follow-up scores keep first-pass order.
   const inA = new Uint8Array(classCount);
@@ -188,15 +189,15 @@ export function fuddScores(
   return { cosine, logit, score, order };
 }
 
-function toLookup(source: PairDescriptionSource): (key: string) => PairDescriptions | undefined {
+function toLookup(source: PairAttributeSource): (key: string) => PairAttributes | undefined {
   if (typeof source === 'function') return source;
   if (source instanceof Map) return (key) => source.get(key);
-  const record = source as Readonly<Record<string, PairDescriptions>>;
+  const record = source as Readonly<Record<string, PairAttributes>>;
   // Own keys only: a class pair must never resolve to Object.prototype members.
   return (key) => (Object.hasOwn(record, key) ? record[key] : undefined);
 }
 
-function assertPairDescriptions(value: PairDescriptions, key: string): void {
+function assertPairAttributes(value: PairAttributes, key: string): void {
   const valid =
     typeof value === 'object' &&
     Array.isArray(value.attributes) &&

@@ -36,13 +36,13 @@
  *   never re-encodes the pool.
  */
 import { InvalidInputError, ModelMismatchError } from '../errors.js';
+import { createMatrix, matrixRow, matVec } from '../math/matrix.js';
+import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from '../math/shape.js';
+import { dot, l2Normalize, logSoftmax } from '../math/vector.js';
 import type { Matrix } from '../types.js';
-import type { ClassScores } from './class-scores.js';
+import { activate, type ClassScores, logitsOf, type Scoring } from './class-scores.js';
 import { weightsFingerprint } from './fingerprint.js';
-import { createMatrix, matrixRow, matVec } from './matrix.js';
 import { topKIndices } from './ranking.js';
-import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from './shape.js';
-import { dot, l2Normalize, logSoftmax, softmax } from './vector.js';
 
 /** How the cache is built; stored in the cache so that growing it keeps the same rules. */
 export interface TfupCacheOptions {
@@ -58,8 +58,8 @@ export interface TfupCacheOptions {
   poolCapacity: number;
 }
 
-/** How cache logits join the zero-shot logits at prediction time. */
-export interface TfupPredictOptions {
+/** How cache logits join the zero-shot logits at prediction time, and the model's scoring. */
+export interface TfupPredictOptions extends Partial<Scoring> {
   /** The model's logit scale, default 100 (CLIP's, the paper's). */
   logitScale?: number;
   /** Weight of the cache logits, default 0.3. */
@@ -199,14 +199,14 @@ export function tfupScores(
   assertSameWeights(cache, weights);
   const unit = unitEmbedding(image, cache.dim, 'image embedding');
   const cosine = matVec(weights, unit);
-  const logit = new Float32Array(cache.classCount);
-  for (let c = 0; c < logit.length; c++) logit[c] = logitScale * cosine[c]!;
+  const logit = logitsOf(cosine, { ...options, logitScale });
   const cacheLogits = cacheAffinities(unit, cosine, cache, beta);
   // The paper balances 100 · fW against alpha · cache. Scaling both by logitScale / 100 keeps that
-  // balance (the ranking is the paper's for any model) while the softmax uses the model's calibration.
+  // balance (the ranking is the paper's for any model) while the activation uses the model's
+  // calibration: softmax for CLIP, sigmoid with its bias for SigLIP.
   const cacheWeight = (alpha * logitScale) / 100;
   for (let c = 0; c < logit.length; c++) logit[c] = logit[c]! + cacheWeight * cacheLogits[c]!;
-  return { cosine, logit, score: softmax(logit) };
+  return { cosine, logit, score: activate(logit, options.activation ?? 'softmax') };
 }
 
 /** Σ_m exp(−beta · (1 − A_im)) · onehot(label_m): the Multi-level Similarity cache logits. */

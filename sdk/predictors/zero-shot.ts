@@ -12,18 +12,21 @@
  * `logits_per_image` = logit_scale · cosine. No deviation from the paper.
  */
 import { InvalidInputError } from '../errors.js';
+import { createMatrix, matrixRow, matVec } from '../math/matrix.js';
+import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from '../math/shape.js';
+import { l2Normalize } from '../math/vector.js';
 import type { Matrix } from '../types.js';
-import { type Activation, activate, type BatchClassScores, type ClassScores } from './class-scores.js';
-import { createMatrix, matrixRow, matVec } from './matrix.js';
-import { assertEmbedding, assertFinite, assertMatrix, unitEmbedding } from './shape.js';
-import { l2Normalize } from './vector.js';
+import {
+  type Activation,
+  activate,
+  type BatchClassScores,
+  type ClassScores,
+  logitsOf,
+  type Scoring,
+} from './class-scores.js';
 
-/** How cosines become logits and scores. */
-export interface ZeroShotOptions {
-  /** The model's logit scale, already exponentiated (CLIP: exp(4.6052) = 100). */
-  logitScale: number;
-  /** Added to every logit (SigLIP's learned bias). Default 0. */
-  logitBias?: number;
+/** How cosines become logits and scores: the model's {@link Scoring}, with its activation named. */
+export interface ZeroShotOptions extends Scoring {
   activation: Activation;
 }
 
@@ -101,8 +104,7 @@ function cosineAndLogits(
   logit: Float32Array,
 ): void {
   matVec(weights, unitImage, cosine);
-  const bias = options.logitBias ?? 0;
-  for (let c = 0; c < cosine.length; c++) logit[c] = options.logitScale * cosine[c]! + bias;
+  logitsOf(cosine, options, logit);
 }
 
 function assertZeroShotOptions(options: ZeroShotOptions): void {

@@ -14,9 +14,9 @@
 export { contentVersion } from './content-version.js';
 export { decodeJson, getJson, type JsonEntry, type JsonParser, putJson } from './json.js';
 export type { KeyValueStore, PutOptions, StoredEntry } from './key-value-store.js';
-export { KvStore } from './kv.js';
+export { type KvNamespaceLike, KvStore } from './kv.js';
 export { MemoryStore } from './memory.js';
-export { R2Store } from './r2.js';
+export { type R2BucketLike, type R2ConditionalLike, R2Store } from './r2.js';
 export {
   type UpdateOptions,
   type UpdateOutcome,

@@ -6,6 +6,10 @@
  * against a fresh read just before writing, which catches most conflicts within one location but
  * not two writers racing in the same instant or in different locations. Use R2 (or a Durable
  * Object) where a lost update matters; KV suits write-once caches such as pair descriptions.
+ *
+ * The binding's type is declared here, structurally ({@link KvNamespaceLike}: the four methods
+ * this store calls), so the package's types check without @cloudflare/workers-types in Node and
+ * browser projects; a Worker's `KVNamespace` is one.
  */
 
 import { contentVersion } from './content-version.js';
@@ -19,11 +23,23 @@ import {
   versionMatches,
 } from './key-value-store.js';
 
+/** What {@link KvStore} needs of a Workers KV namespace binding (`KVNamespace` is one). */
+export interface KvNamespaceLike {
+  get(key: string, type: 'arrayBuffer'): Promise<ArrayBuffer | null>;
+  put(key: string, value: Uint8Array): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(options: { prefix: string; cursor?: string }): Promise<{
+    keys: Array<{ name: string }>;
+    list_complete: boolean;
+    cursor?: string;
+  }>;
+}
+
 /** A {@link KeyValueStore} on a KV namespace; versions are content hashes. */
 export class KvStore implements KeyValueStore {
-  readonly #namespace: KVNamespace;
+  readonly #namespace: KvNamespaceLike;
 
-  constructor(namespace: KVNamespace) {
+  constructor(namespace: KvNamespaceLike) {
     this.#namespace = namespace;
   }
 

@@ -4,5 +4,5 @@
  *
  * @module
  */
-export { FileStore } from './file.js';
+export { FileStore } from './file.node.js';
 export * from './index.js';

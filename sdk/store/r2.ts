@@ -3,6 +3,10 @@
  * R2's `onlyIf` preconditions (`etagMatches` for a version, `etagDoesNotMatch: '*'` for "must
  * not exist"), which R2 evaluates atomically with the write. The version is the object's etag
  * (the content MD5 for single-part uploads: rewriting identical bytes keeps it, which is harmless).
+ *
+ * The binding's type is declared here, structurally ({@link R2BucketLike}: what this store calls),
+ * so the package's types check without @cloudflare/workers-types in Node and browser projects; a
+ * Worker's `R2Bucket` is one.
  */
 
 import {
@@ -14,11 +18,34 @@ import {
   toBytes,
 } from './key-value-store.js';
 
+/** An R2 write precondition, as far as {@link R2Store} uses them (`R2Conditional` is one). */
+export interface R2ConditionalLike {
+  etagMatches?: string;
+  etagDoesNotMatch?: string;
+}
+
+/** What {@link R2Store} needs of an R2 bucket binding (`R2Bucket` is one). */
+export interface R2BucketLike {
+  get(key: string): Promise<{ etag: string; arrayBuffer(): Promise<ArrayBuffer> } | null>;
+  head(key: string): Promise<{ etag: string } | null>;
+  put(
+    key: string,
+    value: Uint8Array,
+    options?: { onlyIf: R2ConditionalLike },
+  ): Promise<{ etag: string } | null>;
+  delete(key: string): Promise<void>;
+  list(options: { prefix: string; cursor?: string }): Promise<{
+    objects: Array<{ key: string }>;
+    truncated: boolean;
+    cursor?: string;
+  }>;
+}
+
 /** A {@link KeyValueStore} on an R2 bucket. */
 export class R2Store implements KeyValueStore {
-  readonly #bucket: R2Bucket;
+  readonly #bucket: R2BucketLike;
 
-  constructor(bucket: R2Bucket) {
+  constructor(bucket: R2BucketLike) {
     this.#bucket = bucket;
   }
 
@@ -34,13 +61,13 @@ export class R2Store implements KeyValueStore {
 
   async put(key: string, value: Uint8Array | string, options?: PutOptions): Promise<{ version: string }> {
     const expected = options?.ifVersion;
-    const onlyIf: R2Conditional | undefined =
+    const onlyIf: R2ConditionalLike | undefined =
       expected === undefined
         ? undefined
         : expected === null
           ? { etagDoesNotMatch: '*' }
           : { etagMatches: expected };
-    let written: R2Object | null;
+    let written: { etag: string } | null;
     try {
       written = await this.#bucket.put(key, toBytes(value), onlyIf === undefined ? undefined : { onlyIf });
     } catch (error) {

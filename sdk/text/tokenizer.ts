@@ -53,6 +53,14 @@ export class PromptTokenizer {
   }
 
   /** Token ids of one text, with special tokens, truncated to the context length. */
+  /**
+   * What encoding `text` costs the text tower, in tokens: its padded length (`max_length` padding
+   * always pads to the context length; `longest` pads a batch of similar lengths to about its own).
+   */
+  cost(text: string): number {
+    return this.#padding === 'max_length' ? this.#maxLength : this.encode(text).length;
+  }
+
   encode(text: string): number[] {
     return keepingEnd(this.#tokenizer.encode(text).ids, this.#maxLength);
   }

@@ -1,7 +1,10 @@
 /**
  * The SDK's browser build in headless Chromium (Debian's, driven by playwright-core): a page on a
  * real HTTP server on 127.0.0.1 imports dist/browser/descry.js, loads the embedded model by URL
- * and classifies a committed emoji image fetched by URL.
+ * and classifies a committed emoji image fetched by URL; `DescryWorker` (the same API, the model in
+ * the build's descry-worker.js) answers the same and rebuilds the SDK's typed errors on the page, on
+ * a plain page and on a cross-origin isolated one (`?isolated` pages here are served with
+ * COOP/COEP), where ONNX Runtime runs with 2 threads inside the worker.
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -36,12 +39,24 @@ beforeAll(async () => {
   const mounts: Record<string, string> = {
     '/dist/': dist,
     '/model/': join(root, 'models', 'emoji-clip'),
+    // The same files under other URLs: nothing an earlier page cached answers for them.
+    '/model-worker/': join(root, 'models', 'emoji-clip'),
+    '/model-isolated/': join(root, 'models', 'emoji-clip'),
     '/images/': join(root, 'tests', 'fixtures', 'openmoji-eval'),
   };
   server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // Cross-origin isolation for pages asked with ?isolated (COOP and COEP); COEP and CORP on every
+    // response, as a worker started by an isolated page must send COEP itself.
+    const headers = {
+      'cross-origin-embedder-policy': 'require-corp',
+      'cross-origin-resource-policy': 'same-origin',
+      ...(url.searchParams.has('isolated') ? { 'cross-origin-opener-policy': 'same-origin' } : {}),
+    };
     if (url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>descry</title>');
+      res
+        .writeHead(200, { ...headers, 'content-type': 'text/html' })
+        .end('<!doctype html><title>descry</title>');
       return;
     }
     const mount = Object.keys(mounts).find((prefix) => url.pathname.startsWith(prefix));
@@ -53,7 +68,10 @@ beforeAll(async () => {
     try {
       const body = await readFile(join(mounts[mount]!, relative));
       res
-        .writeHead(200, { 'content-type': types[extname(relative)] ?? 'application/octet-stream' })
+        .writeHead(200, {
+          ...headers,
+          'content-type': types[extname(relative)] ?? 'application/octet-stream',
+        })
         .end(body);
     } catch {
       res.writeHead(404).end();
@@ -95,5 +113,73 @@ describe('browser build in Chromium', () => {
     expect(result.userAgent).toMatch(/Chrome/);
     expect(result.predictions).toHaveLength(3);
     expect(result.predictions[0]!.label).toBe(entry.name);
+  });
+
+  it('runs the same classification in a worker (DescryWorker), with typed errors and threads', async () => {
+    const { file, candidates } = await fixtureChoice();
+    for (const isolated of [false, true]) {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(`${origin}/${isolated ? '?isolated' : ''}`);
+      const script = `(async () => {
+        const { Descry, DescryWorker, ImageDecodeError, isDescryError } = await import(${JSON.stringify(`${origin}/dist/descry.js`)});
+        const image = new URL(${JSON.stringify(`${origin}/images/${file}`)});
+        const labels = ${JSON.stringify(candidates)};
+        const options = { templates: ['an emoji of {}'], topK: 3 };
+        // The worker first: it downloads the model (with progress), the page then reads the cache.
+        const progress = [];
+        const worker = await DescryWorker.load(${JSON.stringify(isolated ? '/model-isolated/' : '/model-worker/')}, {
+          numThreads: crossOriginIsolated ? 2 : 1,
+          onProgress: (p) => progress.push(p.file),
+        });
+        const onPage = await Descry.load(${JSON.stringify(`${origin}/${isolated ? 'model-isolated' : 'model-worker'}/`)});
+        const [expected] = await onPage.classify(image, labels, options);
+        const [byLabels] = await worker.classify(image, labels, options);
+        const classifier = await worker.compile({ labels, templates: ['an emoji of {}'] });
+        const [byClassifier] = await worker.classify(image, classifier, { topK: 3 });
+        const embeddings = await worker.embedImages([image]);
+        let error;
+        try {
+          await worker.classify(new Uint8Array([1, 2, 3, 4]), labels);
+        } catch (e) {
+          error = { typed: isDescryError(e), code: e.code, instance: e instanceof ImageDecodeError };
+        }
+        worker.terminate();
+        return {
+          isolated: crossOriginIsolated,
+          expected: expected.predictions,
+          byLabels: byLabels.predictions,
+          byClassifier: byClassifier.predictions,
+          classifierLabels: classifier.labels,
+          rows: embeddings.rows,
+          progress,
+          error,
+        };
+      })()`;
+      const result = (await page.evaluate(script)) as {
+        isolated: boolean;
+        expected: Array<{ label: string; score: number }>;
+        byLabels: Array<{ label: string; score: number }>;
+        byClassifier: Array<{ label: string; score: number }>;
+        classifierLabels: string[];
+        rows: number;
+        progress: string[];
+        error: { typed: boolean; code: string; name: string } | undefined;
+      };
+      await page.close();
+      expect(errors).toEqual([]);
+      expect(result.isolated).toBe(isolated);
+      expect(result.byLabels.map((p) => p.label)).toEqual(result.expected.map((p) => p.label));
+      expect(result.byClassifier.map((p) => p.label)).toEqual(result.expected.map((p) => p.label));
+      for (const [i, p] of result.byLabels.entries()) {
+        expect(Math.abs(p.score - result.expected[i]!.score)).toBeLessThan(1e-4);
+        expect(Math.abs(result.byClassifier[i]!.score - result.expected[i]!.score)).toBeLessThan(1e-4);
+      }
+      expect(result.classifierLabels).toEqual(candidates);
+      expect(result.rows).toBe(1);
+      expect(result.progress).toContain('config.json');
+      expect(result.error).toEqual({ typed: true, code: 'image_unsupported_format', instance: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The demo page (examples/web) in Chromium, served by the Node host (worker/node.ts) on a real
+ * The demo page (examples/web) in Chromium, served by the Node host (worker/hosts/node-server.node.ts) on a real
  * server on 127.0.0.1, driven through its controls: the model downloads with a progress bar, then
  * loads from the Cache API on the next visit; zero-shot, descriptions (with evidence) and TFUP
  * render what the SDK answers in Node for the same inputs; bad files show the SDK's error code.
@@ -11,7 +11,7 @@ import { EMOJI_TEMPLATES, type ImageInput } from 'descry';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS, SAMPLE_FILES } from '../../examples/web/src/presets.js';
-import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { launchChromium } from './support/chromium.js';
 import { afterRun, chooseImage, openDemo, type Rendered, typeLabels } from './support/demo-page.js';
 import { clearestFixture, nodeClassify, nodeDescry } from './support/reference.js';
@@ -57,6 +57,8 @@ describe('the demo page in Chromium', () => {
     expect(ready.progress?.total).toBeGreaterThan(1_000_000);
     expect(ready.progress?.loaded).toBe(ready.progress?.total);
     expect(ready.progressHidden).toBe(true);
+    // The build's _headers (COOP + COEP) make the page cross-origin isolated: threads for ONNX Runtime.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     expect(errors).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 /**
- * The Node host's static files (worker/static-site.node.ts). `/docs` in Chromium with every
+ * The Node host's static files (worker/hosts/static-site.node.ts). `/docs` in Chromium with every
  * request to another origin blocked: Swagger UI comes from the service itself (swagger-ui-dist,
  * pinned by the lockfile), so the route list renders offline, without the demo page's build
  * (`site: false`). The API's routes win over files of the same name in the site folder, whose
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { launchChromium } from './support/chromium.js';
 import { expectDocsRenderOffline } from './support/docs-page.js';
 import { expectServiceRoutes } from './support/service-routes.js';

@@ -1,6 +1,6 @@
 /**
  * Request fuzzing with fast-check: generated request bodies, valid-ish and hostile, JSON and
- * multipart and raw, go to every route of a real Node server (worker/node.ts on 127.0.0.1, the
+ * multipart and raw, go to every route of a real Node server (worker/hosts/node-server.node.ts on 127.0.0.1, the
  * static LLM source, memory stores). Each must get an answer below 500: a 2xx, or problem+json
  * with a stable code. No request may take longer than a time bound, the process must not crash
  * (an unhandled rejection fails the run), and memory must come back near its baseline.
@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { TEST_KEYS, TEST_VARS } from '../worker/support/test-vars.js';
 import { FuzzTally, settledMemory, WARM_UP } from './support/fuzz-tally.js';
 
@@ -106,11 +106,21 @@ const background = fc.oneof(
   fc.constantFrom('white', 'black', 'drop', '#3366cc', '#fff', 'WHITE', ''),
   fc.anything(),
 );
-const method = fc.oneof(fc.constantFrom('zeroshot', 'descriptions', 'fudd', 'tfup'), fc.anything());
+const method = fc.oneof(
+  fc.constantFrom('zeroshot', 'descriptions', 'subclasses', 'fudd', 'tfup'),
+  fc.anything(),
+);
 const descriptors = fc.oneof(
   fc.dictionary(text, fc.array(text, { maxLength: 4 }), { maxKeys: 4 }),
   fc.anything(),
 );
+/** Subclasses: mostly well formed, sometimes repeated across labels, empty or not a map at all. */
+const subclasses = fc.oneof(
+  fc.dictionary(text, fc.array(text, { maxLength: 4 }), { maxKeys: 4 }),
+  fc.constant({ cat: ['kitten'], dog: ['kitten'] }),
+  fc.anything(),
+);
+const alpha = fc.oneof(fc.constantFrom(0.1, 0.2, 0.5, 0.05), fc.double(), fc.anything());
 const topK = fc.oneof(fc.integer({ min: -2, max: 2000 }), fc.double(), fc.anything());
 const id = fc.oneof(
   { weight: 5, arbitrary: fc.constantFrom('fuzz-a', 'fuzz-b', 'fuzz.c', 'missing') },
@@ -217,7 +227,9 @@ const classifyBody = fc
       method,
       templates: fc.oneof(fc.array(template, { maxLength: 3 }), fc.anything()),
       descriptors,
+      subclasses,
       top_k: topK,
+      max_set_size: topK,
       background,
     }),
   )
@@ -228,7 +240,17 @@ const structured: fc.Arbitrary<FuzzRequest> = fc.oneof(
   fc.record({
     method: fc.constant('POST'),
     path: fc.constant('/v1/classify'),
-    body: multipart(['labels', 'classifier', 'method', 'templates', 'descriptors', 'top_k', 'background']),
+    body: multipart([
+      'labels',
+      'classifier',
+      'method',
+      'templates',
+      'descriptors',
+      'subclasses',
+      'top_k',
+      'max_set_size',
+      'background',
+    ]),
     auth,
   }),
   json(
@@ -247,8 +269,31 @@ const structured: fc.Arbitrary<FuzzRequest> = fc.oneof(
   json(
     'PUT',
     id.map((i) => `/v1/classifiers/${i}`),
-    fields({ labels, templates: fc.array(template, { maxLength: 3 }), descriptors }),
+    fields({ labels, templates: fc.array(template, { maxLength: 3 }), descriptors, subclasses }),
   ),
+  json(
+    'POST',
+    id.map((i) => `/v1/classifiers/${i}/calibrate`),
+    fields({
+      images: fc.oneof(fc.array(encodedImage, { minLength: 1, maxLength: 3 }), fc.anything()),
+      embeddings: fc.oneof(
+        fc.array(fc.array(fc.double(), { maxLength: 4 }), { maxLength: 3 }),
+        fc.anything(),
+      ),
+      image_labels: labels,
+      alpha,
+      method,
+      score: fc.oneof(fc.constantFrom('lac', 'aps', 'raps'), fc.anything()),
+      none_of_these: fc.oneof(fc.constantFrom('cosine', 'score', 'margin'), fc.anything()),
+      background,
+    }),
+  ),
+  fc.record({
+    method: fc.constant('POST'),
+    path: id.map((i) => `/v1/classifiers/${i}/calibrate`),
+    body: multipart(['image_labels', 'alpha', 'method', 'score', 'none_of_these', 'background']),
+    auth,
+  }),
   json(
     'POST',
     id.map((i) => `/v1/classifiers/${i}/adapt`),
@@ -263,6 +308,8 @@ const structured: fc.Arbitrary<FuzzRequest> = fc.oneof(
       id.map((i) => `/v1/classifiers/${i}`),
       id.map((i) => `/v1/classifiers/${i}/describe`),
       id.map((i) => `/v1/classifiers/${i}/describe?refresh=1`),
+      id.map((i) => `/v1/classifiers/${i}/describe?generate=subclasses`),
+      id.map((i) => `/v1/classifiers/${i}/describe?generate=descriptors,poems`),
     ),
     auth,
   }),
@@ -313,6 +360,7 @@ const hostile: fc.Arbitrary<FuzzRequest> = fc.record({
       '/v1/embeddings',
       '/v1/classifiers/fuzz-a',
       '/v1/classifiers/fuzz-a/adapt',
+      '/v1/classifiers/fuzz-a/calibrate',
       '/models/emoji-clip',
       '/healthz?ready=2',
     ),

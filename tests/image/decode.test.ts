@@ -392,3 +392,36 @@ describe('bad input fails with a typed error', () => {
     );
   });
 });
+
+describe('decoding into a caller-supplied buffer (DecodeOptions.output)', () => {
+  it('writes every byte of a reused, dirty buffer, the same pixels as a fresh decode', async () => {
+    const samples = [
+      fromBase64(JPEG_8X6),
+      fromBase64(JPEG_CMYK_8X8),
+      fromBase64(WEBP_LOSSY_8X6),
+      encode({ width: 7, height: 5, channels: 3, data: Uint8Array.from({ length: 105 }, (_, i) => i * 7) }),
+      encode({ width: 7, height: 5, channels: 4, data: Uint8Array.from({ length: 140 }, (_, i) => i * 3) }),
+    ];
+    const kept = new Uint8Array(1024);
+    for (const bytes of samples) {
+      const fresh = await decodeImage(bytes);
+      kept.fill(0xa5);
+      const lengths: number[] = [];
+      const reused = await decodeImage(bytes, {
+        output: (length) => {
+          lengths.push(length);
+          return kept;
+        },
+      });
+      expect(lengths).toEqual([fresh.width * fresh.height * 4]);
+      expect(reused.data.buffer).toBe(kept.buffer);
+      expect(Array.from(reused.data)).toEqual(Array.from(fresh.data));
+    }
+  });
+
+  it('refuses a buffer shorter than the pixels', async () => {
+    await expect(decodeImage(fromBase64(JPEG_8X6), { output: () => new Uint8Array(10) })).rejects.toThrow(
+      RangeError,
+    );
+  });
+});

@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { BackendError, ImageDecodeError } from 'descry';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configureJpegWasm, decodeJpeg } from '../../sdk/image/jpeg.js';
+import { configureJpegScaledWasm } from '../../sdk/image/jpeg-scaled.js';
 import { expectDescryError, fromBase64 } from './expect-error.js';
 import { JPEG_8X6, JPEG_8X6_PILLOW_RGB, JPEG_CMYK_8X8 } from './samples.js';
 
@@ -16,9 +17,16 @@ async function decodesSample(): Promise<void> {
   expect(Array.from(image.data).filter((_, i) => i % 4 !== 3)).toEqual(JPEG_8X6_PILLOW_RGB);
 }
 
-afterEach(() => configureJpegWasm(undefined));
+afterEach(() => {
+  configureJpegWasm(undefined);
+  configureJpegScaledWasm(undefined);
+});
 
 describe('configureJpegWasm', () => {
+  // These are about MozJPEG (the decoder every runtime has): TurboJPEG, which Node tries first,
+  // is turned off for them.
+  beforeEach(() => configureJpegScaledWasm(null));
+
   it('works with the Node default (wasm read from node_modules)', async () => {
     await decodesSample();
   });

@@ -1,4 +1,6 @@
 /** probeImage on every fixture image: the size decoding gives, and alpha whenever a pixel is transparent. */
+// Node's entry point installs what decoding takes from Node (the decoders' .wasm, native zlib).
+import 'descry';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../sdk/image/decode.js';

@@ -7,7 +7,7 @@ import { ImageDecodeError } from '../../sdk/errors.js';
 import { decodeImage } from '../../sdk/image/decode.js';
 import { probeImage } from '../../sdk/image/probe.js';
 import { expectDescryError, fromBase64 } from './expect-error.js';
-import { GIF_8X6, JPEG_8X6, WEBP_LOSSLESS_8X6, WEBP_LOSSY_8X6 } from './samples.js';
+import { GIF_8X6, JPEG_8X6, JPEG_PROGRESSIVE_420_8X6, WEBP_LOSSLESS_8X6, WEBP_LOSSY_8X6 } from './samples.js';
 
 const png = (channels: 1 | 2 | 3 | 4, width = 5, height = 3) =>
   encode({ width, height, channels, data: new Uint8Array(width * height * channels).fill(200) });
@@ -26,6 +26,7 @@ describe('probeImage', () => {
       height: 4,
       hasAlpha: false,
       decoded: { width: 7, height: 4 },
+      decoderBytes: expect.any(Number),
     });
     expect(probeImage(png(4)).hasAlpha).toBe(true);
     expect(probeImage(png(2)).hasAlpha).toBe(true);
@@ -40,6 +41,7 @@ describe('probeImage', () => {
       height: 6,
       hasAlpha: false,
       decoded: { width: 8, height: 6 },
+      decoderBytes: expect.any(Number),
     });
     expect(probeImage(fromBase64(WEBP_LOSSY_8X6))).toEqual({
       format: 'webp',
@@ -47,6 +49,7 @@ describe('probeImage', () => {
       height: 6,
       hasAlpha: false,
       decoded: { width: 8, height: 6 },
+      decoderBytes: expect.any(Number),
     });
     const lossless = fromBase64(WEBP_LOSSLESS_8X6);
     expect(probeImage(lossless)).toEqual({
@@ -55,6 +58,7 @@ describe('probeImage', () => {
       height: 6,
       hasAlpha: true,
       decoded: { width: 8, height: 6 },
+      decoderBytes: expect.any(Number),
     });
     const decoded = await decodeImage(lossless);
     expect(decoded.data.some((value, i) => i % 4 === 3 && value < 255)).toBe(true);
@@ -74,6 +78,7 @@ describe('probeImage', () => {
       height: 50,
       hasAlpha: true,
       decoded: { width: 100, height: 50 },
+      decoderBytes: expect.any(Number),
     });
     expect(probeImage(vp8x(0)).hasAlpha).toBe(false);
     await expectDescryError(() => probeImage(vp8x(0x02)), ImageDecodeError, 'image_unsupported_format');
@@ -107,5 +112,25 @@ describe('probeImage', () => {
     await expectDescryError(() => probeImage(empty), ImageDecodeError, 'image_corrupt');
     const noFrame = fromBase64(JPEG_8X6).subarray(0, 30);
     await expectDescryError(() => probeImage(noFrame), ImageDecodeError, 'image_corrupt');
+  });
+
+  it('counts the full-size coefficients of a huge progressive JPEG decoded at 1/8, from the headers', () => {
+    /** The sample JPEG with its frame header relabelled to `side` x `side`. */
+    const relabelled = (sample: string, sof: number, side: number) => {
+      const bytes = fromBase64(sample).slice();
+      const at = bytes.findIndex((value, i) => value === 0xff && bytes[i + 1] === sof);
+      bytes.set([side >> 8, side & 255, side >> 8, side & 255], at + 5);
+      return bytes;
+    };
+    const minSize = { width: 448, height: 448 };
+    const progressive = probeImage(relabelled(JPEG_PROGRESSIVE_420_8X6, 0xc2, 11584), { minSize });
+    expect(progressive.decoded).toEqual({ width: 1448, height: 1448 });
+    // libjpeg buffers every coefficient at full size: 11584^2 x 1.5 samples (4:2:0) x 2 bytes.
+    expect(progressive.decoderBytes).toBeGreaterThan(11584 * 11584 * 1.5 * 2);
+    // A baseline JPEG of that size decoded at 1/8 needs little more than its decoded RGBA.
+    const baseline = probeImage(relabelled(JPEG_8X6, 0xc0, 11584), { minSize });
+    expect(baseline.decoded).toEqual({ width: 1448, height: 1448 });
+    expect(baseline.decoderBytes).toBeGreaterThan(1448 * 1448 * 4);
+    expect(baseline.decoderBytes).toBeLessThan(progressive.decoderBytes / 10);
   });
 });

@@ -1,3 +1,5 @@
+// The kernels' wasm: on workerd only the entry point can supply it (compiled by wrangler).
+import 'descry';
 import { describe, expect, it } from 'vitest';
 import { type Raster, Resample, resize } from '../../sdk/image/resize.js';
 import { PILLOW_RESIZES, RESIZE_SOURCE } from './samples.js';

@@ -1,7 +1,9 @@
 /**
- * The PNG zlib layer, both implementations: the runtime's (node:zlib in Node and workerd) and the
- * portable one (fflate, used in browsers). Each inflates to exactly the declared size or refuses.
+ * The PNG zlib layer, both implementations: the one the runtime's entry point installs (Node's
+ * native zlib in Node; in workerd the portable one) and the portable one (fflate, used in browsers
+ * and workerd). Each inflates to exactly the declared size or refuses.
  */
+import 'descry';
 import { describe, expect, it } from 'vitest';
 import { InflateError, type PngZlib, pngZlib, portableZlib } from '../../sdk/image/zlib.js';
 
@@ -23,7 +25,7 @@ function failure(run: () => unknown): InflateError {
 }
 
 const implementations: [string, () => Promise<PngZlib>][] = [
-  ['runtime', pngZlib],
+  ['runtime', async () => pngZlib()],
   ['portable', async () => portableZlib],
 ];
 
@@ -75,5 +77,16 @@ describe.each(implementations)('%s zlib', (_name, load) => {
     expect(zlib.crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
     expect(zlib.crc32(new Uint8Array(0))).toBe(0);
     expect(zlib.crc32(payload)).toBe(portableZlib.crc32(payload));
+  });
+});
+
+describe('the installed zlib', () => {
+  it("is Node's native one in Node and the portable one elsewhere", () => {
+    const isNode =
+      typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node ===
+      'string';
+    // workerd's vitest pool emulates parts of process; its navigator says which runtime it is.
+    const isWorkerd = globalThis.navigator?.userAgent === 'Cloudflare-Workers';
+    expect(pngZlib() === portableZlib).toBe(!isNode || isWorkerd);
   });
 });

@@ -8,14 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseResultLines } from 'descry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { runCli } from '../cli/support/run-cli.js';
 import { FIXTURE_DIR, FIXTURE_FILES } from '../worker/support/emoji-fixtures.js';
 import { TEST_KEYS, TEST_LIMITS, TEST_VARS } from '../worker/support/test-vars.js';
-import { type Call, keyCounts, resultLines, startJob, waitForJob } from './support/job-client.js';
+import { type Call, jobStatus, keyCounts, resultLines, startJob, waitForJob } from './support/job-client.js';
 import { badObjects, gradientPng } from './support/job-images.js';
+import { checkOwnership } from './support/ownership.js';
 
 const root = new URL('../..', import.meta.url).pathname;
+const ADMIN_KEY = 'test-admin-key';
 let server: RunningServer;
 let bucket: string;
 let dataDir: string;
@@ -46,7 +48,7 @@ beforeAll(async () => {
   server = await startNodeServer({
     port: 0,
     dataDir,
-    vars: { ...TEST_VARS, DESCRY_JOB_BUCKETS: `IMAGES=${bucket}` },
+    vars: { ...TEST_VARS, DESCRY_JOB_BUCKETS: `IMAGES=${bucket}`, DESCRY_ADMIN_KEYS: ADMIN_KEY },
   });
 });
 
@@ -64,7 +66,7 @@ describe('jobs on the Node server', () => {
     });
     const job = await waitForJob(call, started.id);
     expect(job.status).toBe('completed');
-    expect(job.counts).toEqual({ total: 45, queued: 0, done: 44, failed: 1 });
+    expect(job.counts).toEqual({ total: 45, queued: 0, done: 44, failed: 1, cancelled: 0 });
     expect(job.results.location).toBe('DESCRY_DATA_DIR');
     const lines = await resultLines(call, job.id);
     expect([...keyCounts(lines).values()].every((n) => n === 1)).toBe(true);
@@ -154,15 +156,38 @@ describe('jobs on the Node server', () => {
     const job = await startJob(call, {
       labels,
       batch_size: 1,
-      source: { bucket: 'IMAGES', prefix: 'photos/generated/' },
+      // A key list is planned when the job starts, so every image is counted before the cancel.
+      source: {
+        bucket: 'IMAGES',
+        keys: Array.from({ length: 40 }, (_, i) => `photos/generated/${String(i).padStart(3, '0')}.png`),
+      },
     });
     const cancel = await call(`/v1/jobs/${job.id}`, {
       method: 'DELETE',
       headers: { Authorization: `Bearer ${TEST_VARS.DESCRY_API_KEYS!.split(',')[0]}` },
     });
     expect(cancel.status).toBe(200);
-    const over = await waitForJob(call, job.id);
+    const cancelled = (await cancel.json()) as Awaited<ReturnType<typeof jobStatus>>;
+    expect(cancelled.status).toBe('cancelled');
+    // Every image is classified, failed, in flight (queued, it may still land) or cancelled.
+    const { total, queued, done, failed, cancelled: never } = cancelled.counts;
+    expect(queued + done + failed + never).toBe(total);
+    expect(never).toBeGreaterThan(0);
+    // The shard in flight lands: then nothing is queued and the lines are exactly the counts.
+    let over = await jobStatus(call, job.id);
+    for (let i = 0; over.counts.queued > 0 && i < 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      over = await jobStatus(call, job.id);
+    }
     expect(over.status).toBe('cancelled');
+    expect(over.counts).toEqual({ ...over.counts, total: 40, queued: 0, cancelled: never });
+    expect(over.counts.done + over.counts.failed + over.counts.cancelled).toBe(40);
     expect((await resultLines(call, job.id)).length).toBe(over.counts.done + over.counts.failed);
+    const summary = JSON.parse(await readFile(join(dataDir, over.results.summary), 'utf8'));
+    expect(summary).toMatchObject({ status: 'cancelled', counts: over.counts });
+  });
+
+  it("keeps each job to the key that created it; GET /v1/jobs lists the caller's", async () => {
+    await checkOwnership(call, ADMIN_KEY, labels, 'photos/generated/000.png');
   });
 });

@@ -4,10 +4,18 @@
  * images and the results, the JobCoordinator Durable Object, Cloudflare Queues with its
  * dead-letter queue. The end-to-end jobs go through the real queue and the Worker's own queue()
  * handler; the delivery cases (a duplicate, a consumer that throws mid-batch, a dead letter,
- * cancellation between deliveries) hand chosen batches to a Worker whose producer records what it
- * sends, so each case happens exactly as written.
+ * cancellation between deliveries and during one) hand chosen batches to a Worker whose producer
+ * records what it sends, so each case happens exactly as written. The watchdog runs as the
+ * JobCoordinator's alarm, on jobs whose messages were never sent (lost), re-queueing through the
+ * real queue; the stall time is made to have passed by moving the job's last progress back.
  */
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { Descry, type ResultLine } from 'descry';
 import embeddedModel from 'descry/models/emoji-clip';
@@ -27,6 +35,7 @@ import {
   waitForJob,
 } from './support/job-client.js';
 import { badObjects, gradientPng } from './support/job-images.js';
+import { checkOwnership } from './support/ownership.js';
 
 interface Bindings {
   IMAGES: R2Bucket;
@@ -37,6 +46,8 @@ interface Bindings {
 }
 
 const bindings = env as unknown as Bindings;
+const ADMIN_KEY = 'test-admin-key';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const main = (exports as unknown as { default: { fetch(request: Request): Promise<Response> } }).default;
 const call: Call = (path, init) => main.fetch(new Request(`https://descry.test${path}`, init));
 
@@ -103,12 +114,14 @@ describe('a job through the real queue', () => {
       queued: 0,
       done: keys.length - bad.size,
       failed: bad.size,
+      cancelled: 0,
     });
     expect(job.progress).toBe(1);
     expect(job.shards).toEqual({
       total: Math.ceil(keys.length / 16),
       done: Math.ceil(keys.length / 16),
       dead_lettered: 0,
+      running: 0,
     });
 
     const lines = await resultLines(call, job.id);
@@ -229,7 +242,13 @@ describe('deliveries', () => {
     expect(again.result.explicitAcks).toEqual(again.ids);
     const over = await jobStatus(worker.call, job.id);
     expect(over.status).toBe('completed');
-    expect(over.counts).toEqual({ total: keys.length, queued: 0, done: keys.length, failed: 0 });
+    expect(over.counts).toEqual({
+      total: keys.length,
+      queued: 0,
+      done: keys.length,
+      failed: 0,
+      cancelled: 0,
+    });
     const counts = keyCounts(await resultLines(worker.call, job.id));
     expect([...counts.keys()].sort()).toEqual([...keys].sort());
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
@@ -263,7 +282,13 @@ describe('deliveries', () => {
     expect(retried.result.explicitAcks).toEqual(retried.ids);
     const over = await jobStatus(worker.call, job.id);
     expect(over.status).toBe('completed');
-    expect(over.counts).toEqual({ total: keys.length, queued: 0, done: keys.length, failed: 0 });
+    expect(over.counts).toEqual({
+      total: keys.length,
+      queued: 0,
+      done: keys.length,
+      failed: 0,
+      cancelled: 0,
+    });
     expect((await resultLines(worker.call, job.id)).length).toBe(keys.length);
   });
 
@@ -303,7 +328,7 @@ describe('deliveries', () => {
     expect(result.retryMessages).toEqual([]);
     const over = await jobStatus(worker.call, job.id);
     expect(over.status).toBe('completed');
-    expect(over.counts).toEqual({ total: 36, queued: 0, done: 18, failed: 18 });
+    expect(over.counts).toEqual({ total: 36, queued: 0, done: 18, failed: 18, cancelled: 0 });
     expect(over.dead_letters).toEqual([{ shard: dead!.shard, reason: 'R2 is unavailable' }]);
     const lines = await resultLines(worker.call, job.id);
     expect(lines.filter((line) => line.error?.code === 'dead_lettered')).toHaveLength(18);
@@ -319,16 +344,16 @@ describe('deliveries', () => {
     expect(cancel.status).toBe(200);
     expect(await cancel.json()).toMatchObject({
       status: 'cancelled',
-      counts: { total: 36, done: 6, queued: 30 },
+      counts: { total: 36, done: 6, failed: 0, queued: 0, cancelled: 30 },
     });
     const rest = await worker.deliver(messages.slice(1));
     expect(rest.result.explicitAcks).toEqual(rest.ids);
     const over = await jobStatus(worker.call, job.id);
     expect(over.status).toBe('cancelled');
-    expect(over.counts.done).toBe(6);
+    expect(over.counts).toEqual({ total: 36, queued: 0, done: 6, failed: 0, cancelled: 30 });
     expect(await resultLines(worker.call, job.id)).toHaveLength(6);
     const summary = await bindings.JOB_RESULTS.get(over.results.summary);
-    expect(JSON.parse(await summary!.text())).toMatchObject({ status: 'cancelled' });
+    expect(JSON.parse(await summary!.text())).toMatchObject({ status: 'cancelled', counts: over.counts });
     const twice = await worker.call(`/v1/jobs/${job.id}`, { method: 'DELETE', headers: AUTH });
     expect(twice.status).toBe(200);
 
@@ -340,6 +365,147 @@ describe('deliveries', () => {
     const late = await worker.call(`/v1/jobs/${finished.id}`, { method: 'DELETE', headers: AUTH });
     expect(late.status).toBe(409);
     expect(await late.json()).toMatchObject({ code: 'job_finished' });
+  });
+
+  it('counts a shard in flight at the cancellation when it lands, and says what never started', async () => {
+    // A source whose reads wait until released: the first shard is mid-way when DELETE arrives.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gated = {
+      list: (options: R2ListOptions) => bindings.IMAGES.list(options),
+      get: async (key: string) => {
+        await gate;
+        return bindings.IMAGES.get(key);
+      },
+      put: bindings.IMAGES.put.bind(bindings.IMAGES),
+    };
+    const worker = recordingWorker({ IMAGES: gated });
+    const job = await startJob(worker.call, { labels, batch_size: 6, source: { bucket: 'IMAGES', keys } });
+    const messages = classifyMessages(worker.sent);
+    const landing = worker.deliver([messages[0]!]);
+    let during = await jobStatus(worker.call, job.id);
+    for (let i = 0; during.shards.running === 0 && i < 200; i++) {
+      await sleep(20);
+      during = await jobStatus(worker.call, job.id);
+    }
+    expect(during.shards.running).toBe(1);
+    const cancel = await worker.call(`/v1/jobs/${job.id}`, { method: 'DELETE', headers: AUTH });
+    expect(cancel.status).toBe(200);
+    const cancelled = (await cancel.json()) as Awaited<ReturnType<typeof jobStatus>>;
+    // 6 images in flight (they may still land), 30 that never started.
+    expect(cancelled.counts).toEqual({ total: 36, queued: 6, done: 0, failed: 0, cancelled: 30 });
+    const summary = async () =>
+      JSON.parse(await (await bindings.JOB_RESULTS.get(cancelled.results.summary))!.text());
+    expect(await summary()).toMatchObject({ status: 'cancelled', counts: cancelled.counts });
+
+    release();
+    const landed = await landing;
+    expect(landed.result.explicitAcks).toEqual(landed.ids);
+    const over = await jobStatus(worker.call, job.id);
+    expect(over.status).toBe('cancelled');
+    expect(over.counts).toEqual({ total: 36, queued: 0, done: 6, failed: 0, cancelled: 30 });
+    expect(over.shards.running).toBe(0);
+    expect(await summary()).toMatchObject({ status: 'cancelled', counts: over.counts });
+    // The rest never starts; the lines are exactly the counted images.
+    await worker.deliver(messages.slice(1));
+    expect((await jobStatus(worker.call, job.id)).counts).toEqual(over.counts);
+    expect(await resultLines(worker.call, job.id)).toHaveLength(6);
+  });
+});
+
+describe('the watchdog (JobCoordinator alarm)', () => {
+  let keys: string[];
+  beforeAll(async () => {
+    keys = (await seed('watchdog/', 10)).keys;
+  });
+
+  const coordinator = (id: string) => bindings.JOBS.get(bindings.JOBS.idFromName(id));
+  const alarmOf = (id: string) =>
+    runInDurableObject(coordinator(id), (_instance, state) => state.storage.getAlarm());
+
+  /** Make the job's last progress `ms` older: as if that long had passed without any. */
+  async function age(id: string, ms: number): Promise<void> {
+    await runInDurableObject(coordinator(id), async (_instance, state) => {
+      const job = (await state.storage.get<{ progressAt: string }>('job'))!;
+      job.progressAt = new Date(Date.parse(job.progressAt) - ms).toISOString();
+      await state.storage.put('job', job);
+    });
+  }
+
+  /** A job whose messages were recorded and never sent: lost, as a local queue loses them. */
+  async function lostJob(): Promise<string> {
+    const worker = recordingWorker();
+    const job = await startJob(worker.call, { labels, batch_size: 4, source: { bucket: 'IMAGES', keys } });
+    expect(classifyMessages(worker.sent)).toHaveLength(Math.ceil(keys.length / 4));
+    return job.id;
+  }
+
+  it('notices a job whose messages were lost, and finishes it with the shards it re-queues', async () => {
+    const id = await lostJob();
+    // The alarm is set when the job is created, one stall time (600 s by default) ahead.
+    const alarm = await alarmOf(id);
+    expect(alarm).toBeGreaterThan(Date.now() + 590_000);
+    // Before the stall time the alarm only looks, and comes back later.
+    expect(await runDurableObjectAlarm(coordinator(id))).toBe(true);
+    expect(await jobStatus(call, id)).toMatchObject({
+      status: 'running',
+      counts: { done: 0, queued: keys.length },
+    });
+    expect(await alarmOf(id)).toBeGreaterThan(Date.now() + 590_000);
+
+    await age(id, 601_000);
+    expect(await runDurableObjectAlarm(coordinator(id))).toBe(true);
+    const over = await waitForJob(call, id);
+    expect(over.status).toBe('completed');
+    expect(over.counts).toEqual({
+      total: keys.length,
+      queued: 0,
+      done: keys.length - 5,
+      failed: 5,
+      cancelled: 0,
+    });
+    const counts = keyCounts(await resultLines(call, id));
+    expect([...counts.keys()].sort()).toEqual(keys);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    // Over: the alarm is not set again.
+    await runDurableObjectAlarm(coordinator(id));
+    expect(await alarmOf(id)).toBeNull();
+  });
+
+  it('marks a stalled job failed when its missing work cannot be re-queued, and says why', async () => {
+    const id = await lostJob();
+    await bindings.JOB_RESULTS.delete(`jobs/${id}/pages/000000.json`);
+    await age(id, 601_000);
+    expect(await runDurableObjectAlarm(coordinator(id))).toBe(true);
+    const over = await jobStatus(call, id);
+    expect(over.status).toBe('failed');
+    expect(over.failure).toMatch(
+      /^the job made no progress for \d+ s and its missing work cannot be re-queued \(the plan of page 0 is missing\)/,
+    );
+    expect(over.counts).toMatchObject({ total: keys.length, queued: keys.length, done: 0 });
+    const summary = JSON.parse(await (await bindings.JOB_RESULTS.get(over.results.summary))!.text());
+    expect(summary).toMatchObject({ status: 'failed', failure: over.failure });
+    expect(await alarmOf(id)).toBeNull();
+  });
+
+  it('fails a job that does not move through DESCRY_JOB_STALL_ROUNDS rounds', async () => {
+    const id = await lostJob();
+    // Three rounds (the default) that re-queued work which never moved the job.
+    await runInDurableObject(coordinator(id), async (_instance, state) => {
+      const job = (await state.storage.get<{ watchdog: object; progressAt: string }>('job'))!;
+      const old = Date.now() - 4 * 601_000;
+      job.progressAt = new Date(old).toISOString();
+      job.watchdog = { rounds: 3, at: new Date(old + 3 * 601_000).toISOString() };
+      await state.storage.put('job', job);
+    });
+    expect(await runDurableObjectAlarm(coordinator(id))).toBe(true);
+    const over = await jobStatus(call, id);
+    expect(over.status).toBe('failed');
+    expect(over.failure).toMatch(
+      /no progress for \d+ s, through 3 watchdog rounds that re-queued its missing work/,
+    );
   });
 });
 
@@ -367,6 +533,15 @@ describe('the job API', () => {
     expect(
       (await post({ labels: ['a'], batch_size: 1000, source: { bucket: 'IMAGES', prefix: '' } })).status,
     ).toBe(422);
+  });
+
+  it("keeps each job to the key that created it; GET /v1/jobs lists the caller's", async () => {
+    await checkOwnership(
+      recordingWorker({ DESCRY_ADMIN_KEYS: ADMIN_KEY }).call,
+      ADMIN_KEY,
+      labels,
+      'e2e/0.png',
+    );
   });
 
   it('answers 404 for an unknown job and 422 for a malformed id', async () => {

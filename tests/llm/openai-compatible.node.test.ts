@@ -102,6 +102,24 @@ describe('openAICompatibleSource over HTTP', () => {
     expect(await codeOf(source.descriptors('pug'))).toBe('llm_output_invalid');
   });
 
+  it("asks for subclasses with CHiLS's prompt and parses a comma list or a bulleted one", async () => {
+    const source = await sourceFor((request) => ({
+      content: request.prompt.includes('>dog:')
+        ? 'beagle, pug, border collie, and dachshund.'
+        : 'Here are some types:\n- tabby cat\n- Siamese cat\n- tabby cat',
+    }));
+    expect(await source.subclasses!('dog')).toEqual(['beagle', 'pug', 'border collie', 'dachshund']);
+    expect(server!.requests[0]!.prompt).toBe(
+      'Generate a comma separated list of 10 types of the following:\n\n>dog:',
+    );
+    expect(await source.subclasses!('cat', { context: 'pet' })).toEqual(['tabby cat', 'Siamese cat']);
+    expect(server!.requests[1]!.prompt).toBe(
+      'Generate a comma separated list of 10 types of the following pet:\n\n>cat:',
+    );
+    const silent = await sourceFor(() => ({ content: '' }));
+    expect(await codeOf(silent.subclasses!('cat'))).toBe('llm_output_invalid');
+  });
+
   it('gets pair descriptions in JSON mode, oriented canonically', async () => {
     const source = await sourceFor((request) => ({ content: pairJson(...classesIn(request.prompt)) }));
     const description = await source.pairDescriptions('pug', 'beagle');

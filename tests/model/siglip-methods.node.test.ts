@@ -11,14 +11,13 @@
  *   sentences, likewise; the classes outside it keep their first-pass scores, likewise;
  * - tfup: logit = scale · cosine + bias + the cache's affinity (TFUP adds α·Σ exp(−β(1 − A)) ≥ 0),
  *   score = σ(logit);
- * and, for all four, the scores of the labels are not a distribution (they do not sum to 1).
+ * - subclasses (CHiLS): the label's and its best subclass's own sigmoids multiplied,
+ *   score = σ(scale · label cosine + bias) · σ(scale · best subclass cosine + bias), with the
+ *   label cosine the one zeroshot reports for the same classifier, and logit = log(r / (1 − r));
+ * and, for all five, the scores of the labels are not a distribution (they do not sum to 1).
  *
- * PENDING: the integrator is rewriting how model families score (profiles). Today zeroshot applies
- * SigLIP's sigmoid and bias, while descriptions, FuDD's re-ranking and TFUP take only the logit
- * scale and a softmax (sdk/predict.ts `scorer`), so this file fails. It runs only with
- * DESCRY_SIGLIP_PROFILES=1 until the profiles land; then drop the condition:
- *
- *   DESCRY_SIGLIP_PROFILES=1 npx vitest run --project node tests/model/siglip-methods.node.test.ts
+ * The methods take the family's scoring from its profile (sdk/engine/family.ts), so this holds
+ * for every method the table (sdk/methods/table.ts) runs over class scores.
  */
 import { Descry, ortNodeBackend, type Prediction } from 'descry';
 import { staticSource } from 'descry/llm';
@@ -45,6 +44,12 @@ const PAIRS = LABELS.flatMap((a, i) =>
     ],
   })),
 );
+const SUBCLASSES = {
+  cat: ['tabby', 'siamese cat'],
+  dog: ['beagle', 'poodle'],
+  pizza: ['margherita', 'pepperoni pizza'],
+  rocket: ['space shuttle', 'missile'],
+};
 const SIZE = 224;
 
 /** Seeded RGBA photos of SIZE². */
@@ -88,7 +93,7 @@ function expectSigmoidScores(predictions: Prediction[], extraLogit: 'none' | 'no
   expect(Math.abs(sum - 1), 'scores are not a softmax over the labels').toBeGreaterThan(1e-3);
 }
 
-describe.runIf(process.env.DESCRY_SIGLIP_PROFILES === '1')('every method on a SigLIP-shaped model', () => {
+describe('every method on a SigLIP-shaped model', () => {
   it('zeroshot: σ(scale · cosine + bias)', async () => {
     const classifier = await descry.compile({ labels: LABELS });
     for (const result of await descry.classify(photos(3), classifier)) {
@@ -115,6 +120,26 @@ describe.runIf(process.env.DESCRY_SIGLIP_PROFILES === '1')('every method on a Si
       expect(result.degraded).toBeUndefined();
       expectSigmoidScores(result.predictions, 'none');
     }
+  });
+
+  it('subclasses: σ(scale · label cosine + bias) · σ(scale · best subclass cosine + bias)', async () => {
+    const classifier = await descry.compile({ labels: LABELS, subclasses: SUBCLASSES });
+    const images = photos(3);
+    const zeroShot = await descry.classify(images, classifier);
+    const { logitScale, logitBias } = descry.info;
+    const results = await descry.classify(images, classifier, { method: 'subclasses' });
+    results.forEach((result, i) => {
+      expect(result.degraded).toBeUndefined();
+      for (const p of result.predictions) {
+        const label = zeroShot[i]!.predictions.find((q) => q.label === p.label)!;
+        const expected =
+          sigmoid(logitScale * label.cosine + logitBias) * sigmoid(logitScale * p.cosine + logitBias);
+        expect(p.score, `${p.label}: score is the product of the two sigmoids`).toBeCloseTo(expected, 6);
+        expect(p.score, `${p.label}: score is σ(logit)`).toBeCloseTo(sigmoid(p.logit), 6);
+      }
+      const sum = result.predictions.reduce((total, p) => total + p.score, 0);
+      expect(Math.abs(sum - 1), 'scores are not a softmax over the labels').toBeGreaterThan(1e-3);
+    });
   });
 
   it('tfup: σ(scale · cosine + bias + cache affinity)', async () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { experimental_readRawConfig } from 'wrangler';
 import {
   buildEntries,
+  COMMAND_MODULES,
   COMMANDS,
   ENTRY_POINTS,
   entrySources,
@@ -24,6 +25,7 @@ describe('entry points', () => {
     const sources = [
       ...Object.values(ENTRY_POINTS).flatMap((r) => Object.values(r)),
       ...Object.values(COMMANDS),
+      ...COMMAND_MODULES,
     ];
     for (const source of sources) expect(existsSync(new URL(source, root)), source).toBe(true);
   });

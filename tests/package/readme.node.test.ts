@@ -1,5 +1,5 @@
 /**
- * Every code block in README.md is checked, as the marker comment above it says
+ * Every code block in README.md and in the pages under docs/ is checked, as the marker comment above it says
  * (scripts/readme-blocks.ts): snippets are word for word the files they name, and those files are
  * typechecked (`npm run typecheck`) and run (the examples here; the outside projects by
  * outside.node.test.ts); output blocks are what their command prints; shell commands name scripts,
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startNodeServer } from 'descry/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentFiles } from '../../scripts/doc-blocks.mjs';
 import {
   type ReadmeBlock,
   readmeBlocks,
@@ -22,8 +23,11 @@ import {
 
 const root = new URL('../..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const blocks = readmeBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
-const where = (block: ReadmeBlock) => `README.md:${block.line}`;
+/** Every block of every document, with the file it is in. */
+const blocks = documentFiles(root).flatMap((file) =>
+  readmeBlocks(readFileSync(file, 'utf8')).map((block) => ({ ...block, file: file.slice(root.length) })),
+);
+const where = (block: ReadmeBlock & { file: string }) => `${block.file}:${block.line}`;
 const OUTSIDE_PROJECTS = 'tests/package/projects/';
 
 /** Runs `command` in a shell at the root; its stdout, whatever the exit code (the CLI exits 2 on partial failure). */
@@ -41,7 +45,7 @@ const snippets = blocks.flatMap((b) => (b.marker?.kind === 'snippet' ? [{ block:
 const outputs = blocks.flatMap((b) => (b.marker?.kind === 'output' ? [{ block: b, ...b.marker }] : []));
 const commandBlocks = blocks.filter((b) => b.marker?.kind === 'commands');
 
-describe('README code blocks', () => {
+describe('documentation code blocks', () => {
   it('each say how they are checked', () => {
     expect(blocks.filter((b) => b.marker === undefined).map(where)).toEqual([]);
     expect(snippets.length).toBeGreaterThan(0);

@@ -6,7 +6,7 @@ import {
   collectClassTexts,
   fuddScores,
   orderedPair,
-  type PairDescriptions,
+  type PairAttributes,
   pairKey,
 } from '../../sdk/predictors/fudd.js';
 
@@ -41,7 +41,7 @@ describe('pairKey', () => {
 
 describe('collectClassTexts', () => {
   // Stored under the canonical order ["beagle", "pug"]: prompt_pair[0] is the beagle's side.
-  const store: Record<string, PairDescriptions> = {
+  const store: Record<string, PairAttributes> = {
     [pairKey('pug', 'beagle')]: {
       attributes: [
         { attr_type: 'coat', prompt_pair: ['a beagle with a tricolour coat.', 'a pug with a fawn coat.'] },
@@ -93,9 +93,9 @@ describe('collectClassTexts', () => {
   it('rejects repeated names and malformed entries', () => {
     expect(() => collectClassTexts(['a', 'a'], {})).toThrow(InvalidInputError);
     const broken = { [pairKey('a', 'b')]: { attributes: [{ attr_type: 'x', prompt_pair: ['only one'] }] } };
-    expect(() =>
-      collectClassTexts(['a', 'b'], broken as unknown as Record<string, PairDescriptions>),
-    ).toThrow(InvalidInputError);
+    expect(() => collectClassTexts(['a', 'b'], broken as unknown as Record<string, PairAttributes>)).toThrow(
+      InvalidInputError,
+    );
   });
 });
 

@@ -7,7 +7,7 @@ import {
   logSoftmax,
   sigmoid,
   softmax,
-} from '../../sdk/predictors/vector.js';
+} from '../../sdk/math/vector.js';
 
 const f32 = (...xs: number[]) => Float32Array.from(xs);
 

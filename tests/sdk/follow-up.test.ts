@@ -1,5 +1,5 @@
 /**
- * FuDD's request-time orchestration (sdk/follow-up.ts) on hand-made 2-D embeddings: which pairs it
+ * FuDD's request-time orchestration (sdk/methods/follow-up.ts) on hand-made 2-D embeddings: which pairs it
  * asks for, how it degrades, and the two poolings. Texts embed by a lookup table, so every
  * expected score is worked out by hand below.
  */
@@ -9,7 +9,7 @@ import { CompiledClassifier } from 'descry';
 import type { DescriptionSource } from 'descry/llm';
 import { staticSource } from 'descry/llm';
 import { describe, expect, it } from 'vitest';
-import { classifyWithFudd, confusedPairs } from '../../sdk/follow-up.js';
+import { classifyWithFudd, confusedPairs } from '../../sdk/methods/follow-up.js';
 
 const unit = (deg: number) => [Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180)];
 const matrix = (rows: number[][]): Matrix => ({

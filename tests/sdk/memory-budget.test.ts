@@ -19,8 +19,8 @@ import config from '../../models/emoji-clip/config.json' with { type: 'json' };
 import textModel from '../../models/emoji-clip/onnx/text_model.onnx';
 import visionModel from '../../models/emoji-clip/onnx/vision_model.onnx';
 import preprocessorConfig from '../../models/emoji-clip/preprocessor_config.json' with { type: 'json' };
-import { activationSize } from '../../sdk/model/activation-size.js';
-import { budgetedModelFile, MemoryLedger, ORT_WASM_INITIAL_BYTES } from '../../sdk/model/memory-budget.js';
+import { activationSize } from '../../sdk/engine/activation-size.js';
+import { budgetedModelFile, MemoryLedger, ORT_WASM_INITIAL_BYTES } from '../../sdk/engine/memory-budget.js';
 
 const vision = new Uint8Array(visionModel as ArrayBuffer);
 const MiB = 2 ** 20;

@@ -1,6 +1,6 @@
 /** The pool of vision input tensors: a buffer is reused only after it was released. */
 import { describe, expect, it } from 'vitest';
-import { PixelBufferPool } from '../../sdk/model/pixel-buffers.js';
+import { PixelBufferPool } from '../../sdk/engine/pixel-buffers.js';
 
 describe('PixelBufferPool', () => {
   it('hands out distinct buffers until one is released, then reuses it', () => {

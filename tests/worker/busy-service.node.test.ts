@@ -1,7 +1,7 @@
 /** The service under load on Node: a real server on 127.0.0.1 per case (see support/busy-service-contract.ts). */
 import { connect } from 'node:net';
 import { describe } from 'vitest';
-import { startNodeServer } from '../../worker/node.js';
+import { startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { busyServiceContract, type HeldRequest, JSON_AUTH } from './support/busy-service-contract.js';
 import { TEST_VARS } from './support/test-vars.js';
 

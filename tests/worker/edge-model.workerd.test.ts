@@ -24,10 +24,11 @@ import { env } from 'cloudflare:workers';
 import { Descry, ModelLoadError } from 'descry';
 import { createWorker } from 'descry/worker';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { workersMemoryBudget } from '../../worker/memory-budget.js';
-import { r2ModelFiles } from '../../worker/model/r2-model-files.js';
+import { r2ModelFiles } from '../../worker/hosts/r2-model-files.js';
+import { readServiceConfig } from '../../worker/service/config.js';
+import { workersMemoryBudget } from '../../worker/service/memory-budget.js';
 import type { EdgeModelReference, EdgeVariant } from './support/edge-model-server.js';
-import { TEST_KEYS, TEST_LIMITS } from './support/test-vars.js';
+import { TEST_KEYS } from './support/test-vars.js';
 
 const bindings = env as unknown as { IMAGES: R2Bucket; CLASSIFIERS: KVNamespace; [name: string]: unknown };
 const AUTH = { Authorization: `Bearer ${TEST_KEYS[0]}`, 'Content-Type': 'application/json' };
@@ -66,7 +67,7 @@ function edgeWorker(prefix: string, vars: Record<string, string> = {}) {
     JOB_QUEUE: undefined,
     DESCRY_MODEL: 'r2',
     MODEL_BUCKET: bindings.IMAGES,
-    MODEL_R2_PREFIX: prefix,
+    DESCRY_MODEL_R2_PREFIX: prefix,
     ...vars,
   };
   return (path: string, init?: RequestInit) =>
@@ -82,7 +83,7 @@ function edgeWorker(prefix: string, vars: Record<string, string> = {}) {
  * the reason behind a 503, which the service logs but does not answer with.
  */
 async function loadFailure(prefix: string): Promise<ModelLoadError> {
-  const budget = workersMemoryBudget(TEST_LIMITS);
+  const budget = workersMemoryBudget(readServiceConfig(bindings).limits);
   const descry = await Descry.load(
     r2ModelFiles(bindings.IMAGES, prefix),
     budget ? { memoryBudget: budget } : {},
@@ -154,9 +155,19 @@ describe('a MobileCLIP-S0-shaped vision encoder from R2 in the Worker', () => {
     expect(body.results).toHaveLength(reference.images.length);
     body.results.forEach((result, i) => {
       const expected = reference.predictions.int8w[i]!;
-      expect(result.predictions.map((p) => p.label)).toEqual(expected.map((p) => p.label));
-      result.predictions.forEach((p, k) => {
-        expect(Math.abs(p.cosine - expected[k]!.cosine)).toBeLessThan(1e-3);
+      // Every label's cosine as in Node. Random weights leave some labels' cosines within the
+      // runtimes' difference of each other, so the order is compared only where the gap is wider.
+      expect(result.predictions.map((p) => p.label).sort()).toEqual(expected.map((p) => p.label).sort());
+      for (const p of result.predictions) {
+        const node = expected.find((q) => q.label === p.label)!;
+        expect(Math.abs(p.cosine - node.cosine), p.label).toBeLessThan(1e-3);
+      }
+      expected.forEach((p, k) => {
+        const next = expected[k + 1];
+        if (next && p.cosine - next.cosine > 2e-3) {
+          const rank = (label: string) => result.predictions.findIndex((q) => q.label === label);
+          expect(rank(p.label), `${p.label} before ${next.label}`).toBeLessThan(rank(next.label));
+        }
       });
     });
   });
@@ -212,7 +223,9 @@ describe('a MobileCLIP-S0-shaped vision encoder from R2 in the Worker', () => {
     const response = await edgeWorker(prefix)('/v1/classify', classifyOne());
     expect(response.status).toBe(503);
     expect(((await response.json()) as { code: string }).code).toBe('model_load_failed');
-    expect((await loadFailure(prefix)).message).toMatch(/onnx\/vision_model\.onnx is missing from R2/);
+    expect((await loadFailure(prefix)).message).toMatch(
+      /has no vision encoder for dtype fp32 \(onnx\/vision_model\.onnx\)/,
+    );
   });
 
   it('answers 503 model_load_failed for a truncated encoder, and leaves what is stored as it was', async () => {

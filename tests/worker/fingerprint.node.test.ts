@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { Descry, folderSource, hubSource, ModelMismatchError, type ModelSource } from 'descry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The bundle form (the Worker's: parsed JSON and .onnx bytes), whatever this runtime's own entry is.
-import { emojiClip as embeddedModel } from '../../sdk/models/emoji-clip/workerd.js';
-import { DEFAULT_MODEL_DIR } from '../../worker/node.js';
+import { emojiClip as embeddedModel } from '../../sdk/embedded/emoji-clip/workerd.js';
+import { DEFAULT_MODEL_DIR } from '../../worker/hosts/node-server.node.js';
 import { emojiFixtures } from './support/fixture-images.js';
 
 let server: Server;

@@ -8,8 +8,8 @@ import { env, exports } from 'cloudflare:workers';
 import { CompiledClassifier, Descry } from 'descry';
 import { describe, expect, inject, it } from 'vitest';
 // The bundle form (the Worker's: parsed JSON and .onnx bytes), whatever this runtime's own entry is.
-import { emojiClip as embeddedModel } from '../../sdk/models/emoji-clip/workerd.js';
-import { r2ModelFiles } from '../../worker/model/r2-model-files.js';
+import { emojiClip as embeddedModel } from '../../sdk/embedded/emoji-clip/workerd.js';
+import { r2ModelFiles } from '../../worker/hosts/r2-model-files.js';
 import { emojiFixtures } from './support/fixture-images.js';
 import { base64 } from './support/synthetic-images.js';
 import { TEST_KEYS } from './support/test-vars.js';

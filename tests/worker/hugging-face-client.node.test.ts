@@ -14,7 +14,7 @@ import {
   zeroShotImageClassification,
 } from '@huggingface/inference';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { emojiFixtures } from './support/fixture-images.js';
 import { nodeReferenceEngine } from './support/reference-engine.node.js';
 import { TEST_KEYS, TEST_VARS } from './support/test-vars.js';

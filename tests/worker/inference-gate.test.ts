@@ -6,10 +6,12 @@
  */
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { InferenceGate } from '../../worker/inference-gate.js';
-import { problemErrorHandler } from '../../worker/middleware/problem-handler.js';
+import { problemErrorHandler } from '../../worker/http/middleware/problem-handler.js';
+import { InferenceGate } from '../../worker/service/inference-gate.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+const VISION = { kind: 'vision', count: 1 } as const;
+const DECODE = { kind: 'decode', count: 1 } as const;
 
 describe('InferenceGate', () => {
   it('runs units in arrival order with at most `concurrency` at once', async () => {
@@ -20,7 +22,7 @@ describe('InferenceGate', () => {
       const started: number[] = [];
       await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
-          gate.run(async () => {
+          gate.run(VISION, async () => {
             started.push(i);
             running += 1;
             most = Math.max(most, running);
@@ -38,7 +40,7 @@ describe('InferenceGate', () => {
     const gate = new InferenceGate({ concurrency: 1, maxPending: 100 });
     const order: string[] = [];
     const request = async (name: string, units: number) => {
-      for (let i = 0; i < units; i++) await gate.run(async () => void order.push(`${name}${i}`));
+      for (let i = 0; i < units; i++) await gate.run(VISION, async () => void order.push(`${name}${i}`));
     };
     const large = request('L', 4);
     await tick(); // the small request arrives while the large one is under way
@@ -49,12 +51,12 @@ describe('InferenceGate', () => {
   it('starts every unit on a fresh turn of the event loop', async () => {
     const gate = new InferenceGate({ concurrency: 1, maxPending: 100 });
     const order: string[] = [];
-    await gate.run(async () => {
+    await gate.run(VISION, async () => {
       // Stands for an HTTP request arriving while a unit decodes: it is served before the next unit.
       setTimeout(() => order.push('timer'), 0);
       order.push('first');
     });
-    await gate.run(async () => void order.push('second'));
+    await gate.run(VISION, async () => void order.push('second'));
     expect(order).toEqual(['first', 'timer', 'second']);
   });
 
@@ -62,16 +64,46 @@ describe('InferenceGate', () => {
     const gate = new InferenceGate({ concurrency: 1, maxPending: 100 });
     const controller = new AbortController();
     let ran = false;
-    const blocker = gate.run(() => tick());
-    const abandoned = gate.run(async () => {
-      ran = true;
-    }, controller.signal);
+    const blocker = gate.run(VISION, () => tick());
+    const abandoned = gate.run(
+      VISION,
+      async () => {
+        ran = true;
+      },
+      controller.signal,
+    );
     controller.abort(new Error('client went away'));
     await blocker;
     await expect(abandoned).rejects.toThrow('client went away');
     expect(ran).toBe(false);
     // The slot is free again.
-    await expect(gate.run(async () => 'next')).resolves.toBe('next');
+    await expect(gate.run(VISION, async () => 'next')).resolves.toBe('next');
+  });
+
+  it('runs a decode beside a tower run (separate lanes), each lane in order, and reports waits', async () => {
+    const waits: string[] = [];
+    const gate = new InferenceGate(
+      { concurrency: 1, maxPending: 100 },
+      { waited: (lane) => waits.push(lane), queued: () => {} },
+    );
+    let release = () => {};
+    const inTower = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const order: string[] = [];
+    const vision = gate.run(VISION, async () => {
+      order.push('vision start');
+      await inTower;
+      order.push('vision end');
+    });
+    const secondVision = gate.run(VISION, async () => void order.push('second vision'));
+    await gate.run(DECODE, async () => void order.push('decode'));
+    release();
+    await Promise.all([vision, secondVision]);
+    // The decode did not wait for the tower; the second tower run did.
+    expect(order).toEqual(['vision start', 'decode', 'vision end', 'second vision']);
+    expect(waits.sort()).toEqual(['decode', 'model', 'model']);
+    expect(gate.waiting).toEqual({ decode: 0, model: 0 });
   });
 
   it('answers 503 overloaded with Retry-After beyond maxPending, and admits again once one is done', async () => {
@@ -82,7 +114,7 @@ describe('InferenceGate', () => {
     });
     let handled = 0;
     const app = new Hono();
-    app.onError(problemErrorHandler);
+    app.onError(problemErrorHandler());
     app.post('/work', gate.admit, async (c) => {
       handled += 1;
       await held;

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { emojiFixtures } from './support/fixture-images.js';
 import { OPENAPI_TYPES_FILE, openApiTypes } from './support/openapi-types.generate.js';
 import type { paths } from './support/openapi-types.js';
@@ -69,9 +69,11 @@ describe('OpenAPI document', () => {
         'GET /v1/classifiers/{id}',
         'DELETE /v1/classifiers/{id}',
         'POST /v1/classifiers/{id}/adapt',
+        'POST /v1/classifiers/{id}/calibrate',
         'POST /v1/classifiers/{id}/describe',
         'POST /models/{model}',
         'POST /v1/jobs',
+        'GET /v1/jobs',
         'GET /v1/jobs/{id}',
         'DELETE /v1/jobs/{id}',
         'GET /v1/jobs/{id}/results',

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startNodeServer } from '../../worker/node.js';
+import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { type OpenAIServer, startOpenAIServer } from '../support/openai-server.js';
 import { emojiFixtures } from './support/fixture-images.js';
 import { nodeReferenceEngine } from './support/reference-engine.node.js';
@@ -37,6 +37,8 @@ function answer(prompt: string) {
       }),
     };
   }
+  const kinds = /types of the following[^:]*:\n\n>(.+):$/.exec(prompt);
+  if (kinds) return { content: `${kinds[1]} in red, ${kinds[1]} in blue, small ${kinds[1]}` };
   const label = /distinguishing an? (.+) in a photo\?/.exec(prompt)?.[1] ?? 'thing';
   return { content: `- the typical shape of ${label}\n- the usual colours of ${label}` };
 }
@@ -50,9 +52,9 @@ beforeAll(async () => {
     vars: {
       ...TEST_VARS,
       DESCRY_LLM: 'openai-compatible',
-      LLM_BASE_URL: llm.baseURL,
-      LLM_MODEL: 'test-model',
-      LLM_API_KEY: 'llm-secret',
+      DESCRY_LLM_BASE_URL: llm.baseURL,
+      DESCRY_LLM_MODEL: 'test-model',
+      DESCRY_LLM_API_KEY: 'llm-secret',
     },
   });
 });
@@ -147,17 +149,94 @@ describe('describe with an OpenAI-compatible LLM', () => {
         }),
       });
       expect(response.status, await response.clone().text()).toBe(200);
-      const body = (await response.json()) as { method: string; results: Array<{ predictions: unknown[] }> };
+      const body = (await response.json()) as {
+        method: string;
+        degraded?: unknown;
+        results: Array<{ predictions: unknown[]; degraded?: unknown }>;
+      };
       expect(body.method).toBe(method);
+      // The method ran as asked: a silent fall back to zero-shot would say `degraded`.
+      expect(body.degraded).toBeUndefined();
+      expect(body.results[0]?.degraded).toBeUndefined();
       expect(body.results[0]?.predictions).toHaveLength(chosen.length);
     }
+  });
+
+  it('generates subclasses once, keeps the calibration the scores still hold for, and classifies with them', async () => {
+    const { images, labels } = await emojiFixtures();
+    const chosen = labels.slice(0, 3);
+    const id = 'subclassed-by-llm';
+    await fetch(`${server.url}/v1/classifiers/${id}`, {
+      method: 'PUT',
+      headers: AUTH,
+      body: JSON.stringify({ labels: chosen }),
+    });
+    const fixtures = images.filter((image) => chosen.includes(image.label));
+    const labelled = [...fixtures, ...fixtures];
+    const calibrated = await fetch(`${server.url}/v1/classifiers/${id}/calibrate`, {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({
+        images: labelled.map((image) => Buffer.from(image.bytes).toString('base64')),
+        image_labels: labelled.map((image) => image.label),
+        alpha: 0.25,
+      }),
+    });
+    expect(calibrated.status, await calibrated.clone().text()).toBe(200);
+    const before = llm.requests.length;
+    const describe = () =>
+      fetch(`${server.url}/v1/classifiers/${id}/describe?generate=subclasses`, {
+        method: 'POST',
+        headers: AUTH,
+      });
+    const first = await describe();
+    expect(first.status, await first.clone().text()).toBe(200);
+    const body = (await first.json()) as {
+      classifier: { subclasses: Record<string, string[]>; calibration?: { method: string } };
+      cached: boolean;
+    };
+    expect(body.cached).toBe(false);
+    for (const label of chosen) {
+      expect(body.classifier.subclasses[label]).toEqual([
+        `${label} in red`,
+        `${label} in blue`,
+        `small ${label}`,
+      ]);
+    }
+    // Zero-shot scores did not change, so the zero-shot calibration stays.
+    expect(body.classifier.calibration?.method).toBe('zeroshot');
+    // One request per label, and a second describe reads the cache.
+    expect(llm.requests.length - before).toBe(chosen.length);
+    expect(((await (await describe()).json()) as { cached: boolean }).cached).toBe(true);
+    expect(llm.requests.length - before).toBe(chosen.length);
+    const classify = await fetch(`${server.url}/v1/classify`, {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({
+        images: [Buffer.from(fixtures[0]!.bytes).toString('base64')],
+        classifier: id,
+        method: 'subclasses',
+      }),
+    });
+    const result = (await classify.json()) as {
+      degraded?: unknown;
+      results: Array<{ predictions: Array<{ label: string; evidence?: Array<{ descriptor: string }> }> }>;
+    };
+    expect(result.degraded).toBeUndefined();
+    const top = result.results[0]!.predictions[0]!;
+    expect(body.classifier.subclasses[top.label]).toContain(top.evidence?.[0]?.descriptor);
   });
 
   it('answers 502 when the LLM fails on an explicit describe', async () => {
     const failing = await startOpenAIServer(() => ({ status: 500, body: { error: { message: 'boom' } } }));
     const other = await startNodeServer({
       port: 0,
-      vars: { ...TEST_VARS, DESCRY_LLM: 'openai-compatible', LLM_BASE_URL: failing.baseURL, LLM_MODEL: 'm' },
+      vars: {
+        ...TEST_VARS,
+        DESCRY_LLM: 'openai-compatible',
+        DESCRY_LLM_BASE_URL: failing.baseURL,
+        DESCRY_LLM_MODEL: 'm',
+      },
     });
     try {
       const put = await fetch(`${other.url}/v1/classifiers/x`, {
@@ -246,9 +325,9 @@ describe('failures of what the service depends on', () => {
       vars: {
         ...TEST_VARS,
         DESCRY_LLM: 'openai-compatible',
-        LLM_BASE_URL: hanging.baseURL,
-        LLM_MODEL: 'm',
-        LLM_TIMEOUT_MS: '300',
+        DESCRY_LLM_BASE_URL: hanging.baseURL,
+        DESCRY_LLM_MODEL: 'm',
+        DESCRY_LLM_TIMEOUT_MS: '300',
       },
     });
     try {

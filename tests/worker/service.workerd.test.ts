@@ -50,8 +50,14 @@ describe('describe with the static source', () => {
     });
     expect(classify.status, await classify.clone().text()).toBe(200);
     const result = (await classify.json()) as {
-      results: Array<{ predictions: Array<{ label: string; evidence?: Array<{ descriptor: string }> }> }>;
+      degraded?: unknown;
+      results: Array<{
+        degraded?: unknown;
+        predictions: Array<{ label: string; evidence?: Array<{ descriptor: string }> }>;
+      }>;
     };
+    expect(result.degraded).toBeUndefined();
+    expect(result.results[0]?.degraded).toBeUndefined();
     const top = result.results[0]?.predictions[0];
     expect(labels).toContain(top?.label);
     expect(top?.evidence?.length).toBeGreaterThan(0);
@@ -68,6 +74,58 @@ describe('describe with the static source', () => {
   });
 });
 
+describe('subclasses from the static source', () => {
+  it('generates subclasses, drops the one two labels got, keeps the descriptors, and classifies with them', async () => {
+    const labels = Object.keys(STATIC_DESCRIPTIONS.subclasses);
+    await call('/v1/classifiers/static-subclassed', {
+      method: 'PUT',
+      headers: AUTH,
+      body: JSON.stringify({ labels, descriptors: { cat: ['whiskers'] } }),
+    });
+    const response = await call('/v1/classifiers/static-subclassed/describe?generate=subclasses', {
+      method: 'POST',
+      headers: AUTH,
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const body = (await response.json()) as {
+      classifier: { subclasses: Record<string, string[]>; descriptors: Record<string, string[]> };
+      dropped_subclasses: Array<{ subclass: string; labels: string[] }>;
+    };
+    expect(body.classifier.subclasses).toEqual({
+      cat: ['tabby cat', 'siamese cat'],
+      dog: ['beagle', 'pug'],
+      pizza: ['margherita pizza', 'pepperoni pizza'],
+    });
+    expect(body.dropped_subclasses).toEqual([{ subclass: 'kitten', labels: ['cat', 'dog'] }]);
+    expect(body.classifier.descriptors.cat).toEqual(['whiskers']);
+    const { images } = await emojiFixtures();
+    const classify = await call('/v1/classify', {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({
+        images: [btoa(String.fromCharCode(...images[0]!.bytes))],
+        classifier: 'static-subclassed',
+        method: 'subclasses',
+      }),
+    });
+    const result = (await classify.json()) as {
+      degraded?: unknown;
+      results: Array<{ predictions: Array<{ label: string; evidence?: Array<{ descriptor: string }> }> }>;
+    };
+    expect(result.degraded).toBeUndefined();
+    const top = result.results[0]!.predictions[0]!;
+    expect(body.classifier.subclasses[top.label]).toContain(top.evidence?.[0]?.descriptor);
+  });
+
+  it('refuses a generate value it does not know with 422', async () => {
+    const response = await call('/v1/classifiers/static-subclassed/describe?generate=poems', {
+      method: 'POST',
+      headers: AUTH,
+    });
+    expect(response.status).toBe(422);
+  });
+});
+
 describe('stored classifiers of another model', () => {
   it('answers 409 model_mismatch instead of classifying with foreign embeddings', async () => {
     const foreign = new CompiledClassifier({
@@ -79,6 +137,40 @@ describe('stored classifiers of another model', () => {
     });
     await bindings.CLASSIFIERS.put('classifiers/foreign', foreign.toBytes());
     const response = await call('/v1/classifiers/foreign', { headers: AUTH });
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { code: string }).code).toBe('model_mismatch');
+  });
+
+  it('answers 409 model_mismatch for a calibration fitted on other weights than the stored ones', async () => {
+    const health = (await (await call('/healthz?ready=1')).json()) as {
+      model: { id: string; fingerprint: string };
+    };
+    const dim = 256;
+    const data = new Float32Array(2 * dim);
+    data[0] = 1;
+    data[dim + 1] = 1;
+    const classifier = new CompiledClassifier({
+      labels: ['cat', 'dog'],
+      templates: ['{}'],
+      weights: { rows: 2, cols: dim, data },
+      fingerprint: health.model.fingerprint,
+      model: health.model.id,
+    });
+    const calibrated = classifier.withCalibration({
+      alpha: 0.1,
+      method: 'lac',
+      threshold: 0.5,
+      n: 9,
+      rank: 9,
+      predictor: { method: 'zeroshot' },
+      weightsFingerprint: classifier.calibrationFingerprint({ method: 'zeroshot' }),
+      created: new Date().toISOString(),
+    });
+    const bytes = calibrated.toBytes('float32');
+    // The last weight changes: the stored calibration no longer belongs to these weights.
+    new DataView(bytes.buffer).setFloat32(bytes.length - 4, 0.5, true);
+    await bindings.CLASSIFIERS.put('classifiers/recalibrated-elsewhere', bytes);
+    const response = await call('/v1/classifiers/recalibrated-elsewhere', { headers: AUTH });
     expect(response.status).toBe(409);
     expect(((await response.json()) as { code: string }).code).toBe('model_mismatch');
   });

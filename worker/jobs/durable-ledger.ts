@@ -3,29 +3,34 @@
  * that calls it. The object answers plain fetch requests, `POST /{operation}` with the arguments
  * as a JSON array, rather than RPC on `DurableObject` from `cloudflare:workers`: that import
  * exists only inside workerd, and `descry/worker` must stay importable by other hosts.
+ *
+ * The object also runs its job's watchdog (job-watchdog.ts) from an alarm: set when the job is
+ * created, it fires `DESCRY_JOB_STALL_SECONDS` after the job last moved, re-queues the job's missing
+ * work through the object's own `JOB_QUEUE` and `JOB_RESULTS` bindings (or fails the job), and
+ * sets itself again until the job is over. Alarms are durable and retried by the runtime, so a
+ * job whose messages were all lost is still noticed.
  */
-import { type JobLedger, jobLedger } from './job-ledger.js';
+import type { WorkerBindings } from '../hosts/bindings.js';
+import { readJobConfig } from './job-config.js';
+import { isTerminal, type JobLedger, jobLedger, LEDGER_OPERATIONS } from './job-ledger.js';
+import { queueSender } from './job-messages.js';
+import { watchJob } from './job-watchdog.js';
+import { r2ObjectBucket } from './object-bucket.js';
 
-const OPERATIONS = new Set<keyof JobLedger>([
-  'create',
-  'state',
-  'registerPage',
-  'begin',
-  'complete',
-  'recordFailure',
-  'lastFailure',
-  'fail',
-  'cancel',
-]);
+const OPERATIONS = new Set<string>(LEDGER_OPERATIONS);
 
 /**
  * The Durable Object class of the job ledger. Export it from the Worker's main module and bind
  * it as `JOBS` (see wrangler.toml).
  */
 export class JobCoordinator implements DurableObject {
+  readonly #state: DurableObjectState;
+  readonly #env: WorkerBindings;
   readonly #ledger: JobLedger;
 
-  constructor(state: DurableObjectState, _env: unknown) {
+  constructor(state: DurableObjectState, env: unknown) {
+    this.#state = state;
+    this.#env = (env ?? {}) as WorkerBindings;
     this.#ledger = jobLedger(state.storage);
   }
 
@@ -36,7 +41,49 @@ export class JobCoordinator implements DurableObject {
     }
     const args = (await request.json()) as unknown[];
     const call = this.#ledger[operation] as (...args: unknown[]) => Promise<unknown>;
-    return Response.json({ result: (await call(...args)) ?? null });
+    const result = await call(...args);
+    if (operation === 'create') await this.#watch();
+    return Response.json({ result: result ?? null });
+  }
+
+  /** The watchdog's turn: look at the job, and come back while it is not over. */
+  async alarm(): Promise<void> {
+    const config = this.#config();
+    const { JOB_QUEUE: queue, JOB_RESULTS: results } = this.#env;
+    if (!config || config.stallSeconds === 0 || !queue || !results) return;
+    const outcome = await watchJob(
+      {
+        ledger: this.#ledger,
+        host: {
+          results: r2ObjectBucket(results),
+          resultsLocation: 'JOB_RESULTS',
+          enqueue: queueSender(queue),
+        },
+      },
+      config,
+      Date.now(),
+    );
+    if (outcome.next !== undefined) await this.#state.storage.setAlarm(outcome.next);
+  }
+
+  /** Set the first alarm of a job that is not over, unless one is set. */
+  async #watch(): Promise<void> {
+    const config = this.#config();
+    if (!config || config.stallSeconds === 0) return;
+    const state = await this.#ledger.state();
+    if (!state || isTerminal(state.status)) return;
+    if ((await this.#state.storage.getAlarm()) === null) {
+      await this.#state.storage.setAlarm(Date.now() + config.stallSeconds * 1000);
+    }
+  }
+
+  #config() {
+    try {
+      return readJobConfig(this.#env as unknown as Record<string, unknown>);
+    } catch (error) {
+      console.error('[descry] the job watchdog cannot read its configuration', error);
+      return undefined;
+    }
   }
 }
 
@@ -56,6 +103,6 @@ export function durableLedger(namespace: DurableObjectNamespace, id: string): Jo
     };
   // Each operation's result crosses the wire as JSON: the types are the ledger's own.
   return Object.fromEntries(
-    [...OPERATIONS].map((operation) => [operation, call(operation)]),
+    LEDGER_OPERATIONS.map((operation) => [operation, call(operation)]),
   ) as unknown as JobLedger;
 }

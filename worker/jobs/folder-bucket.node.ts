@@ -1,8 +1,9 @@
 /**
  * A folder as an {@link ObjectBucket} (Node): the object `a/b.png` is the file `<folder>/a/b.png`,
  * so a job's source is any folder of images and its results are plain files anyone can read.
- * Listing walks the folder once per page and sorts, which is fine for the folders one machine
- * classifies; writes go to a temporary file renamed into place, so readers never see half a shard.
+ * Listing walks the prefix's folder once per page and sorts, which is fine for the folders one
+ * machine classifies; writes go to a temporary file renamed into place, so readers never see half a
+ * shard (a write killed mid-way leaves a hidden `.*.tmp` file, which listings skip).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
@@ -24,10 +25,20 @@ function fileOf(folder: string, key: string): string {
   return join(folder, ...parts);
 }
 
-async function filesUnder(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(
+/** Every file under `folder/prefix's directory`, as keys relative to `folder`. */
+async function filesUnder(folder: string, prefix: string): Promise<string[]> {
+  const directory = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+  let start = folder;
+  if (directory !== '') {
+    try {
+      start = fileOf(folder, directory);
+    } catch {
+      return []; // no key can start with a prefix no key can have
+    }
+  }
+  const entries = await readdir(start, { recursive: true, withFileTypes: true }).catch(
     (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [];
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
       throw error;
     },
   );
@@ -39,9 +50,13 @@ async function filesUnder(folder: string): Promise<string[]> {
 /** An {@link ObjectBucket} over `folder` (created on first write). */
 export function folderObjectBucket(folder: string): ObjectBucket {
   return {
-    async list({ prefix, cursor, limit }) {
-      const keys = (await filesUnder(folder))
-        .filter((key) => key.startsWith(prefix) && (!cursor || key > cursor))
+    async list({ prefix, cursor, limit, startAfter }) {
+      const after = [cursor, startAfter]
+        .filter((k) => k !== undefined)
+        .sort()
+        .at(-1);
+      const keys = (await filesUnder(folder, prefix))
+        .filter((key) => key.startsWith(prefix) && (after === undefined || key > after))
         .sort();
       const page = keys.slice(0, limit);
       const objects = await Promise.all(

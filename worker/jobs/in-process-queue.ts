@@ -1,8 +1,9 @@
 /**
  * A queue in the process, for hosts without Cloudflare Queues (the Node server): the same
  * delivery contract as the Worker's queue handler (at least once, retries with exponential
- * backoff, dead-lettering after `maxAttempts`), with messages held in memory. Jobs do not
- * survive a restart of the process.
+ * backoff, dead-lettering after `maxAttempts`), with messages held in memory. Messages do not
+ * survive a restart of the process; jobs do: with a data folder the Node host rebuilds their
+ * outstanding messages from the ledger and the page plans when it starts (node-job-host.node.ts).
  */
 import { type JobConfig, retryDelay } from './job-config.js';
 import type { JobConsumer } from './job-consumer.js';
@@ -14,6 +15,10 @@ export interface InProcessQueue {
   consume(consumer: JobConsumer): void;
   /** Resolves when no message is waiting, running or due for a retry. */
   idle(): Promise<void>;
+  /** Messages of job `job` waiting for a delivery or a retry (not those running). */
+  waiting(job: string): number;
+  /** When a delivery last finished (ms since the epoch), or when the queue was made. */
+  lastSettled(): number;
   /** Stop: pending retries are dropped. */
   close(): void;
 }
@@ -31,6 +36,14 @@ export function inProcessQueue(config: JobConfig, concurrency = 1): InProcessQue
   let running = 0;
   let closed = false;
   let waiters: Array<() => void> = [];
+  const perJob = new Map<string, number>();
+  let settledAt = Date.now();
+
+  const count = (job: string, delta: number) => {
+    const n = (perJob.get(job) ?? 0) + delta;
+    if (n > 0) perJob.set(job, n);
+    else perJob.delete(job);
+  };
 
   const settleIfIdle = () => {
     if (ready.length === 0 && running === 0 && timers.size === 0) {
@@ -52,6 +65,7 @@ export function inProcessQueue(config: JobConfig, concurrency = 1): InProcessQue
         });
         return;
       }
+      count(entry.message.job, 1);
       const timer = setTimeout(() => {
         timers.delete(timer);
         ready.push(entry);
@@ -64,9 +78,11 @@ export function inProcessQueue(config: JobConfig, concurrency = 1): InProcessQue
   function pump(): void {
     while (!closed && consumer && running < concurrency && ready.length > 0) {
       const entry = ready.shift()!;
+      count(entry.message.job, -1);
       running += 1;
       void deliver(entry, consumer).finally(() => {
         running -= 1;
+        settledAt = Date.now();
         pump();
         settleIfIdle();
       });
@@ -77,7 +93,10 @@ export function inProcessQueue(config: JobConfig, concurrency = 1): InProcessQue
   return {
     async enqueue(messages) {
       if (closed) throw new Error('the job queue is closed');
-      for (const message of messages) ready.push({ message: structuredClone(message), attempts: 0 });
+      for (const message of messages) {
+        ready.push({ message: structuredClone(message), attempts: 0 });
+        count(message.job, 1);
+      }
       queueMicrotask(pump);
     },
     consume(worker) {
@@ -89,11 +108,14 @@ export function inProcessQueue(config: JobConfig, concurrency = 1): InProcessQue
         waiters.push(resolve);
         settleIfIdle();
       }),
+    waiting: (job) => perJob.get(job) ?? 0,
+    lastSettled: () => settledAt,
     close() {
       closed = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       ready.length = 0;
+      perJob.clear();
       settleIfIdle();
     },
   };

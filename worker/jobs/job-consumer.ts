@@ -26,15 +26,13 @@ import {
   type KeyedImage,
   parseResultLines,
   type ResultLine,
-  tallyResultLines,
 } from 'descry';
 import { decodeTfupCache } from 'descry/predictors';
-import { INFERENCE_BATCH } from '../batches.js';
-import { MethodResources } from '../method-resources.js';
-import { backgroundOption } from '../schemas.js';
-import type { ServiceDeps } from '../service-deps.js';
-import type { JobContext } from './job-host.js';
-import type { ShardTally } from './job-ledger.js';
+import { INFERENCE_BATCH } from '../service/batches.js';
+import type { ServiceDeps } from '../service/deps.js';
+import { serviceOf } from '../service/service.js';
+import type { JobContext } from './job-context.js';
+import { tallyOf } from './job-ledger.js';
 import type { ClassifyMessage, JobMessage } from './job-messages.js';
 import { listPage } from './job-producer.js';
 import { type JobSpec, jobObjects } from './job-spec.js';
@@ -61,11 +59,6 @@ export interface JobConsumer {
 interface Prepared {
   classifier: CompiledClassifier;
   options: ClassifyOptions;
-}
-
-function tallyOf(lines: readonly ResultLine[]): ShardTally {
-  const { classified, failed, errors } = tallyResultLines(lines);
-  return { classified, failed, errors };
 }
 
 /** The ledger key of a message's failures: its shard, or its page for a listing. */
@@ -122,7 +115,8 @@ async function readImages(
 
 /** The consumer of `context`'s jobs; it keeps decoded classifiers for the isolate's lifetime. */
 export function jobConsumer(context: JobContext): JobConsumer {
-  const { host } = context;
+  const { host, service } = context;
+  const { inference } = service;
   const prepared = new Map<string, Promise<Prepared>>();
 
   /** The job's classifier and method options, loaded once per isolate. */
@@ -130,7 +124,7 @@ export function jobConsumer(context: JobContext): JobConsumer {
     let entry = prepared.get(spec.id);
     if (!entry) {
       entry = (async () => {
-        const engine = await context.engine();
+        const engine = await inference.engine();
         const objects = jobObjects(spec.id);
         const bytes = await host.results.get(objects.classifier);
         if (!bytes) throw new Error(`the classifier snapshot of ${spec.id} is missing`);
@@ -140,7 +134,7 @@ export function jobConsumer(context: JobContext): JobConsumer {
           const tfup = await host.results.get(objects.tfup);
           if (tfup) options = { tfup: { cache: decodeTfupCache(await tfup.bytes()) } };
         } else if (spec.method === 'fudd') {
-          options = await context.resources.optionsFor('fudd', spec.classifier, classifier);
+          options = await service.resources.optionsFor('fudd', undefined);
         }
         return { classifier, options };
       })();
@@ -153,7 +147,7 @@ export function jobConsumer(context: JobContext): JobConsumer {
 
   async function classifyShard(message: ClassifyMessage): Promise<void> {
     const ledger = host.ledger(message.job);
-    const { run, state } = await ledger.begin(message.shard);
+    const { run, state } = await ledger.begin(message.shard, message.keys.length);
     if (!run) {
       // Done already, or the job is over: a repeated delivery may still owe the summary.
       await writeSummaryIfOver(host, state);
@@ -163,14 +157,17 @@ export function jobConsumer(context: JobContext): JobConsumer {
     const source = host.source(spec.source.bucket);
     if (!source) throw new Error(`source bucket "${spec.source.bucket}" is no longer available`);
     const { classifier, options } = await prepare(spec);
-    const engine = await context.engine();
-    const { items, unreadable } = await readImages(source, message.keys, context.limits.maxBodyBytes);
+    const engine = await inference.engine();
+    const { items, unreadable } = await readImages(source, message.keys, service.config.limits.maxBodyBytes);
+    // Jobs take turns with requests at the same gate, a few images per encoder run (./batches.ts).
     const classified = await classifyBatch(engine, items, classifier, {
       ...options,
+      ...inference.run(),
       method: spec.method,
       topK: spec.topK,
+      ...(spec.maxSetSize === undefined ? {} : { maxSetSize: spec.maxSetSize }),
       batchSize: INFERENCE_BATCH,
-      ...(spec.background === undefined ? {} : { background: backgroundOption(spec.background) }),
+      ...(spec.background === undefined ? {} : { background: spec.background }),
     });
     const byKey = new Map([...classified, ...unreadable].map((line) => [line.key, line]));
     const lines = message.keys.map((key) => byKey.get(key)!);
@@ -196,6 +193,12 @@ export function jobConsumer(context: JobContext): JobConsumer {
         await writeSummaryIfOver(host, await ledger.fail(`listing page ${message.page} failed: ${reason}`));
         return;
       }
+      const state = await ledger.state();
+      if (!state) return;
+      if (state.status === 'cancelled' && !(message.shard in state.running)) {
+        // Never began before the cancellation: its images are counted as cancelled, not failed.
+        return;
+      }
       const key = jobObjects(message.job).shard(message.shard);
       const lines = message.keys.map((k) => errorLine(k, { code: DEAD_LETTERED, message: reason }));
       let outcome: Awaited<ReturnType<typeof ledger.complete>>;
@@ -215,10 +218,5 @@ export function jobConsumer(context: JobContext): JobConsumer {
 export function serviceJobConsumer(deps: ServiceDeps): JobConsumer {
   const host = deps.jobs;
   if (!host) throw new Error('batch jobs are not configured (JOB_QUEUE, JOBS and JOB_RESULTS on Workers)');
-  const resources = new MethodResources({
-    descriptions: deps.classifiers,
-    adaptations: deps.adaptations,
-    source: deps.descriptions,
-  });
-  return jobConsumer({ host, engine: deps.engine, limits: deps.config.limits, resources });
+  return jobConsumer({ host, service: serviceOf(deps) });
 }

@@ -4,9 +4,6 @@
  * folders, an in-process ledger and queue (node-job-host.ts). Producer, consumer and routes are
  * the same code on both.
  */
-import type { Descry } from 'descry';
-import type { ServiceLimits } from '../config.js';
-import type { MethodResources } from '../method-resources.js';
 import type { JobConfig } from './job-config.js';
 import type { JobLedger } from './job-ledger.js';
 import type { JobMessage } from './job-messages.js';
@@ -25,15 +22,4 @@ export interface JobHost {
   ledger(id: string): JobLedger;
   /** Send messages to the job queue. */
   enqueue(messages: readonly JobMessage[]): Promise<void>;
-}
-
-/** Everything job work uses: the host, and the service's engine, limits and method resources. */
-export interface JobContext {
-  host: JobHost;
-  engine(): Promise<
-    Pick<Descry, 'info' | 'compile' | 'loadClassifier' | 'embedImages' | 'classifyEmbeddings'>
-  >;
-  limits: ServiceLimits;
-  /** FuDD's description source and pair cache; the TFUP caches of stored classifiers. */
-  resources: MethodResources;
 }

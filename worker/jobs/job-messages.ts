@@ -61,3 +61,12 @@ export function sendGroups(messages: readonly JobMessage[]): JobMessage[][] {
   if (group.length > 0) groups.push(group);
   return groups;
 }
+
+/** Sending to a Cloudflare queue: `messages` in as few sendBatch calls as Queues accepts. */
+export function queueSender(queue: Queue<unknown>): (messages: readonly JobMessage[]) => Promise<void> {
+  return async (messages) => {
+    for (const group of sendGroups(messages)) {
+      await queue.sendBatch(group.map((body) => ({ body, contentType: 'json' as const })));
+    }
+  };
+}

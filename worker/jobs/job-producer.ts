@@ -7,11 +7,11 @@
  * regroup), counts it, and sends the page's `classify` messages and the next `list`.
  */
 import type { CompiledClassifier } from 'descry';
-import { InvalidInputError } from 'descry';
-import { encodeTfupCache } from 'descry/predictors';
-import { assertRequestLimits } from '../classify-input.js';
-import type { StoredClassifiers } from '../stored-classifiers.js';
-import type { JobContext } from './job-host.js';
+import { calibrationFor, InvalidInputError } from 'descry';
+import { encodeTfupCache, type TfupCache } from 'descry/predictors';
+import { assertRequestLimits } from '../http/request/reader.js';
+import type { JobContext } from './job-context.js';
+import { indexJob } from './job-index.js';
 import { isTerminal, type JobState } from './job-ledger.js';
 import type { JobMessage, ListMessage, PagePlan } from './job-messages.js';
 import {
@@ -23,6 +23,7 @@ import {
   newJobId,
   shardName,
 } from './job-spec.js';
+import { writeSummaryIfOver } from './job-status.js';
 import { readText } from './object-bucket.js';
 
 /** Keys per listed page (R2 lists at most 1000 per call). */
@@ -51,6 +52,8 @@ async function runPlan(context: JobContext, job: string, plan: PagePlan): Promis
   const state = await host
     .ledger(job)
     .registerPage(chosen.page, { shards: chosen.shards.length, images }, chosen.next === undefined);
+  // Cancelled (or failed) meanwhile: the page is not counted and nothing of it starts.
+  if (!state || isTerminal(state.status)) return state;
   const messages: JobMessage[] = chosen.shards.map(({ shard, keys }) => ({
     kind: 'classify',
     job,
@@ -75,7 +78,7 @@ function checkRequest(context: JobContext, request: JobRequest): string[] | unde
       { details: { bucket, allowed: [...config.buckets.keys()] } },
     );
   }
-  assertRequestLimits(context.limits, { images: 0, labels: request.labels?.length });
+  assertRequestLimits(context.service.config.limits, { labels: request.labels?.length });
   if (!('keys' in request.source)) return undefined;
   const keys = [...new Set(request.source.keys)];
   if (keys.length > config.maxKeys) {
@@ -88,30 +91,51 @@ function checkRequest(context: JobContext, request: JobRequest): string[] | unde
   return keys;
 }
 
-/** Start a job: snapshot, record, queue. Answers its first state. */
+/**
+ * Start a job for `owner` (the caller's key id): snapshot, record, index, queue. Answers its first
+ * state. `signal` is the request's: the label set is compiled through the service's gate, as any
+ * request's.
+ */
 export async function startJob(
   context: JobContext,
-  classifiers: StoredClassifiers,
   request: JobRequest,
+  owner: string,
+  signal?: AbortSignal,
 ): Promise<JobState> {
   const keys = checkRequest(context, request);
-  const { host } = context;
+  const { host, service } = context;
   const method = request.method ?? 'zeroshot';
   let classifier: CompiledClassifier | undefined;
   let tfup: Uint8Array | undefined;
+  let tfupCache: TfupCache | undefined;
   if (request.classifier !== undefined) {
     // Read before the engine loads: an unknown id is answered without loading the model.
-    classifier = (await classifiers.get(request.classifier, context.engine)).classifier;
+    classifier = (await service.classifiers.get(request.classifier)).classifier;
     if (method === 'tfup') {
-      const { tfup: adapted } = await context.resources.optionsFor('tfup', request.classifier, classifier);
-      if (adapted) tfup = encodeTfupCache(adapted.cache);
+      const stored = { id: request.classifier, classifier };
+      const { tfup: adapted } = await service.resources.optionsFor('tfup', stored);
+      if (adapted) {
+        tfupCache = adapted.cache;
+        tfup = encodeTfupCache(adapted.cache);
+      }
     }
   }
-  const engine = await context.engine();
-  classifier ??= await engine.compile({
-    labels: request.labels ?? [],
-    ...(request.templates ? { templates: request.templates } : {}),
-    ...(request.descriptors ? { descriptors: request.descriptors } : {}),
+  const engine = await service.inference.engine();
+  classifier ??= await engine.compile(
+    {
+      labels: request.labels ?? [],
+      ...(request.templates ? { templates: request.templates } : {}),
+      ...(request.descriptors ? { descriptors: request.descriptors } : {}),
+      ...(request.subclasses ? { subclasses: request.subclasses } : {}),
+    },
+    service.inference.run(signal),
+  );
+  // Sets asked for (max_set_size) that this classifier cannot give are refused now, not per shard.
+  calibrationFor(classifier, {
+    method,
+    ...(tfupCache ? { tfup: { cache: tfupCache } } : {}),
+    ...(method === 'fudd' ? await service.resources.optionsFor('fudd', undefined) : {}),
+    ...(request.max_set_size === undefined ? {} : { maxSetSize: request.max_set_size }),
   });
   const id = newJobId();
   const objects = jobObjects(id);
@@ -124,6 +148,7 @@ export async function startJob(
     model: engine.info.id,
     method,
     topK: request.top_k ?? DEFAULT_TOP_K,
+    ...(request.max_set_size !== undefined ? { maxSetSize: request.max_set_size } : {}),
     ...(request.classifier !== undefined ? { classifier: request.classifier } : {}),
     ...(request.background !== undefined ? { background: request.background } : {}),
     labels: classifier.labels.length,
@@ -132,10 +157,12 @@ export async function startJob(
       : { bucket: request.source.bucket, prefix: 'prefix' in request.source ? request.source.prefix : '' },
     batchSize,
     createdAt: new Date().toISOString(),
+    owner,
   };
   const ledger = host.ledger(id);
   let state = await ledger.create(spec);
   try {
+    await indexJob(host.results, spec);
     if (keys) state = (await runPlan(context, id, planOf(0, keys, batchSize))) ?? state;
     else await host.enqueue([{ kind: 'list', job: id, page: 0 }]);
   } catch (error) {
@@ -145,16 +172,28 @@ export async function startJob(
   return state;
 }
 
-/** Handle a `list` message: one page of the prefix into shards. */
+/**
+ * Handle a `list` message: one page of the prefix into shards. A page whose plan is written is
+ * run from it (also page 0 of a key list, which the watchdog sends when the process that started
+ * the job stopped before counting it).
+ */
 export async function listPage(context: JobContext, message: ListMessage): Promise<void> {
   const { host } = context;
-  const state = await host.ledger(message.job).state();
-  if (!state || isTerminal(state.status) || !('prefix' in state.spec.source)) return;
+  const ledger = host.ledger(message.job);
+  const state = await ledger.state();
+  if (!state || isTerminal(state.status)) return;
   const pageKey = jobObjects(message.job).page(message.page);
   const written = await readText(host.results, pageKey);
   let plan: PagePlan;
   if (written !== null) {
     plan = JSON.parse(written) as PagePlan;
+  } else if (!('prefix' in state.spec.source)) {
+    // The keys were only in the request that started the job, and its plan was never written.
+    await writeSummaryIfOver(
+      host,
+      await ledger.fail('the key list was lost: the process starting the job stopped before recording it'),
+    );
+    return;
   } else {
     const source = host.source(state.spec.source.bucket);
     if (!source) throw new Error(`source bucket "${state.spec.source.bucket}" is no longer available`);

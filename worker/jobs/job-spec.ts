@@ -2,15 +2,19 @@
  * A batch job as it is asked for (the POST /v1/jobs body), as it is stored (the spec every
  * consumer reads), and where its objects live in the results bucket:
  *
- *     jobs/{id}/classifier.descry   the classifier, snapshotted when the job starts
+ *     jobs/{id}/classifier.descry   the classifier, snapshotted when the job starts (with its
+ *                                   subclasses and calibration: result lines carry sets)
  *     jobs/{id}/tfup.bin            the TFUP cache, snapshotted (method tfup)
  *     jobs/{id}/pages/000000.json   the keys of each listed page, grouped into shards
  *     jobs/{id}/shards/p000000-s00000.jsonl   result lines, one shard per message
  *     jobs/{id}/summary.json        the final status
+ *     jobs/{id}/ledger.jsonl        the ledger (Node with a data folder; on Workers it is the Durable Object)
+ *     jobs/by-key/{keyId}/{newest-first}-{id}   the index of each key's jobs (job-index.ts)
+ *     jobs/by-time/{newest-first}-{id}          the index of every job (what an admin key lists)
  */
 import { z } from '@hono/zod-openapi';
-import type { ClassificationMethod } from 'descry';
-import { exactlyOneTarget, targetFields } from '../classify-input.js';
+import type { ClassificationMethod, ImageBackground } from 'descry';
+import { exactlyOneTarget, targetFields } from '../http/request/fields.js';
 
 export const JobIdSchema = z
   .string()
@@ -70,14 +74,21 @@ export interface JobSpec {
   model: string;
   method: ClassificationMethod;
   topK: number;
+  /** Abstain when a conformal set holds more labels (a calibrated classifier's sets). */
+  maxSetSize?: number;
   /** The stored classifier the job snapshotted, when it named one. */
   classifier?: string;
   /** What transparent pixels become, as the request gave it (the service's default when absent). */
-  background?: string;
+  background?: ImageBackground;
   labels: number;
   source: StoredSource;
   batchSize: number;
   createdAt: string;
+  /**
+   * The key id of the API key that created the job (`anonymous` in open dev mode): only that key
+   * and admin keys see it. Absent on jobs created before jobs had owners: admin keys only.
+   */
+  owner?: string;
 }
 
 export const DEFAULT_TOP_K = 5;
@@ -95,6 +106,14 @@ export function shardName(page: number, index: number): string {
   return `p${pad(page, 6)}-s${pad(index, 5)}`;
 }
 
+const SHARD_NAME = /^p(\d{6,})-s\d{5,}$/;
+
+/** The page a shard belongs to (from its name), or undefined for a name {@link shardName} did not make. */
+export function pageOfShard(shard: string): number | undefined {
+  const match = SHARD_NAME.exec(shard);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** Keys of a job's objects in the results bucket. */
 export function jobObjects(id: string) {
   const prefix = `jobs/${id}/`;
@@ -106,5 +125,6 @@ export function jobObjects(id: string) {
     shards: `${prefix}shards/`,
     shard: (name: string) => `${prefix}shards/${name}.jsonl`,
     summary: `${prefix}summary.json`,
+    ledger: `${prefix}ledger.jsonl`,
   };
 }

@@ -4,7 +4,7 @@
  * ends, and again if a shard that was in flight lands after a cancellation.
  */
 import { z } from '@hono/zod-openapi';
-import { MethodSchema } from '../schemas.js';
+import { MethodSchema } from '../http/request/fields.js';
 import type { JobHost } from './job-host.js';
 import { isTerminal, type JobState } from './job-ledger.js';
 import { jobObjects } from './job-spec.js';
@@ -15,6 +15,9 @@ export const JobStatusSchema = z
     status: z.enum(['listing', 'running', 'completed', 'cancelled', 'failed']).openapi({
       description:
         'listing: pages of the source are still being enqueued; completed, cancelled, failed are final',
+    }),
+    owner: z.string().optional().openapi({
+      description: 'Key id of the API key that created the job (first 16 hex digits of its SHA-256)',
     }),
     model: z.string(),
     method: MethodSchema,
@@ -31,17 +34,32 @@ export const JobStatusSchema = z
           .number()
           .int()
           .openapi({ description: 'Images listed so far (final once status is not listing)' }),
-        queued: z.number().int().openapi({ description: 'Images without a result line yet' }),
+        queued: z.number().int().openapi({
+          description:
+            'Images without a result line yet; of a cancelled job, those of shards in flight when it was cancelled, which may still land',
+        }),
         done: z.number().int().openapi({ description: 'Images classified' }),
         failed: z.number().int().openapi({ description: 'Images with an error line' }),
+        cancelled: z
+          .number()
+          .int()
+          .openapi({ description: 'Images of a cancelled job that never started and never will' }),
       })
-      .openapi({ description: 'Every listed image ends up done or failed, exactly once' }),
+      .openapi({
+        description:
+          'total = queued + done + failed + cancelled; every listed image ends up done, failed or cancelled, exactly once',
+      }),
     errors: z.record(z.string(), z.number().int()).openapi({ description: 'Failed images per error code' }),
     progress: z
       .number()
       .nullable()
       .openapi({ description: '(done + failed) / total, 0 to 1; null while the source is being listed' }),
-    shards: z.object({ total: z.number().int(), done: z.number().int(), dead_lettered: z.number().int() }),
+    shards: z.object({
+      total: z.number().int(),
+      done: z.number().int(),
+      dead_lettered: z.number().int(),
+      running: z.number().int().openapi({ description: 'Shards begun and not counted yet' }),
+    }),
     timings: z.object({
       created_at: z.string(),
       started_at: z.string().optional(),
@@ -66,7 +84,11 @@ export const JobStatusSchema = z
 export type JobStatusBody = z.infer<typeof JobStatusSchema>;
 
 /** The client's view of `state`. */
-export function jobStatus(state: JobState, host: JobHost, now = Date.now()): JobStatusBody {
+export function jobStatus(
+  state: JobState,
+  host: Pick<JobHost, 'resultsLocation'>,
+  now = Date.now(),
+): JobStatusBody {
   const { spec, images } = state;
   const objects = jobObjects(spec.id);
   const processed = images.classified + images.failed;
@@ -75,6 +97,7 @@ export function jobStatus(state: JobState, host: JobHost, now = Date.now()): Job
   return {
     id: spec.id,
     status: state.status,
+    ...(spec.owner ? { owner: spec.owner } : {}),
     model: spec.model,
     method: spec.method,
     ...(spec.classifier ? { classifier: spec.classifier } : {}),
@@ -83,13 +106,19 @@ export function jobStatus(state: JobState, host: JobHost, now = Date.now()): Job
     source: spec.source,
     counts: {
       total: images.total,
-      queued: images.total - processed,
+      queued: images.total - processed - images.cancelled,
       done: images.classified,
       failed: images.failed,
+      cancelled: images.cancelled,
     },
     errors: state.errors,
     progress: state.listed ? (images.total === 0 ? 1 : processed / images.total) : null,
-    shards: { total: state.shards.total, done: state.shards.done, dead_lettered: state.shards.deadLettered },
+    shards: {
+      total: state.shards.total,
+      done: state.shards.done,
+      dead_lettered: state.shards.deadLettered,
+      running: Object.keys(state.running).length,
+    },
     timings: {
       created_at: spec.createdAt,
       ...(state.startedAt ? { started_at: state.startedAt } : {}),
@@ -112,7 +141,10 @@ export function jobStatus(state: JobState, host: JobHost, now = Date.now()): Job
 }
 
 /** Write summary.json when the job is over (idempotent: the content follows the ledger). */
-export async function writeSummaryIfOver(host: JobHost, state: JobState | null): Promise<void> {
+export async function writeSummaryIfOver(
+  host: Pick<JobHost, 'results' | 'resultsLocation'>,
+  state: JobState | null,
+): Promise<void> {
   if (!state || !isTerminal(state.status)) return;
   await host.results.put(
     jobObjects(state.spec.id).summary,

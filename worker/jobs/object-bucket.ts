@@ -4,6 +4,16 @@
  * Node (folder-bucket.node.ts), a Map in memory; job code never knows which.
  */
 
+/** Options of {@link ObjectBucket.list}. */
+export interface ListOptions {
+  prefix: string;
+  limit: number;
+  /** The `cursor` of the previous page. */
+  cursor?: string;
+  /** Only keys after this one. */
+  startAfter?: string;
+}
+
 /** One page of a listing. */
 export interface ObjectPage {
   /** Keys in lexicographic order, with their sizes in bytes. */
@@ -28,8 +38,8 @@ export interface ObjectPutOptions {
 
 /** A bucket of objects. */
 export interface ObjectBucket {
-  /** Up to `limit` objects under `prefix`, after `cursor`. */
-  list(options: { prefix: string; cursor?: string; limit: number }): Promise<ObjectPage>;
+  /** Up to `limit` objects under `prefix`, after `cursor` (a page's) or after the key `startAfter`. */
+  list(options: ListOptions): Promise<ObjectPage>;
   /** The object under `key`, or `null`. */
   get(key: string): Promise<ObjectReader | null>;
   /** Store `value` under `key`; false when `onlyIfAbsent` found an object there. */
@@ -39,8 +49,13 @@ export interface ObjectBucket {
 /** An R2 bucket binding as an {@link ObjectBucket}. */
 export function r2ObjectBucket(bucket: R2Bucket): ObjectBucket {
   return {
-    async list({ prefix, cursor, limit }) {
-      const page = await bucket.list({ prefix, limit, ...(cursor ? { cursor } : {}) });
+    async list({ prefix, cursor, limit, startAfter }) {
+      const page = await bucket.list({
+        prefix,
+        limit,
+        ...(cursor ? { cursor } : {}),
+        ...(startAfter ? { startAfter } : {}),
+      });
       return {
         objects: page.objects.map((object) => ({ key: object.key, size: object.size })),
         ...(page.truncated ? { cursor: page.cursor } : {}),
@@ -72,9 +87,13 @@ export function memoryObjectBucket(): ObjectBucket {
   const objects = new Map<string, Uint8Array>();
   const utf8 = new TextEncoder();
   return {
-    async list({ prefix, cursor, limit }) {
+    async list({ prefix, cursor, limit, startAfter }) {
+      const after = [cursor, startAfter]
+        .filter((k) => k !== undefined)
+        .sort()
+        .at(-1);
       const keys = [...objects.keys()]
-        .filter((key) => key.startsWith(prefix) && (!cursor || key > cursor))
+        .filter((key) => key.startsWith(prefix) && (after === undefined || key > after))
         .sort();
       const page = keys.slice(0, limit);
       return {

@@ -1,13 +1,13 @@
 /**
  * Batch jobs on Cloudflare: source buckets and results in R2, the ledger in a Durable Object per
- * job, messages on Cloudflare Queues. Jobs are off (their routes answer 503) until wrangler.toml
+ * job (which also runs the job's watchdog from an alarm), messages on Cloudflare Queues. Jobs are off (their routes answer 503) until wrangler.toml
  * binds JOB_QUEUE, JOBS and JOB_RESULTS.
  */
-import type { WorkerBindings } from '../bindings.js';
+import type { WorkerBindings } from '../hosts/bindings.js';
 import { durableLedger } from './durable-ledger.js';
-import { readJobConfig } from './job-config.js';
+import type { JobConfig } from './job-config.js';
 import type { JobHost } from './job-host.js';
-import { sendGroups } from './job-messages.js';
+import { queueSender } from './job-messages.js';
 import { r2ObjectBucket } from './object-bucket.js';
 
 function isR2Bucket(value: unknown): value is R2Bucket {
@@ -15,10 +15,9 @@ function isR2Bucket(value: unknown): value is R2Bucket {
 }
 
 /** The job host of a Worker environment, or undefined when jobs are not bound. */
-export function workersJobHost(env: WorkerBindings): JobHost | undefined {
+export function workersJobHost(env: WorkerBindings, config: JobConfig): JobHost | undefined {
   const { JOB_QUEUE: queue, JOBS: ledgers, JOB_RESULTS: results } = env;
   if (!queue || !ledgers || !results) return undefined;
-  const config = readJobConfig(env as unknown as Record<string, unknown>);
   const bindings = env as unknown as Record<string, unknown>;
   return {
     config,
@@ -29,10 +28,6 @@ export function workersJobHost(env: WorkerBindings): JobHost | undefined {
     results: r2ObjectBucket(results),
     resultsLocation: 'JOB_RESULTS',
     ledger: (id) => durableLedger(ledgers, id),
-    async enqueue(messages) {
-      for (const group of sendGroups(messages)) {
-        await queue.sendBatch(group.map((body) => ({ body, contentType: 'json' as const })));
-      }
-    },
+    enqueue: queueSender(queue),
   };
 }

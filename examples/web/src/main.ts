@@ -7,7 +7,7 @@
 import {
   type ClassificationResult,
   type ClassifyOptions,
-  type Descry,
+  type DescryWorker,
   EMOJI_TEMPLATES,
   type ImageBackground,
   type ImageInput,
@@ -51,7 +51,7 @@ const ui = {
 const state: {
   /** Classifications started; only the latest one's answer is shown. */
   started: number;
-  descry?: Descry;
+  descry?: DescryWorker;
   image?: Blob;
   unlabelled: Blob[];
   /** Embeddings of `unlabelled` under one background, kept until either changes. */
@@ -201,7 +201,7 @@ function background(): ImageBackground {
   return ui.background.value as ImageBackground;
 }
 
-async function unlabelledEmbeddings(descry: Descry): Promise<Matrix> {
+async function unlabelledEmbeddings(descry: DescryWorker): Promise<Matrix> {
   const key = String(ui.background.value);
   if (state.unlabelledEmbeddings?.background !== key) {
     const matrix = await descry.embedImages(state.unlabelled, { background: background() });
@@ -210,7 +210,7 @@ async function unlabelledEmbeddings(descry: Descry): Promise<Matrix> {
   return state.unlabelledEmbeddings.matrix;
 }
 
-async function classifyWith(descry: Descry, image: ImageInput): Promise<ClassificationResult> {
+async function classifyWith(descry: DescryWorker, image: ImageInput): Promise<ClassificationResult> {
   const labels = splitList(ui.labels.value);
   const templates = ui.templates.value
     .split('\n')

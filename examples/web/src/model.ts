@@ -1,9 +1,13 @@
 /**
- * Loading the model in the page: `Descry.load` on the model's URL, which downloads each file once
- * and keeps it in the Cache API, then one tiny text and image each, so that both encoders (and ONNX
- * Runtime's wasm) are ready before the first real click and the progress bar covers all of it.
+ * Loading the model for the page: `DescryWorker.load` on the model's URL, which runs Descry in a Web
+ * Worker (descry.worker.ts): the page's thread never waits for decoding or ONNX Runtime, so it stays
+ * responsive while a photo-scale model works (bench/browser.ts measures its longest task). The
+ * worker downloads each file once and keeps it in the Cache API, then embeds one tiny text and
+ * image, so that both encoders (and ONNX Runtime's wasm) are ready before the first real click and
+ * the progress bar covers all of it. Served cross-origin isolated (the build's `_headers`), ONNX
+ * Runtime uses WebAssembly threads in the worker.
  */
-import { Descry, type DownloadProgress } from 'descry';
+import { DescryWorker, type DownloadProgress } from 'descry';
 
 /** Download progress over every file started so far. */
 export interface LoadProgress {
@@ -14,7 +18,7 @@ export interface LoadProgress {
 
 /** A ready model and how it got here. */
 export interface LoadedModel {
-  descry: Descry;
+  descry: DescryWorker;
   /** From the call to ready encoders, in milliseconds. */
   ms: number;
   /** Bytes downloaded; 0 when every file came from the Cache API. */
@@ -44,7 +48,10 @@ export async function loadModel(
     if (expectedBytes) total = expectedBytes;
     onProgress({ loaded, total: total === undefined ? undefined : Math.max(total, loaded) });
   };
-  const descry = await Descry.load(url, { onProgress: report });
+  const descry = await DescryWorker.load(url, {
+    onProgress: report,
+    worker: () => new Worker(new URL('./descry.worker.ts', import.meta.url), { type: 'module' }),
+  });
   const blank = { width: 1, height: 1, data: new Uint8Array([255, 255, 255, 255]) };
   await Promise.all([descry.embedTexts(['an emoji']), descry.embedImages([blank])]);
   const downloaded = [...files.values()].reduce((sum, file) => sum + file.loaded, 0);

@@ -1,8 +1,9 @@
 /**
- * The service under load, the same on every host: inference requests beyond
- * DESCRY_MAX_PENDING_REQUESTS get 503 `overloaded` with Retry-After before their body is read,
- * and a large request does not hold up /healthz or a small request that arrives while it runs.
- * How long anything takes is for bench/heavy-requests.mjs; this checks the order things finish in.
+ * The service under load, the same on every host: admission counts work, not connections (a client
+ * that holds its body back takes no inference slot), inference requests beyond
+ * DESCRY_MAX_PENDING_REQUESTS get 503 `overloaded` with Retry-After, and a large request does not
+ * hold up /healthz or a small request that arrives while it runs. How long anything takes is for
+ * bench/heavy-requests.mjs; this checks the order things finish in.
  */
 import { encode as encodePng } from 'fast-png';
 import { expect, it } from 'vitest';
@@ -63,35 +64,49 @@ function patternPng(side: number): Uint8Array {
 
 /** Register the suite; `start(vars)` starts a service with TEST_VARS plus `vars`. */
 export function busyServiceContract(start: (vars: Record<string, string>) => Promise<BusyService>): void {
-  it('refuses inference beyond DESCRY_MAX_PENDING_REQUESTS with 503 and Retry-After, before reading the body', async () => {
-    const service = await start({ DESCRY_MAX_PENDING_REQUESTS: '1' });
+  it('admits work, not connections: held bodies take no slot, and work beyond DESCRY_MAX_PENDING_REQUESTS gets 503', async () => {
+    const service = await start({
+      DESCRY_MAX_PENDING_REQUESTS: '1',
+      DESCRY_MAX_IMAGE_PIXELS: String(1000 * 1000),
+      DESCRY_MAX_REQUEST_PIXELS: String(8 * 1000 * 1000),
+      DESCRY_MAX_BODY_BYTES: String(16 * 1024 * 1024),
+    });
+    const post = (body: unknown) =>
+      service.fetch('/v1/classify', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(body) });
+    const small = { images: [base64(solidPng(8, 8))], labels: ['cat', 'dog'] };
+    // More clients than slots send their headers and hold their bodies back.
+    const held = Array.from({ length: 4 }, () =>
+      service.hold('/v1/embeddings', JSON.stringify({ texts: ['a cat'] })),
+    );
     try {
-      const held = service.hold('/v1/embeddings', JSON.stringify({ texts: ['a cat'] }));
-      // The first request is admitted and waits for its body; the second must not wait for it.
-      let refused: Response | undefined;
-      for (let attempt = 0; attempt < 100 && refused?.status !== 503; attempt++) {
-        refused = await service.fetch('/v1/embeddings', {
-          method: 'POST',
-          headers: JSON_AUTH,
-          body: JSON.stringify({ texts: ['a dog'] }),
-        });
-        if (refused.status !== 503) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // They hold no slot: ordinary requests are answered.
+      for (let i = 0; i < 3; i++) expect((await post(small)).status).toBe(200);
+      // Large requests arriving together: the first admitted holds the slot while it works, and
+      // the others are refused rather than queued.
+      const image = base64(patternPng(700));
+      const burst = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          post({ images: Array.from({ length: 8 }, () => image), labels: ['cat', 'dog'] }),
+        ),
+      );
+      const statuses = burst.map((response) => response.status);
+      expect(statuses).toContain(200);
+      expect(statuses).toContain(503);
+      for (const refused of burst.filter((response) => response.status === 503)) {
+        expect(refused.headers.get('retry-after')).toBe('1');
+        expect(((await refused.json()) as { code: string }).code).toBe('overloaded');
       }
-      if (!refused) throw new Error('no request was sent');
-      expect(refused.status, await refused.clone().text()).toBe(503);
-      expect(refused.headers.get('retry-after')).toBe('1');
-      expect(((await refused.json()) as { code: string }).code).toBe('overloaded');
       // Health is not inference: it is answered meanwhile.
       expect((await service.fetch('/healthz')).status).toBe(200);
-      held.release();
-      expect(await held.status).toBe(200);
-      const after = await service.fetch('/v1/embeddings', {
-        method: 'POST',
-        headers: JSON_AUTH,
-        body: JSON.stringify({ texts: ['a dog'] }),
-      });
-      expect(after.status).toBe(200);
+      // Each held request is admitted once its body arrives (one at a time: one slot).
+      for (const request of held) {
+        request.release();
+        expect(await request.status).toBe(200);
+      }
+      expect((await post(small)).status).toBe(200);
     } finally {
+      for (const request of held) request.release();
       await service.close();
     }
   });

@@ -7,8 +7,8 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { createApp } from '../../../worker/app.js';
-import { nodeDeps } from '../../../worker/node.js';
+import { nodeDeps } from '../../../worker/hosts/node-server.node.js';
+import { createApp } from '../../../worker/http/app.js';
 
 /** Where the generated types live. */
 export const OPENAPI_TYPES_FILE = fileURLToPath(new URL('./openapi-types.ts', import.meta.url));

@@ -45,7 +45,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Embed images and/or texts */
+        /**
+         * Embed images and/or texts
+         * @description Two JSON shapes: the service's own (`texts`, `images`, answered with `{ model, dim, images, texts }` and problem+json errors) and OpenAI's (`model`, `input`, answered with `{ object: 'list', data, model, usage }` and OpenAI's error envelope). Multipart takes the service's own fields.
+         */
         post: operations["createEmbeddings"];
         delete?: never;
         options?: never;
@@ -62,7 +65,7 @@ export interface paths {
         };
         /** Describe a stored classifier */
         get: operations["getClassifier"];
-        /** Compile a label set and store it under an id */
+        /** Compile a label set (with descriptors and subclasses) and store it under an id */
         put: operations["putClassifier"];
         post?: never;
         /** Delete a classifier and its adaptation cache */
@@ -89,6 +92,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/classifiers/{id}/calibrate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Calibrate a stored classifier on labelled images, for prediction sets with guaranteed coverage */
+        post: operations["calibrateClassifier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/classifiers/{id}/describe": {
         parameters: {
             query?: never;
@@ -98,7 +118,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Generate descriptors and FuDD pair descriptions with the LLM */
+        /** Generate descriptors, FuDD pair descriptions and subclasses with the LLM */
         post: operations["describeClassifier"];
         delete?: never;
         options?: never;
@@ -130,7 +150,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The caller's jobs, newest first (an admin key's: every job) */
+        get: operations["listJobs"];
         put?: never;
         /** Classify every image under a bucket prefix, or a list of keys, in the background */
         post: operations["createJob"];
@@ -219,14 +240,15 @@ export interface components {
         ClassifyResponse: {
             model: string;
             /**
-             * @description Classification method
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
-            method: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            method: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             results: {
                 predictions: components["schemas"]["Prediction"][];
                 degraded?: components["schemas"]["Degradation"];
+                set?: components["schemas"]["PredictionSet"];
             }[];
             degraded?: components["schemas"]["Degradation"];
             /** @description Milliseconds; coarse in Workers, whose clock advances only on I/O */
@@ -250,18 +272,29 @@ export interface components {
         };
         Degradation: {
             /**
-             * @description Classification method
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
-            requested: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            requested: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             /**
-             * @description Classification method
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
-            used: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            used: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             reason: string;
+        };
+        /** @description A conformal prediction set: with a classifier calibrated (POST /v1/classifiers/{id}/calibrate) for the method that scored the image, it holds the image's true label with probability at least 1 − alpha */
+        PredictionSet: {
+            /** @description Labels in the set, best first (from all labels, before top_k) */
+            labels: string[];
+            /** @description The set is empty, the image is below the calibrated none-of-these threshold, or the set is larger than max_set_size */
+            abstain: boolean;
+            /** @enum {string} */
+            reason?: "empty" | "none_of_these" | "too_large";
+            /** @description The set misses the true label at most this often (over images like the calibration images) */
+            alpha: number;
         };
         ClassifyRequest: {
             images: string[];
@@ -279,11 +312,11 @@ export interface components {
              */
             classifier?: string;
             /**
-             * @description Classification method
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
-            method?: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            method?: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             templates?: string[];
             /**
              * @example {
@@ -296,34 +329,61 @@ export interface components {
             descriptors?: {
                 [key: string]: string[];
             };
-            top_k?: number;
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description Subclasses per label for method 'subclasses' (CHiLS): each subclass under one label only; labels left out are scored by their own prompts
+             * @example {
+             *       "fruit": [
+             *         "pineapple",
+             *         "cherries"
+             *       ],
+             *       "bird": [
+             *         "eagle",
+             *         "penguin"
+             *       ]
+             *     }
+             */
+            subclasses?: {
+                [key: string]: string[];
+            };
+            top_k?: number;
+            /** @description With a calibrated classifier: abstain (set.abstain, reason too_large) when an image’s conformal set holds more labels than this. Refused (422) when no set can be built: no calibration, or one fitted for another method */
+            max_set_size?: number;
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string | [
+                number,
+                number,
+                number
+            ];
         };
         ClassifyForm: {
             /** @description One or more image files */
             image: string | string[];
-            /**
-             * @description Comma-separated, repeated, or a JSON array
-             * @example cat,dog,pizza
-             */
+            /** @description Comma-separated, repeated, or a JSON array */
             labels?: string | string[];
+            /** @example emoji-animals */
             classifier?: string;
-            /** @enum {string} */
-            method?: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            /**
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
+             * @example zeroshot
+             * @enum {string}
+             */
+            method?: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             /** @description Repeated or a JSON array */
             templates?: string | string[];
             /** @description JSON object: label → descriptors */
             descriptors?: string;
+            /** @description JSON object: label → subclasses */
+            subclasses?: string;
             top_k?: string;
+            max_set_size?: string;
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string;
         };
         EmbeddingsResponse: {
             model: string;
@@ -331,23 +391,101 @@ export interface components {
             images?: number[][];
             texts?: number[][];
         };
+        OpenAiEmbeddingsResponse: {
+            /** @enum {string} */
+            object: "list";
+            data: {
+                /** @enum {string} */
+                object: "embedding";
+                index: number;
+                /** @description Numbers, or with `encoding_format: "base64"` the little-endian float32 bytes */
+                embedding: number[] | string;
+            }[];
+            model: string;
+            usage: {
+                prompt_tokens: number;
+                total_tokens: number;
+            };
+        };
+        OpenAiError: {
+            error: {
+                message: string;
+                /** @example invalid_request_error */
+                type: string;
+                /** @example input */
+                param: string | null;
+                /** @example invalid_input */
+                code: string;
+            };
+        };
+        /** @description OpenAI’s embeddings request; images with `modality: "image"` or `{ image }` items */
+        OpenAiEmbeddingsRequest: {
+            /** @description The served model: its id or the last part of it */
+            model: string;
+            /**
+             * @description A string or a list: strings (texts, or images with `modality: "image"`), `{ text }` and `{ image }` items. Images are base64 or base64 data: URLs.
+             * @example [
+             *       "a photo of a cat",
+             *       {
+             *         "image": "data:image/png;base64,iVBORw0…"
+             *       }
+             *     ]
+             */
+            input: string | (string | components["schemas"]["EmbeddingTextItem"] | components["schemas"]["EmbeddingImageItem"] | number | number[])[];
+            /**
+             * @description `float` (the default): arrays of numbers; `base64`: the little-endian float32 bytes
+             * @enum {string}
+             */
+            encoding_format?: "float" | "base64";
+            /** @description Must be the model's own dimension: CLIP embeddings are not trained to be truncated (no Matryoshka loss) */
+            dimensions?: number;
+            /** @description Accepted and ignored */
+            user?: string;
+            /**
+             * @description What the strings of `input` are (Infinity’s convention); default `text`
+             * @enum {string}
+             */
+            modality?: "text" | "image";
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @example white
+             */
+            background?: string | [
+                number,
+                number,
+                number
+            ];
+        };
+        /** @description A text (Jina’s item form) */
+        EmbeddingTextItem: {
+            text: string;
+        };
+        /** @description An image as base64 or a base64 data: URL (Jina’s item form); URLs are not fetched */
+        EmbeddingImageItem: {
+            image: string;
+        };
         EmbeddingsRequest: {
             images?: string[];
             texts?: string[];
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string | [
+                number,
+                number,
+                number
+            ];
         };
         EmbeddingsForm: {
+            /** @description One or more image files */
             image?: string | string[];
             text?: string | string[];
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string;
         };
         Classifier: {
             id: string;
@@ -358,6 +496,10 @@ export interface components {
             descriptors?: {
                 [key: string]: string[];
             };
+            subclasses?: {
+                [key: string]: string[];
+            };
+            calibration?: components["schemas"]["Calibration"];
             created: string;
             /** @description The TFUP cache (GET only): null when the classifier was never adapted */
             adaptation?: {
@@ -370,6 +512,35 @@ export interface components {
                 /** @description False while the cache is built for an earlier version of the classifier: it is not used, and the next adapt rebuilds it from its images */
                 current: boolean;
             } | null;
+        };
+        Calibration: {
+            alpha: number;
+            /**
+             * @description The classification method whose scores were calibrated
+             * @example zeroshot
+             * @enum {string}
+             */
+            method: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
+            /** @enum {string} */
+            aggregation?: "mean" | "max" | "sum";
+            reweight?: boolean;
+            include_label?: boolean;
+            /**
+             * @description Nonconformity score
+             * @enum {string}
+             */
+            score: "lac" | "aps" | "raps";
+            /** @description q̂: labels whose nonconformity is at most this are in the set */
+            threshold: number;
+            /** @description Calibration images */
+            images: number;
+            /** @description Abstain (reason none_of_these) for images whose confidence is below `below` */
+            none_of_these?: {
+                /** @enum {string} */
+                measure: "score" | "cosine" | "margin";
+                below: number;
+            };
+            created: string;
         };
         ClassifierSpec: {
             /**
@@ -392,6 +563,22 @@ export interface components {
             descriptors?: {
                 [key: string]: string[];
             };
+            /**
+             * @description Subclasses per label for method 'subclasses' (CHiLS): each subclass under one label only; labels left out are scored by their own prompts
+             * @example {
+             *       "fruit": [
+             *         "pineapple",
+             *         "cherries"
+             *       ],
+             *       "bird": [
+             *         "eagle",
+             *         "penguin"
+             *       ]
+             *     }
+             */
+            subclasses?: {
+                [key: string]: string[];
+            };
         };
         AdaptResponse: {
             id: string;
@@ -405,25 +592,98 @@ export interface components {
         AdaptRequest: {
             images: string[];
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string | [
+                number,
+                number,
+                number
+            ];
         };
         AdaptForm: {
+            /** @description One or more image files */
             image: string | string[];
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string;
+        };
+        CalibrateRequest: {
+            images?: string[];
+            /** @description Image embeddings from POST /v1/embeddings of this deployment's model (instead of images: more than one request's images) */
+            embeddings?: number[][];
+            /** @description The true label of each image (or embedding row), in order */
+            image_labels: string[];
+            /**
+             * @description Miscoverage: sets hold the true label at least 1 − alpha of the time. The smaller alpha, the more images it needs: n ≥ ⌈(n + 1)(1 − alpha)⌉ (alpha 0.2: 4, 0.1: 9, 0.05: 19)
+             * @example 0.1
+             */
+            alpha: number;
+            /**
+             * @description The classification method whose scores are calibrated (default zeroshot): classify with it to get sets
+             * @enum {string}
+             */
+            method?: "zeroshot" | "descriptions" | "subclasses";
+            /**
+             * @description Nonconformity score: lac (default; smallest sets), aps, raps
+             * @enum {string}
+             */
+            score?: "lac" | "aps" | "raps";
+            /**
+             * @description Also fit a "none of these" threshold on this confidence: sets abstain (reason none_of_these) below it, for at most alpha of images whose label is among the candidates
+             * @enum {string}
+             */
+            none_of_these?: "cosine" | "score" | "margin";
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @example white
+             */
+            background?: string | [
+                number,
+                number,
+                number
+            ];
+        };
+        CalibrateForm: {
+            /** @description One or more image files */
+            image: string | string[];
+            /** @description Repeated (one per image, in order) or a JSON array */
+            image_labels: string | string[];
+            alpha: string;
+            /**
+             * @description The classification method whose scores are calibrated (default zeroshot): classify with it to get sets
+             * @enum {string}
+             */
+            method?: "zeroshot" | "descriptions" | "subclasses";
+            /**
+             * @description Nonconformity score: lac (default; smallest sets), aps, raps
+             * @enum {string}
+             */
+            score?: "lac" | "aps" | "raps";
+            /**
+             * @description Also fit a "none of these" threshold on this confidence: sets abstain (reason none_of_these) below it, for at most alpha of images whose label is among the candidates
+             * @enum {string}
+             */
+            none_of_these?: "cosine" | "score" | "margin";
+            /**
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @example white
+             */
+            background?: string;
         };
         DescribeResponse: {
             classifier: components["schemas"]["Classifier"];
             /** @description Label pairs with FuDD descriptions in the cache */
             pairs: number;
-            /** @description Whether the descriptors came from the cache */
+            /** @description Whether everything generated came from the cache */
             cached: boolean;
+            /** @description Generated subclasses left out because several labels got them, or they name a label: a subclass must tell one label apart */
+            dropped_subclasses?: {
+                subclass: string;
+                labels: string[];
+            }[];
         };
         HfZeroShotImageClassificationResponse: {
             label: string;
@@ -446,14 +706,18 @@ export interface components {
                  *       "dog"
                  *     ]
                  */
-                candidate_labels: string[] | string;
+                candidate_labels: string | string[];
                 /** @example an emoji of {}. */
                 hypothesis_template?: string;
                 /**
-                 * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+                 * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
                  * @example white
                  */
-                background?: ("white" | "black" | "drop") | string;
+                background?: string | [
+                    number,
+                    number,
+                    number
+                ];
             };
         };
         Job: {
@@ -463,13 +727,15 @@ export interface components {
              * @enum {string}
              */
             status: "listing" | "running" | "completed" | "cancelled" | "failed";
+            /** @description Key id of the API key that created the job (first 16 hex digits of its SHA-256) */
+            owner?: string;
             model: string;
             /**
-             * @description Classification method
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
-            method: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            method: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             /** @description The stored classifier the job snapshotted */
             classifier?: string;
             labels: number;
@@ -481,16 +747,18 @@ export interface components {
                 bucket: string;
                 keys: number;
             };
-            /** @description Every listed image ends up done or failed, exactly once */
+            /** @description total = queued + done + failed + cancelled; every listed image ends up done, failed or cancelled, exactly once */
             counts: {
                 /** @description Images listed so far (final once status is not listing) */
                 total: number;
-                /** @description Images without a result line yet */
+                /** @description Images without a result line yet; of a cancelled job, those of shards in flight when it was cancelled, which may still land */
                 queued: number;
                 /** @description Images classified */
                 done: number;
                 /** @description Images with an error line */
                 failed: number;
+                /** @description Images of a cancelled job that never started and never will */
+                cancelled: number;
             };
             /** @description Failed images per error code */
             errors: {
@@ -502,6 +770,8 @@ export interface components {
                 total: number;
                 done: number;
                 dead_lettered: number;
+                /** @description Shards begun and not counted yet */
+                running: number;
             };
             timings: {
                 created_at: string;
@@ -542,11 +812,11 @@ export interface components {
              */
             classifier?: string;
             /**
-             * @description Classification method
+             * @description Classification method: `zeroshot`: prompt-template ensemble: cosine of the image with each label’s mean prompt embedding; `descriptions`: classification by description: a label scores by its descriptors’ cosines, with evidence; `subclasses`: labels with subclasses: a label scores by its best subclass, reweighted by its own probability, with evidence; `fudd`: follow-up differential descriptions: an LLM tells the top-k labels apart pair by pair; `tfup`: training-free unsupervised prompts: a feature cache of unlabelled images of the domain
              * @example zeroshot
              * @enum {string}
              */
-            method?: "zeroshot" | "descriptions" | "fudd" | "tfup";
+            method?: "zeroshot" | "descriptions" | "subclasses" | "fudd" | "tfup";
             templates?: string[];
             /**
              * @example {
@@ -559,13 +829,35 @@ export interface components {
             descriptors?: {
                 [key: string]: string[];
             };
+            /**
+             * @description Subclasses per label for method 'subclasses' (CHiLS): each subclass under one label only; labels left out are scored by their own prompts
+             * @example {
+             *       "fruit": [
+             *         "pineapple",
+             *         "cherries"
+             *       ],
+             *       "bird": [
+             *         "eagle",
+             *         "penguin"
+             *       ]
+             *     }
+             */
+            subclasses?: {
+                [key: string]: string[];
+            };
             /** @description Predictions per image (default 5) */
             top_k?: number;
+            /** @description With a calibrated classifier: abstain (set.abstain, reason too_large) when an image’s conformal set holds more labels than this. Refused (422) when no set can be built: no calibration, or one fitted for another method */
+            max_set_size?: number;
             /**
-             * @description What transparent pixels become: 'white' (the default), 'black' or '#rrggbb' composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
+             * @description What transparent pixels become: 'white' (the default), 'black', '#rgb', '#rrggbb' or [r, g, b] composite the image onto that colour; 'drop' ignores alpha (what transformers.js and CLIPImageProcessor do)
              * @example white
              */
-            background?: ("white" | "black" | "drop") | string;
+            background?: string | [
+                number,
+                number,
+                number
+            ];
             source: components["schemas"]["JobSource"];
             /** @description Images per queue message and result shard (default 16) */
             batch_size?: number;
@@ -592,6 +884,36 @@ export interface components {
             bucket: string;
             /** @description These objects (duplicates count once) */
             keys: string[];
+        };
+        JobList: {
+            jobs: {
+                id: string;
+                /**
+                 * @description listing: pages of the source are still being enqueued; completed, cancelled, failed are final
+                 * @enum {string}
+                 */
+                status: "listing" | "running" | "completed" | "cancelled" | "failed";
+                /** @description Key id of the API key that created the job (first 16 hex digits of its SHA-256) */
+                owner?: string;
+                /** @description total = queued + done + failed + cancelled; every listed image ends up done, failed or cancelled, exactly once */
+                counts: {
+                    /** @description Images listed so far (final once status is not listing) */
+                    total: number;
+                    /** @description Images without a result line yet; of a cancelled job, those of shards in flight when it was cancelled, which may still land */
+                    queued: number;
+                    /** @description Images classified */
+                    done: number;
+                    /** @description Images with an error line */
+                    failed: number;
+                    /** @description Images of a cancelled job that never started and never will */
+                    cancelled: number;
+                };
+                /** @description (done + failed) / total, 0 to 1; null while the source is being listed */
+                progress: number | null;
+                created_at: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; absent on the last */
+            cursor?: string;
         };
     };
     responses: never;
@@ -658,7 +980,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description One result per image, predictions sorted by score */
+            /** @description One result per image, predictions best first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -687,6 +1009,15 @@ export interface operations {
             };
             /** @description Unknown classifier or model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -750,18 +1081,18 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["EmbeddingsRequest"];
+                "application/json": components["schemas"]["OpenAiEmbeddingsRequest"] | components["schemas"]["EmbeddingsRequest"];
                 "multipart/form-data": components["schemas"]["EmbeddingsForm"];
             };
         };
         responses: {
-            /** @description Vectors in input order */
+            /** @description Vectors in input order, in the shape of the request */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EmbeddingsResponse"];
+                    "application/json": components["schemas"]["EmbeddingsResponse"] | components["schemas"]["OpenAiEmbeddingsResponse"];
                 };
             };
             /** @description Malformed body (JSON or multipart that cannot be parsed) */
@@ -771,10 +1102,30 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OpenAiError"];
                 };
             };
             /** @description Missing or invalid API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown classifier or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -816,6 +1167,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OpenAiError"];
                 };
             };
         };
@@ -931,6 +1283,15 @@ export interface operations {
             };
             /** @description Missing or invalid API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1084,6 +1445,124 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stored classifier belongs to another model */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Content-Type or image format */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or undecodable image */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calibrateClassifier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description JSON with base64 images or embedding rows, or multipart with `image` files */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CalibrateRequest"];
+                "multipart/form-data": components["schemas"]["CalibrateForm"];
+            };
+        };
+        responses: {
+            /** @description The classifier with its calibration, as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Classifier"];
+                };
+            };
+            /** @description Malformed body (JSON or multipart that cannot be parsed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown classifier or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Stored classifier belongs to another model */
             409: {
                 headers: {
@@ -1136,6 +1615,8 @@ export interface operations {
             query?: {
                 /** @description 1: ignore cached descriptions and ask the LLM again */
                 refresh?: "0" | "1";
+                /** @description What to generate: descriptors (and FuDD pair descriptions), subclasses (method 'subclasses'), or both, comma-separated. Default descriptors */
+                generate?: string;
             };
             header?: never;
             path: {
@@ -1254,7 +1735,7 @@ export interface operations {
                 /** @description With a raw image body: the prompt template */
                 hypothesis_template?: string;
                 /** @description With a raw image body: the background */
-                background?: ("white" | "black" | "drop") | string;
+                background?: string;
             };
             header?: never;
             path: {
@@ -1309,6 +1790,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body larger than the configured limit */
             413: {
                 headers: {
@@ -1320,6 +1810,58 @@ export interface operations {
             };
             /** @description Unsupported Content-Type or image format */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or undecodable image */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The model or a store is not available, or the service is busy (`overloaded`, with Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                /** @description Jobs per page (default 20, at most 100) */
+                limit?: number;
+                /** @description The `cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobList"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1390,6 +1932,15 @@ export interface operations {
             };
             /** @description Unknown classifier or model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time (`request_timeout`) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,10 +2,18 @@
  * The behaviour every host of the service must show, as one suite run against the Worker inside
  * workerd and against the Node server: same app, same config (support/test-vars.ts), real model.
  */
+import { emojiSubclasses } from 'descry/models/emoji-clip';
 import { encode as encodePng } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import type { ClassificationEngine } from '../../../worker/service-deps.js';
-import { base64, GIF_BYTES, solidJpeg, solidPng, truncatedPng } from './synthetic-images.js';
+import type { ClassificationEngine } from '../../../worker/service/deps.js';
+import {
+  base64,
+  GIF_BYTES,
+  progressiveJpegHeader,
+  solidJpeg,
+  solidPng,
+  truncatedPng,
+} from './synthetic-images.js';
 import { TEST_CORS_ORIGIN, TEST_KEYS, TEST_LIMITS } from './test-vars.js';
 
 /** A labelled image the model is known to classify correctly. */
@@ -213,6 +221,43 @@ export function serviceContract(service: ServiceUnderTest): void {
       expect(problem.detail).toContain(String(TEST_LIMITS.maxRequestPixels));
     });
 
+    it('counts what a decoder will allocate: a progressive JPEG at full-size coefficients, from its header', async () => {
+      // 4000×3000 decodes at 1/8 to 500×375 pixels (within the pixel limit) but its coefficients
+      // take 39 MB; 1448×1088 progressive takes 5 MB.
+      const refused = await post('/v1/classify', {
+        images: [base64(progressiveJpegHeader(4000, 3000))],
+        labels: ['cat', 'dog'],
+      });
+      const problem = await expectProblem(refused, 422, 'image_too_large');
+      expect(problem.detail).toContain('DESCRY_MAX_IMAGE_DECODE_BYTES');
+      // Within the budget the header is let through, and the decoder says what is wrong with the file.
+      const decoded = await post('/v1/classify', {
+        images: [base64(progressiveJpegHeader(1448, 1088))],
+        labels: ['cat', 'dog'],
+      });
+      expect(decoded.status).toBe(422);
+      expect(((await decoded.json()) as Problem).code).toBe('image_corrupt');
+    });
+
+    it('refuses text work over its token budget before encoding any of it', async () => {
+      const template = `a photo of {}, ${'with many words in its description '.repeat(7)}`.slice(0, 290);
+      const started = performance.now();
+      const refused = await post('/v1/classify', {
+        images: [base64(solidPng(8, 8))],
+        labels: Array.from({ length: TEST_LIMITS.maxLabels }, (_, i) => `label ${i}`),
+        templates: Array.from({ length: 32 }, (_, i) => `${i} ${template}`),
+      });
+      const problem = (await expectProblem(refused, 422, 'text_too_large')) as Problem & { limit?: number };
+      expect(problem.limit).toBe(TEST_LIMITS.maxRequestPromptTokens);
+      expect(performance.now() - started).toBeLessThan(5000);
+      // The same labels with one short template fit.
+      const fits = await post('/v1/classify', {
+        images: [base64(solidPng(8, 8))],
+        labels: Array.from({ length: TEST_LIMITS.maxLabels }, (_, i) => `label ${i}`),
+      });
+      expect(fits.status, await fits.clone().text()).toBe(200);
+    });
+
     it('refuses more texts than allowed in embeddings', async () => {
       const response = await post('/v1/embeddings', {
         texts: Array.from({ length: TEST_LIMITS.maxTexts + 1 }, (_, i) => `text ${i}`),
@@ -222,13 +267,26 @@ export function serviceContract(service: ServiceUnderTest): void {
   });
 
   describe('errors', () => {
-    it('answers 415 for a body that is neither JSON nor multipart', async () => {
-      const response = await service.fetch('/v1/classify', {
-        method: 'POST',
-        headers: { ...AUTH, 'Content-Type': 'text/plain' },
-        body: 'cat',
-      });
-      await expectProblem(response, 415, 'unsupported_media_type');
+    it('answers 415 for a body type the route does not take, listing the types it takes', async () => {
+      const cases: Array<[string, string[]]> = [
+        ['/v1/classify', ['application/json', 'multipart/form-data']],
+        [
+          '/models/emoji-clip',
+          ['application/json', 'image/png', 'image/jpeg', 'image/webp', 'application/octet-stream'],
+        ],
+      ];
+      for (const [path, accepted] of cases) {
+        const response = await service.fetch(path, {
+          method: 'POST',
+          headers: { ...AUTH, 'Content-Type': 'text/plain' },
+          body: 'cat',
+        });
+        const problem = (await expectProblem(response, 415, 'unsupported_media_type')) as Problem & {
+          accepted?: string[];
+        };
+        expect(problem.accepted).toEqual(accepted);
+        expect(response.headers.get('accept-post')).toBe(accepted.join(', '));
+      }
     });
 
     it('answers 415 for an image format the decoder does not support', async () => {
@@ -613,6 +671,272 @@ export function serviceContract(service: ServiceUnderTest): void {
     });
   });
 
+  describe('subclasses and calibration', () => {
+    interface SetBody {
+      results: Array<{
+        predictions: Array<{ label: string; score: number; evidence?: Array<{ descriptor: string }> }>;
+        degraded?: unknown;
+        set?: { labels: string[]; abstain: boolean; reason?: string; alpha: number };
+      }>;
+    }
+    const put = (id: string, spec: unknown) =>
+      service.fetch(`/v1/classifiers/${id}`, {
+        method: 'PUT',
+        headers: JSON_AUTH,
+        body: JSON.stringify(spec),
+      });
+    const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
+
+    /** The fixtures' subcategories, each with some of its member emoji (the image's own among them). */
+    async function subcategories() {
+      const { images } = await service.fixtures();
+      const truth = images.map(
+        (image) =>
+          Object.entries(emojiSubclasses.subcategories).find(([, names]) => names.includes(image.label))![0],
+      );
+      const labels = [...new Set(truth)];
+      const subclasses = Object.fromEntries(
+        labels.map((label) => {
+          const own = images.filter((_, i) => truth[i] === label).map((image) => image.label);
+          const others = emojiSubclasses.subcategories[label]!.filter((name) => !own.includes(name));
+          return [label, [...own, ...others.slice(0, 12)]];
+        }),
+      );
+      return { images, truth, labels, subclasses };
+    }
+
+    it('classifies by subclasses, inline and stored, as the SDK does, naming the subclass that matched', async () => {
+      const { images, truth, labels, subclasses } = await subcategories();
+      const inline = await post('/v1/classify', {
+        images: images.map((image) => base64(image.bytes)),
+        labels,
+        subclasses,
+        method: 'subclasses',
+      });
+      expect(inline.status, await inline.clone().text()).toBe(200);
+      const body = (await inline.json()) as SetBody & { degraded?: unknown };
+      expect(body.degraded).toBeUndefined();
+      const expected = await (await service.reference()).classify(
+        images.map((image) => image.bytes),
+        labels,
+        { method: 'subclasses', subclasses },
+      );
+      body.results.forEach((result, i) => {
+        expect(result.predictions[0]!.label).toBe(truth[i]);
+        result.predictions.forEach((p, j) => {
+          expect(p.label).toBe(expected[i]!.predictions[j]!.label);
+          expect(p.score).toBeCloseTo(expected[i]!.predictions[j]!.score, 5);
+          expect(p.evidence?.[0]?.descriptor).toBe(expected[i]!.predictions[j]!.evidence![0]!.descriptor);
+          expect(subclasses[p.label]).toContain(p.evidence![0]!.descriptor);
+        });
+      });
+      const id = unique('subclassed');
+      const created = await put(id, { labels, subclasses });
+      expect(created.status, await created.clone().text()).toBe(201);
+      expect(((await created.json()) as { subclasses: unknown }).subclasses).toEqual(subclasses);
+      const form = new FormData();
+      form.append('image', png(images[0]!.bytes), images[0]!.name);
+      form.append('classifier', id);
+      form.append('method', 'subclasses');
+      const stored = await service.fetch('/v1/classify', { method: 'POST', headers: AUTH, body: form });
+      expect(stored.status, await stored.clone().text()).toBe(200);
+      const top = ((await stored.json()) as SetBody).results[0]!;
+      expect(top.degraded).toBeUndefined();
+      expect(top.predictions[0]!.label).toBe(truth[0]);
+      expect(top.predictions[0]!.evidence?.[0]?.descriptor).toBe(
+        body.results[0]!.predictions[0]!.evidence![0]!.descriptor,
+      );
+    });
+
+    it('refuses bad subclasses with 422: unknown labels, empty lists, repeats, and with a stored classifier', async () => {
+      const { images, labels } = await service.fixtures();
+      const [a, b] = labels as [string, string];
+      const image = base64(images[0]!.bytes);
+      for (const subclasses of [
+        { zebra: ['stripes'] },
+        { [a]: [] },
+        { [a]: ['x', 'x'] },
+        { [a]: ['x'], [b]: ['x'] },
+      ]) {
+        const classify = await post('/v1/classify', {
+          images: [image],
+          labels,
+          subclasses,
+          method: 'subclasses',
+        });
+        await expectProblem(classify, 422, 'invalid_input');
+        await expectProblem(
+          await put(unique('bad-subclasses'), { labels, subclasses }),
+          422,
+          'invalid_input',
+        );
+      }
+      const id = unique('plain');
+      expect((await put(id, { labels })).status).toBe(201);
+      await expectProblem(
+        await post('/v1/classify', { images: [image], classifier: id, subclasses: { [a]: ['x'] } }),
+        422,
+        'invalid_input',
+      );
+    });
+
+    it('calibrates a stored classifier over HTTP, and classify returns the sets the SDK computes', async () => {
+      const { images, labels } = await service.fixtures();
+      const id = unique('calibrated');
+      expect((await put(id, { labels })).status).toBe(201);
+      const labelled = [...images, ...images];
+      const calibrate = await post(`/v1/classifiers/${id}/calibrate`, {
+        images: labelled.map((image) => base64(image.bytes)),
+        image_labels: labelled.map((image) => image.label),
+        alpha: 0.2,
+      });
+      expect(calibrate.status, await calibrate.clone().text()).toBe(200);
+      const info = (await calibrate.json()) as {
+        calibration: { alpha: number; method: string; score: string; images: number; threshold: number };
+      };
+      expect(info.calibration).toMatchObject({ alpha: 0.2, method: 'zeroshot', score: 'lac', images: 8 });
+      const got = (await (
+        await service.fetch(`/v1/classifiers/${id}`, { headers: AUTH })
+      ).json()) as typeof info;
+      expect(got.calibration).toEqual(info.calibration);
+
+      // The SDK in process, on the classifier as the service stores it (float16), calibrated alike.
+      const reference = await service.reference();
+      const compiled = reference.loadClassifier((await reference.compile({ labels })).toBytes());
+      const sdk = await reference.calibrate(
+        compiled,
+        labelled.map((image) => ({ image: image.bytes, label: image.label })),
+        { alpha: 0.2 },
+      );
+      expect(info.calibration.threshold).toBeCloseTo(sdk.calibration!.threshold, 5);
+      const expected = await reference.classify(
+        images.map((image) => image.bytes),
+        sdk,
+      );
+
+      const classify = await post('/v1/classify', {
+        images: images.map((image) => base64(image.bytes)),
+        classifier: id,
+        top_k: 1,
+      });
+      expect(classify.status, await classify.clone().text()).toBe(200);
+      const body = (await classify.json()) as SetBody;
+      const full = (await (
+        await post('/v1/classify', { images: images.map((image) => base64(image.bytes)), classifier: id })
+      ).json()) as SetBody;
+      body.results.forEach((result, i) => {
+        expect(result.predictions).toHaveLength(1);
+        expect(result.set).toEqual(expected[i]!.set);
+        // LAC: every label whose 1 − score is within q̂, from all labels although top_k is 1.
+        const within = full.results[i]!.predictions.filter((p) => 1 - p.score <= info.calibration.threshold);
+        expect(result.set!.labels).toEqual(within.map((p) => p.label));
+      });
+
+      const capped = (await (
+        await post('/v1/classify', {
+          images: images.map((image) => base64(image.bytes)),
+          classifier: id,
+          max_set_size: 1,
+        })
+      ).json()) as SetBody;
+      capped.results.forEach((result, i) => {
+        const size = body.results[i]!.set!.labels.length;
+        expect(result.set!.abstain).toBe(size !== 1);
+        if (size > 1) expect(result.set!.reason).toBe('too_large');
+      });
+
+      // Multipart images and embedding rows calibrate alike.
+      const form = new FormData();
+      for (const image of labelled) {
+        form.append('image', png(image.bytes), image.name);
+        form.append('image_labels', image.label);
+      }
+      form.append('alpha', '0.2');
+      const multipart = await service.fetch(`/v1/classifiers/${id}/calibrate`, {
+        method: 'POST',
+        headers: AUTH,
+        body: form,
+      });
+      expect(multipart.status, await multipart.clone().text()).toBe(200);
+      expect(((await multipart.json()) as typeof info).calibration.threshold).toBeCloseTo(
+        info.calibration.threshold,
+        6,
+      );
+      const embedded = (await (
+        await post('/v1/embeddings', { images: labelled.map((image) => base64(image.bytes)) })
+      ).json()) as { images: number[][] };
+      const fromEmbeddings = await post(`/v1/classifiers/${id}/calibrate`, {
+        embeddings: embedded.images,
+        image_labels: labelled.map((image) => image.label),
+        alpha: 0.2,
+      });
+      expect(fromEmbeddings.status, await fromEmbeddings.clone().text()).toBe(200);
+      expect(((await fromEmbeddings.json()) as typeof info).calibration.threshold).toBeCloseTo(
+        info.calibration.threshold,
+        5,
+      );
+
+      // Replacing the classifier drops its calibration: sets asked for are then refused.
+      expect((await put(id, { labels })).status).toBe(200);
+      await expectProblem(
+        await post('/v1/classify', { images: [base64(images[0]!.bytes)], classifier: id, max_set_size: 2 }),
+        422,
+        'invalid_input',
+      );
+    });
+
+    it('refuses calibrations it cannot fit, and sets it cannot give, with typed 4xx', async () => {
+      const { images, labels } = await service.fixtures();
+      const id = unique('uncalibrated');
+      expect((await put(id, { labels })).status).toBe(201);
+      const eight = [...images, ...images];
+      const body = (extra: Record<string, unknown>) => ({
+        images: eight.map((image) => base64(image.bytes)),
+        image_labels: eight.map((image) => image.label),
+        alpha: 0.2,
+        ...extra,
+      });
+      const tooFew = await expectProblem(
+        await post(`/v1/classifiers/${id}/calibrate`, body({ alpha: 0.05 })),
+        422,
+        'calibration_too_small',
+      );
+      expect(tooFew.detail).toContain('at least 19');
+      const wrongLabel = await expectProblem(
+        await post(
+          `/v1/classifiers/${id}/calibrate`,
+          body({ image_labels: eight.map((_, i) => (i ? eight[i]!.label : 'zebra')) }),
+        ),
+        422,
+        'invalid_input',
+      );
+      expect(wrongLabel.detail).toContain('zebra');
+      await expectProblem(
+        await post(`/v1/classifiers/${id}/calibrate`, body({ image_labels: [labels[0]] })),
+        422,
+        'invalid_input',
+      );
+      await expectProblem(
+        await post(`/v1/classifiers/${id}/calibrate`, body({ method: 'subclasses' })),
+        422,
+        'invalid_input',
+      );
+      await expectProblem(
+        await post('/v1/classifiers/no-such-classifier/calibrate', body({})),
+        404,
+        'not_found',
+      );
+      const image = base64(images[0]!.bytes);
+      for (const target of [{ classifier: id }, { labels }]) {
+        await expectProblem(
+          await post('/v1/classify', { images: [image], ...target, max_set_size: 3 }),
+          422,
+          'invalid_input',
+        );
+      }
+    });
+  });
+
   describe('transparent images', () => {
     /** Left half opaque red, right half fully transparent with black stored under it. */
     function halfTransparent(): Uint8Array {
@@ -629,7 +953,9 @@ export function serviceContract(service: ServiceUnderTest): void {
       const image = halfTransparent();
       const reference = await service.reference();
       const vectors: Record<string, number[]> = {};
-      for (const background of [undefined, 'white', 'black', 'drop', '#3366cc'] as const) {
+      // The SDK's grammar: names, '#rgb', '#rrggbb' and [r, g, b] (the same colour three ways).
+      const backgrounds = [undefined, 'white', 'black', 'drop', '#3366cc', '#36c', [51, 102, 204]] as const;
+      for (const background of backgrounds) {
         const response = await post('/v1/embeddings', {
           images: [base64(image)],
           ...(background ? { background } : {}),
@@ -638,32 +964,86 @@ export function serviceContract(service: ServiceUnderTest): void {
         const [vector] = ((await response.json()) as { images: number[][] }).images;
         const expected = await reference.embedImages([image], background ? { background } : {});
         for (const [i, value] of vector!.entries()) expect(value).toBeCloseTo(expected.data[i]!, 5);
-        vectors[background ?? 'default'] = vector!;
+        vectors[String(background ?? 'default')] = vector!;
       }
       // The default is white, and the choice matters for a transparent image.
       expect(vectors.default).toEqual(vectors.white);
       expect(vectors.drop).not.toEqual(vectors.white);
       expect(vectors.black).toEqual(vectors.drop); // black is what this file stores under alpha 0
+      expect(vectors['#36c']).toEqual(vectors['#3366cc']);
+      expect(vectors['51,102,204']).toEqual(vectors['#3366cc']);
 
+      // Multipart classify, with the form's grammar.
       const { labels } = await service.fixtures();
-      const form = new FormData();
-      form.append('image', png(image));
-      form.append('labels', labels.join(','));
-      form.append('background', 'drop');
-      const classified = await service.fetch('/v1/classify', { method: 'POST', headers: AUTH, body: form });
-      expect(classified.status, await classified.clone().text()).toBe(200);
-      const [expected] = await reference.classify([image], labels, { background: 'drop' });
-      const predictions = ((await classified.json()) as ClassifyBody).results[0]!.predictions;
-      expect(predictions.map((p) => p.label)).toEqual(expected!.predictions.map((p) => p.label));
-      const hf = await post('/models/x', {
+      for (const background of ['drop', '[51,102,204]']) {
+        const form = new FormData();
+        form.append('image', png(image));
+        form.append('labels', labels.join(','));
+        form.append('background', background);
+        const classified = await service.fetch('/v1/classify', { method: 'POST', headers: AUTH, body: form });
+        expect(classified.status, await classified.clone().text()).toBe(200);
+        const sdk = background === 'drop' ? 'drop' : ([51, 102, 204] as const);
+        const [expected] = await reference.classify([image], labels, { background: sdk });
+        const predictions = ((await classified.json()) as ClassifyBody).results[0]!.predictions;
+        expect(predictions.map((p) => p.label)).toEqual(expected!.predictions.map((p) => p.label));
+        for (const [i, p] of predictions.entries())
+          expect(p.score).toBeCloseTo(expected!.predictions[i]!.score, 5);
+      }
+
+      // The Hugging Face route, on the served model.
+      const model = ((await (await service.fetch('/healthz?ready=1')).json()) as { model: { id: string } })
+        .model.id;
+      const hf = await post(`/models/${encodeURIComponent(model)}`, {
         inputs: base64(image),
         parameters: { candidate_labels: labels, background: 'black' },
       });
-      expect(hf.status).toBe(404); // the route read the parameter; the model name is what it refused
+      expect(hf.status, await hf.clone().text()).toBe(200);
+      const [black] = await reference.classify([image], labels, { background: 'black' });
+      const hfScores = (await hf.json()) as Array<{ label: string; score: number }>;
+      expect(hfScores.map((p) => p.label)).toEqual(black!.predictions.map((p) => p.label));
+
+      // Adapt: the TFUP cache grown from the image on 'drop' is the SDK's, and differs from 'white'.
+      const stored = reference.loadClassifier((await reference.compile({ labels })).toBytes());
+      const tfupScores: Record<string, number[]> = {};
+      for (const background of ['drop', 'white'] as const) {
+        const id = `background-${background}`;
+        expect(
+          (
+            await service.fetch(`/v1/classifiers/${id}`, {
+              method: 'PUT',
+              headers: JSON_AUTH,
+              body: JSON.stringify({ labels }),
+            })
+          ).status,
+        ).toBe(201);
+        const adapted = await post(`/v1/classifiers/${id}/adapt`, { images: [base64(image)], background });
+        expect(adapted.status, await adapted.clone().text()).toBe(200);
+        const classified = await post('/v1/classify', {
+          images: [base64(image)],
+          classifier: id,
+          method: 'tfup',
+          background: 'drop',
+        });
+        expect(classified.status, await classified.clone().text()).toBe(200);
+        const body = (await classified.json()) as ClassifyBody & { degraded?: unknown };
+        expect(body.degraded).toBeUndefined();
+        const cache = await reference.adapt(stored, [image], { background });
+        const [expected] = await reference.classify([image], stored, {
+          method: 'tfup',
+          tfup: { cache },
+          background: 'drop',
+        });
+        const byLabel = new Map(body.results[0]!.predictions.map((p) => [p.label, p.score]));
+        tfupScores[background] = expected!.predictions.map((p) => byLabel.get(p.label)!);
+        for (const [i, p] of expected!.predictions.entries())
+          expect(tfupScores[background]![i]).toBeCloseTo(p.score, 4);
+        await service.fetch(`/v1/classifiers/${id}`, { method: 'DELETE', headers: AUTH });
+      }
+      expect(tfupScores.drop).not.toEqual(tfupScores.white);
     });
 
-    it('refuses a background that is not white, black, drop or #rrggbb with 422', async () => {
-      for (const background of ['grey', '#fff', '#12345g', 'WHITE']) {
+    it("refuses a background outside the SDK's grammar with 422", async () => {
+      for (const background of ['grey', '#ffff', '#12345g', 'WHITE', [256, 0, 0], [1, 2]]) {
         const problem = await expectProblem(
           await post('/v1/classify', { images: [base64(solidPng(8, 8))], labels: ['a', 'b'], background }),
           422,

@@ -43,3 +43,14 @@ export function solidJpeg(
   for (let i = 0; i < data.length; i += 4) data.set([...rgb, 255], i);
   return new Uint8Array(jpeg.encode({ width, height, data }, 50).data);
 }
+
+/**
+ * The headers of a progressive JPEG of `width` × `height` (4:2:0) and nothing else: what the
+ * service reads to cost an image before decoding it. A real decoder would reject the missing
+ * scans; a budget must refuse it first.
+ */
+export function progressiveJpegHeader(width: number, height: number): Uint8Array {
+  const sof = [0xff, 0xc2, 0x00, 0x11, 0x08, height >> 8, height & 255, width >> 8, width & 255, 0x03];
+  const components = [0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01];
+  return Uint8Array.from([0xff, 0xd8, ...sof, ...components, 0xff, 0xd9]);
+}

@@ -11,11 +11,13 @@ export const TEST_LIMITS = {
   maxLabels: 64,
   maxImages: 8,
   maxTexts: 32,
+  maxImageDecodeBytes: 16 * 2 ** 20,
+  maxRequestPromptTokens: 4096,
 } as const;
 
 export const TEST_CORS_ORIGIN = 'https://app.example';
 
-/** Descriptors and FuDD pairs the static LLM source answers with in workerd. */
+/** Descriptors, FuDD pairs and subclasses the static LLM source answers with in workerd. */
 export const STATIC_DESCRIPTIONS = {
   descriptors: {
     cat: ['pointed ears', 'whiskers'],
@@ -36,6 +38,12 @@ export const STATIC_DESCRIPTIONS = {
       attributes: [{ attr_type: 'shape', prompt_pair: ['a furry animal', 'a triangular slice of food'] }],
     },
   ],
+  // "kitten" under two labels: describe drops it from both.
+  subclasses: {
+    cat: ['tabby cat', 'siamese cat', 'kitten'],
+    dog: ['beagle', 'pug', 'kitten'],
+    pizza: ['margherita pizza', 'pepperoni pizza'],
+  },
 };
 
 /** The variables as strings, as Workers and process.env carry them. */
@@ -49,8 +57,14 @@ export const TEST_VARS: Record<string, string> = {
   DESCRY_MAX_LABELS: String(TEST_LIMITS.maxLabels),
   DESCRY_MAX_IMAGES: String(TEST_LIMITS.maxImages),
   DESCRY_MAX_TEXTS: String(TEST_LIMITS.maxTexts),
+  DESCRY_MAX_IMAGE_DECODE_BYTES: String(TEST_LIMITS.maxImageDecodeBytes),
+  DESCRY_MAX_REQUEST_PROMPT_TOKENS: String(TEST_LIMITS.maxRequestPromptTokens),
   DESCRY_LLM: 'static',
-  LLM_STATIC_DESCRIPTIONS: JSON.stringify(STATIC_DESCRIPTIONS),
+  DESCRY_LLM_STATIC_DESCRIPTIONS: JSON.stringify(STATIC_DESCRIPTIONS),
   // Batch jobs retry at once in tests (deployments back off from 5 s).
   DESCRY_JOB_RETRY_DELAY_SECONDS: '0',
+  // The suites make many requests with one key; the limit itself is tested on its own.
+  DESCRY_RATE_LIMIT_REQUESTS: '100000',
+  // One line per request would bury the test output; tests/worker/operations.node.test.ts reads them.
+  DESCRY_ACCESS_LOG: 'false',
 };

@@ -1,0 +1,4 @@
+/** The demo's model runs here, off the page's thread (DescryWorker in model.ts starts this file). */
+import { serveDescry } from 'descry';
+
+serveDescry();

@@ -1,0 +1,115 @@
+/**
+ * What a request costs, known before its work starts, and the budgets it must fit (issue 18).
+ *
+ * - Images: from their headers only (`Descry.probe`), the pixels each decodes to and the bytes its
+ *   decoder will allocate (`decoderBytes`: a progressive JPEG keeps the coefficients of the whole
+ *   image at full size whatever its DCT scale, so an 11584² progressive file that decodes to
+ *   1448² pixels still costs over 400 MB). Per image, pixels bound the longest pause of the event
+ *   loop and bytes the peak memory (one image is decoded at a time); per request, the sums bound
+ *   how long the request takes.
+ * - Text: the tokens the text tower would process for the prompts the request encodes (labels ×
+ *   templates, descriptors, texts), counting only prompts the model's cache does not hold. A cheap
+ *   lower bound (a word is at least one token) refuses an oversized request before tokenizing it.
+ *
+ * Headers the probe cannot read are let through: the decoder then rejects them with a precise
+ * image_* error. Over a budget is 422 with the limit named.
+ */
+import { ImageDecodeError, type ImageProbe } from 'descry';
+import { ProblemError } from '../http/problem.js';
+import type { RequestImage } from '../http/request/images.js';
+import type { ServiceLimits } from './config.js';
+
+/** Reads an image's headers as the engine will decode it. */
+export type ImageProber = (bytes: Uint8Array) => ImageProbe;
+
+const MB = 2 ** 20;
+const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
+
+function probed(bytes: Uint8Array, probe: ImageProber): ImageProbe | undefined {
+  try {
+    return probe(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Refuse `images` over the configured pixel and decoder-memory budgets, from their headers. */
+export function assertImageBudget(
+  images: readonly RequestImage[],
+  limits: Pick<
+    ServiceLimits,
+    'maxImagePixels' | 'maxRequestPixels' | 'maxImageDecodeBytes' | 'maxRequestDecodeBytes'
+  >,
+  probe: ImageProber,
+): void {
+  let pixels = 0;
+  let bytes = 0;
+  for (const image of images) {
+    const size = probed(image.bytes, probe);
+    if (!size) continue;
+    const { width, height } = size.decoded;
+    const count = width * height;
+    if (count > limits.maxImagePixels) {
+      const scaled = width === size.width ? '' : ` (${size.width}×${size.height} decoded at a reduced scale)`;
+      throw new ImageDecodeError(
+        'image_too_large',
+        `${image.field}: ${width}×${height}${scaled} is ${count} pixels, more than the limit of ${limits.maxImagePixels}`,
+        { details: { width, height, limit: limits.maxImagePixels } },
+      );
+    }
+    if (size.decoderBytes > limits.maxImageDecodeBytes) {
+      throw new ImageDecodeError(
+        'image_too_large',
+        `${image.field}: decoding this ${size.width}×${size.height} ${size.format} would allocate ${mb(size.decoderBytes)}, more than the limit of ${mb(limits.maxImageDecodeBytes)} (DESCRY_MAX_IMAGE_DECODE_BYTES)`,
+        { details: { decoder_bytes: size.decoderBytes, limit: limits.maxImageDecodeBytes } },
+      );
+    }
+    pixels += count;
+    bytes += size.decoderBytes;
+  }
+  if (pixels > limits.maxRequestPixels) {
+    throw new ImageDecodeError(
+      'image_too_large',
+      `the images of this request total ${pixels} pixels, more than the per-request limit of ${limits.maxRequestPixels}`,
+      { details: { pixels, limit: limits.maxRequestPixels } },
+    );
+  }
+  if (bytes > limits.maxRequestDecodeBytes) {
+    throw new ImageDecodeError(
+      'image_too_large',
+      `decoding the images of this request would allocate ${mb(bytes)} in all, more than the per-request limit of ${mb(limits.maxRequestDecodeBytes)} (DESCRY_MAX_REQUEST_DECODE_BYTES)`,
+      { details: { decoder_bytes: bytes, limit: limits.maxRequestDecodeBytes } },
+    );
+  }
+}
+
+/** At least how many tokens `text` is: a word (or punctuation run) is at least one, plus start and end. */
+function tokensAtLeast(text: string): number {
+  return (text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)?.length ?? 0) + 2;
+}
+
+function overTextBudget(tokens: number, limit: number, prompts: number): ProblemError {
+  return new ProblemError(
+    422,
+    'text_too_large',
+    `this request would encode ${prompts} prompts of ${tokens} tokens or more, more than the limit of ${limit} tokens (DESCRY_MAX_REQUEST_PROMPT_TOKENS); compile the labels once (PUT /v1/classifiers/{id}) and classify by id`,
+    { extensions: { tokens, limit, prompts } },
+  );
+}
+
+/**
+ * Refuse text work over `limit` tokens. `exact` counts the tokens the text tower would process
+ * (cached prompts cost nothing); it runs only when the lower bound fits.
+ */
+export async function assertTextBudget(
+  prompts: readonly string[],
+  limit: number,
+  exact: (prompts: readonly string[]) => Promise<number>,
+): Promise<void> {
+  if (prompts.length === 0) return;
+  // 77 is the longest context of the families Descry knows: no prompt costs more.
+  const lower = prompts.reduce((sum, prompt) => sum + Math.min(77, tokensAtLeast(prompt)), 0);
+  if (lower > limit) throw overTextBudget(lower, limit, prompts.length);
+  const tokens = await exact(prompts);
+  if (tokens > limit) throw overTextBudget(tokens, limit, prompts.length);
+}
