@@ -40,6 +40,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Descry, estimateEncoderMemory, type OnnxBackend, ortNodeBackend, readOnnxSummary } from 'descry';
 import { encode } from 'fast-png';
+import { writeMarkedBlock } from '../scripts/doc-blocks.mjs';
 import { readServiceConfig } from '../worker/service/config.js';
 import { workersMemoryBudget } from '../worker/service/memory-budget.js';
 import { benchImages, type EdgeModel, edgeModels, root, type Variant } from './edge/assets.js';
@@ -119,6 +120,10 @@ interface Row {
   jsLiveBytes?: number;
   largest?: string;
   uploadBytes?: number;
+  /** Lowest cosine between the Worker's /v1/embeddings and onnxruntime-node's on the same encoder. */
+  parityCosine?: number;
+  /** This variant against fp32, both on onnxruntime-node over the bench photos. */
+  accuracy?: { minCosine: number; meanCosine: number; top1: number; images: number };
   restarts: number;
   note?: string;
 }
@@ -146,6 +151,7 @@ async function measure(
   variant: Variant,
   classifierBytes: Uint8Array,
   vars: Record<string, string>,
+  reference: NodeReference,
 ): Promise<Row> {
   const embedded = model.name === 'emoji-clip';
   const config = embedded ? 'wrangler.toml' : 'wrangler.edge.toml';
@@ -241,6 +247,16 @@ async function measure(
         const time = await stopProfile(isolate, modules);
         if (i > 0) row.warm.push(time); // the first warm one still compiles code paths
       }
+      // Parity: the Worker's embeddings of the parity photos against onnxruntime-node's.
+      const embedded = await fetch(`${host.base}/v1/embeddings`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ images: PARITY_PHOTOS.map(photo) }),
+      });
+      if (embedded.ok) {
+        const rows = ((await embedded.json()) as { images: number[][] }).images;
+        row.parityCosine = Math.min(...rows.map((r, i) => cosine(r, reference.parity[i]!)));
+      }
       // Every decoder once (a WebP and the PNG photo too), so that their wasm memories are counted.
       for (const other of ['photo-640x480.webp']) {
         await (await classify(host, [photo(other)], 'bench')).arrayBuffer();
@@ -292,6 +308,60 @@ async function measure(
   }
   row.restarts = restarts;
   return row;
+}
+
+/** Photos whose embeddings the Worker and onnxruntime-node are compared on (JPEG, PNG, WebP). */
+const PARITY_PHOTOS = ['photo-640x480.jpg', 'photo-1000x1000.png', 'photo-640x480.webp'];
+
+/** What onnxruntime-node computes for one variant: the parity photos' embeddings, and its cost against fp32. */
+interface NodeReference {
+  parity: number[][];
+  accuracy?: Row['accuracy'];
+}
+
+function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! ** 2;
+    nb += b[i]! ** 2;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+/**
+ * onnxruntime-node on `variant` of `model`: the parity photos' embeddings, and over every bench
+ * photo the cosine with fp32's embedding and whether the classifier's top label is fp32's.
+ */
+async function nodeReference(
+  model: EdgeModel,
+  variant: Variant,
+  backend: OnnxBackend,
+  classifierBytes: Uint8Array,
+  fp32: { embeddings: number[][]; top: string[] } | undefined,
+): Promise<{ reference: NodeReference; embeddings: number[][]; top: string[] }> {
+  const descry = await Descry.load(model.folder, { backend, visionDtype: variant.dtype });
+  const classifier = descry.loadClassifier(classifierBytes);
+  const files = benchImages();
+  const matrix = await descry.embedImages(files.map((f) => new Uint8Array(readFileSync(f))));
+  const embeddings = Array.from({ length: matrix.rows }, (_, i) =>
+    Array.from(matrix.data.subarray(i * matrix.cols, (i + 1) * matrix.cols)),
+  );
+  const top = (await descry.classifyEmbeddings(matrix, classifier)).map((r) => r.predictions[0]!.label);
+  const parity = PARITY_PHOTOS.map((name) => embeddings[files.findIndex((f) => f.endsWith(`/${name}`))]!);
+  let accuracy: Row['accuracy'];
+  if (fp32) {
+    const cosines = embeddings.map((e, i) => cosine(e, fp32.embeddings[i]!));
+    accuracy = {
+      minCosine: Math.min(...cosines),
+      meanCosine: cosines.reduce((a, b) => a + b, 0) / cosines.length,
+      top1: top.filter((label, i) => label === fp32.top[i]).length / top.length,
+      images: top.length,
+    };
+  }
+  return { reference: { parity, ...(accuracy ? { accuracy } : {}) }, embeddings, top };
 }
 
 function median(values: number[]): number {
@@ -382,9 +452,17 @@ async function main() {
       ...(embedded ? deployedVars() : edgeVars()),
       ...(UNGUARDED ? { DESCRY_MEMORY_LIMIT_MB: '0' } : {}),
     };
+    // fp32 first on onnxruntime-node: the baseline of every variant's accuracy cost.
+    const fp32Variant = model.variants.find((v) => v.dtype === 'fp32')!;
+    const fp32 = await nodeReference(model, fp32Variant, node, classifiers.get(model.name)!, undefined);
     for (const variant of model.variants.filter((v) => !wanted || wanted.includes(v.dtype))) {
       console.error(`${model.name} ${variant.dtype} …`);
-      const row = await measure(model, variant, classifiers.get(model.name)!, vars);
+      const { reference } =
+        variant === fp32Variant
+          ? fp32
+          : await nodeReference(model, variant, node, classifiers.get(model.name)!, fp32);
+      const row = await measure(model, variant, classifiers.get(model.name)!, vars, reference);
+      if (reference.accuracy) row.accuracy = reference.accuracy;
       if (!process.argv.includes('--no-size')) {
         row.uploadBytes = embedded
           ? uploadBytes('wrangler.toml')
@@ -418,6 +496,12 @@ async function main() {
       row.uploadBytes === undefined
         ? '–'
         : `${mib(row.uploadBytes)}${row.uploadBytes > WORKER_SIZE_LIMIT ? ' (over 64)' : ''}`,
+      row.parityCosine === undefined ? '–' : row.parityCosine.toFixed(5),
+      row.accuracy
+        ? `${row.accuracy.minCosine.toFixed(4)} / ${row.accuracy.meanCosine.toFixed(4)}, top-1 ${(100 * row.accuracy.top1).toFixed(0)}%`
+        : row.variant === 'fp32'
+          ? '(baseline)'
+          : '–',
       plans(row, r2UploadBytes),
     ];
   });
@@ -441,8 +525,11 @@ async function main() {
     'after a full collection at the end, and the WebAssembly memories (ONNX Runtime and the image decoders) at the end.',
     `"upload": \`wrangler deploy --dry-run\` with the encoder bundled as a Data module (the R2 Worker alone: ${mib(r2UploadBytes)}).`,
     'Cold: the first /v1/classify after start (model read from R2 or the bundle, encoder checked and sized, session',
-    'created, one 640×480 JPEG encoded), wall time and CPU time, "encoder" the CPU in ONNX Runtime and sdk/model (the',
+    'created, one 640×480 JPEG encoded), wall time and CPU time, "encoder" the CPU in ONNX Runtime and sdk/engine (the',
     `session's creation and first run). Warm CPU: median of ${WARM} requests of one 640×480 JPEG, V8 CPU profile of the isolate.`,
+    '"parity": lowest cosine between the Worker\'s /v1/embeddings and onnxruntime-node\'s on the same encoder (a JPEG, a',
+    `PNG and a WebP). "vs fp32": the variant against fp32, both on onnxruntime-node over the ${benchImages().length} bench photos: lowest / mean`,
+    "cosine of the embeddings, and how often the 100-label classifier's top label is the same.",
     '',
     ...markdownTable(
       [
@@ -455,9 +542,24 @@ async function main() {
         'warm CPU / image',
         'isolate peak',
         'upload',
+        'parity',
+        'vs fp32',
         'fits',
       ],
-      ['left', 'left', 'right', 'right', 'left', 'right', 'right', 'right', 'right', 'left'],
+      [
+        'left',
+        'left',
+        'right',
+        'right',
+        'left',
+        'right',
+        'right',
+        'right',
+        'right',
+        'right',
+        'right',
+        'left',
+      ],
       body,
     ),
   ];
@@ -485,7 +587,57 @@ async function main() {
   console.log(text);
   // The unguarded run is a calibration of the estimates: written for whichever models it ran.
   if (UNGUARDED && !wanted) writeFileSync(join(root, 'bench/results/edge-models-unguarded.md'), `${text}\n`);
-  else if (!arg('models') && !wanted) writeFileSync(join(root, 'bench/results/edge-models.md'), `${text}\n`);
+  else if (!arg('models') && !wanted) {
+    writeFileSync(join(root, 'bench/results/edge-models.md'), `${text}\n`);
+    writeMarkedBlock(root, 'edge-models', fitTable(rows, r2UploadBytes).join('\n'));
+  }
+}
+
+/** The docs' "Which model fits where": one line per model and variant, from the same rows. */
+function fitTable(rows: Row[], r2UploadBytes: number | undefined): string[] {
+  const body = rows.map((row) => {
+    const cpu = row.warm?.length ? median(row.warm.map((t) => t.cpuMs)) : undefined;
+    return [
+      `${row.model} ${row.variant}`,
+      `${(row.fileBytes / MiB).toFixed(1)} MiB`,
+      row.answer === '200' ? 'loads' : `refused (${row.answer})`,
+      row.peakBytes === undefined || row.answer !== '200' ? '–' : `${(row.peakBytes / MB).toFixed(0)} MB`,
+      cpu === undefined ? '–' : `${cpu.toFixed(0)} ms`,
+      row.coldMs === undefined || row.answer !== '200' ? '–' : `${(row.coldMs / 1000).toFixed(1)} s`,
+      row.uploadBytes === undefined
+        ? '–'
+        : `${(row.uploadBytes / MiB).toFixed(1)} MiB${row.uploadBytes > WORKER_SIZE_LIMIT ? ' (over)' : ''}`,
+      row.parityCosine === undefined ? '–' : row.parityCosine.toFixed(4),
+      row.accuracy ? `${row.accuracy.meanCosine.toFixed(4)}, ${(100 * row.accuracy.top1).toFixed(0)}%` : '–',
+      plans(row, r2UploadBytes),
+    ];
+  });
+  return [
+    'Measured inside workerd by `npm run bench:edge` (bench/results/edge-models.md has every column and the method):',
+    'isolate peak on the largest request the limits accept (Workers allow 128 MB), warm CPU per image (the Free plan',
+    'allows 10 ms), the cold first request, the upload with the encoder bundled (`wrangler deploy --dry-run`, 64 MiB on',
+    'every plan; from R2 the Worker alone uploads ' +
+      `${r2UploadBytes === undefined ? '–' : `${(r2UploadBytes / MiB).toFixed(1)} MiB`}), parity (lowest cosine of the Worker's`,
+    "embeddings against onnxruntime-node's) and the variant's cost against fp32 (mean cosine, top-1 agreement). Random-weight",
+    'models with the real architectures (`npm run bench:models`): memory and CPU are the real ones, accuracy is not.',
+    '',
+    ...markdownTable(
+      [
+        'model',
+        'file',
+        'at 128 MB',
+        'isolate peak',
+        'warm CPU / image',
+        'cold',
+        'upload',
+        'parity',
+        'vs fp32',
+        'fits',
+      ],
+      ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+      body,
+    ),
+  ];
 }
 
 await main();

@@ -31,10 +31,10 @@ export const PARTS = ['decode', 'resize', 'encoder', 'scoring', 'service', 'gc',
 export type Part = (typeof PARTS)[number];
 
 const MODULE_PARTS: [RegExp, Part][] = [
-  [/sdk\/image\/(resize|preprocess|crop|background|scratch)\.ts$/, 'resize'],
+  [/sdk\/image\/(resize|preprocess|crop|background|kernels|rgba)\.ts$|sdk\/image\/wasm\//, 'resize'],
   [/sdk\/image\/|@jsquash|@cwasm|jpeg-js|fflate|fast-png|pngjs/, 'decode'],
-  [/onnxruntime|sdk\/model\//, 'encoder'],
-  [/sdk\/predictors\/|sdk\/predict\.ts|sdk\/classifier\//, 'scoring'],
+  [/onnxruntime|sdk\/engine\//, 'encoder'],
+  [/sdk\/predictors\/|sdk\/methods\/|sdk\/math\/|sdk\/classifier\//, 'scoring'],
   [/worker\/|hono|zod|sdk\//, 'service'],
 ];
 
