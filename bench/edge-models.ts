@@ -625,6 +625,7 @@ function fitTable(rows: Row[], r2UploadBytes: number | undefined): string[] {
       `${r2UploadBytes === undefined ? '–' : `${(r2UploadBytes / MiB).toFixed(1)} MiB`}), parity (lowest cosine of the Worker's`,
     "embeddings against onnxruntime-node's) and the variant's cost against fp32 (mean cosine, top-1 agreement). Random-weight",
     'models with the real architectures (`npm run bench:models`): memory and CPU are the real ones, accuracy is not.',
+    `Load average ${loadavg()[0]!.toFixed(1)} when measured: the isolate peak counts garbage V8 has not collected yet, which grows with load.`,
     '',
     ...markdownTable(
       [
