@@ -29,10 +29,12 @@ export async function connectIsolate(port, pump) {
   });
   let next = 0;
   const waiting = new Map();
+  const listeners = new Set();
   let chunks = [];
   socket.onmessage = (event) => {
     const message = JSON.parse(event.data);
     if (message.method === 'HeapProfiler.addHeapSnapshotChunk') chunks.push(message.params.chunk);
+    if (message.method) for (const listener of listeners) listener(message);
     const pending = waiting.get(message.id);
     if (pending) {
       waiting.delete(message.id);
@@ -107,6 +109,13 @@ export async function connectIsolate(port, pump) {
       // of live buffers too, and the difference is the WebAssembly memories.
       const all = await allArrayBuffers();
       return Math.max(0, all - (await usage()).arrayBuffers);
+    },
+    /** Any inspector method (Profiler, Debugger, …), for benches that need more than memory. */
+    call,
+    /** Calls `listener` with every event the inspector sends; returns a function that stops it. */
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     close: () => socket.close(),
   };

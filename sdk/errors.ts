@@ -17,6 +17,8 @@ export type DescryErrorCode =
   | 'model_load_failed'
   | 'model_config_invalid'
   | 'model_mismatch'
+  /** The model would need more memory than the host allows (`LoadOptions.memoryBudget`). */
+  | 'model_too_large'
   | 'classifier_format_invalid'
   | 'tokenizer_failed'
   | 'backend_failed'

@@ -44,6 +44,8 @@ export type { OnnxBackend, OnnxModel, OnnxSession, TensorData } from './engine/b
 export { fromOrt } from './engine/backend.js';
 export { ortWebBackend } from './engine/backends/ort-web.js';
 export type { ModelFamily } from './engine/family.js';
+export { type EncoderMemory, estimateEncoderMemory, type MemoryBudget } from './engine/memory-budget.js';
+export { type OnnxSummary, readOnnxSummary } from './engine/onnx-summary.js';
 export type { BatchingOptions } from './engine/run-batcher.js';
 export {
   bytesSource,

@@ -6,7 +6,10 @@ synthetic picture. Fixed seed.
     /usr/bin/python3 bench/models/make_bench_images.py [OUT]   (default bench/.images)
 
 Writes photo-640x480.jpg (quality 90, 4:2:0), photo-1000x1000.png (RGB, zlib level 6, Pillow's
-default) and photo-640x480.webp (lossy, quality 80).
+default) and photo-640x480.webp (lossy, quality 80), then 32 more of 512x384 (JPEG, quality 90) under
+variety/ for comparisons that need more than three images (bench/edge-variants.ts: agreement of model
+variants). The first three come first from the seeded generator, so adding the others left them as
+they were.
 """
 import glob
 import os
@@ -20,6 +23,7 @@ except ImportError as missing:  # build tooling only: Debian's packages, no pip
              'python3-torch python3-onnx python3-numpy python3-pil')
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+VARIETY = 32
 
 
 def photo(width, height, rng):
@@ -54,8 +58,14 @@ def main():
     small.save(os.path.join(out, 'photo-640x480.jpg'), quality=90, subsampling='4:2:0')
     small.save(os.path.join(out, 'photo-640x480.webp'), quality=80)
     photo(1000, 1000, rng).save(os.path.join(out, 'photo-1000x1000.png'))
+    variety = os.path.join(out, 'variety')
+    os.makedirs(variety, exist_ok=True)
+    for i in range(VARIETY):
+        photo(512, 384, rng).save(os.path.join(variety, f'photo-{i:02d}.jpg'), quality=90, subsampling='4:2:0')
     for name in sorted(os.listdir(out)):
-        print(f'{name}: {os.path.getsize(os.path.join(out, name))} bytes')
+        if os.path.isfile(os.path.join(out, name)):
+            print(f'{name}: {os.path.getsize(os.path.join(out, name))} bytes')
+    print(f'variety/: {VARIETY} JPEGs of 512x384')
 
 
 if __name__ == '__main__':

@@ -20,7 +20,7 @@ import clip_bpe  # noqa: E402
 import torch  # noqa: E402
 from mobileclip_modeling import S0, MobileCLIP  # noqa: E402
 
-VERSION = 1
+VERSION = 2  # 2: weights at a trained scale (mobileclip_modeling.MobileCLIP.randomize)
 
 
 def main():

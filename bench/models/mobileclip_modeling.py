@@ -240,11 +240,20 @@ class MobileCLIP(nn.Module):
         self.text_encoder = MCt()
         self.logit_scale = nn.Parameter(torch.tensor(4.6052))
 
-    def randomize(self):
-        """Random weights at the scales of trained ones: small convs, unit batch statistics."""
+    def randomize(self, layer_scale=0.1):
+        """Random weights that keep activations at a trained model's scale through the depth: convolutions
+        and linear layers N(0, 2 / fan_in) (He initialisation: most are followed by GELU or ReLU), the
+        reparameterised token mixers and positional convolutions an identity kernel plus N(0, 0.02) (what
+        `x + mixer(x) - norm(x)` folds into), layer scales `layer_scale` (the 1e-5 of training's
+        initialisation would switch every ConvFFN branch off, leaving the weights that hold most
+        parameters without effect on the output), unit batch statistics.
+
+        Version 1 drew every weight from N(0, 0.02): activations shrank by orders of magnitude per stage
+        and the image embeddings came out as float32 subnormals (|x| ~ 1e-38), which made every float run
+        slow (subnormal arithmetic) and every comparison of variants meaningless."""
         for m in self.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.trunc_normal_(m.weight, std=0.02)
+                nn.init.normal_(m.weight, std=(2.0 / m.weight[0].numel()) ** 0.5)
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
             elif isinstance(m, nn.BatchNorm2d):
@@ -252,3 +261,14 @@ class MobileCLIP(nn.Module):
                 m.running_var.fill_(1.0)
             elif isinstance(m, nn.Embedding):
                 nn.init.normal_(m.weight, std=0.02)
+        with torch.no_grad():
+            for m in self.modules():
+                mixer = (m.token_mixer.reparam_conv if isinstance(m, RepMixerBlock)
+                         else m.reparam_conv if isinstance(m, RepCPE) else None)
+                if mixer is not None:
+                    mixer.weight.normal_(0, 0.02)
+                    kh, kw = mixer.weight.shape[2:]
+                    mixer.weight[:, 0, kh // 2, kw // 2] += 1.0
+                for name, p in m.named_parameters(recurse=False):
+                    if name.startswith('layer_scale'):
+                        p.fill_(layer_scale)

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 const root = new URL('../..', import.meta.url).pathname;
 
 /** The generators' VERSION constants: a folder made by another version is made again. */
-const MODEL_VERSIONS = { 'clip-vit-base-patch32': 1, 'mobileclip-s0': 1 } as const;
+const MODEL_VERSIONS = { 'clip-vit-base-patch32': 1, 'mobileclip-s0': 2 } as const;
 
 export const paths = {
   root,

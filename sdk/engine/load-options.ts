@@ -5,6 +5,7 @@
  */
 import type { ImageBackground } from '../image/background.js';
 import type { OnnxBackend } from './backend.js';
+import type { MemoryBudget } from './memory-budget.js';
 import type { BatchingOptions } from './run-batcher.js';
 import type { DownloadProgress, ModelFileMap, ModelFiles } from './source.js';
 import type { ModelDtype } from './towers.js';
@@ -57,6 +58,13 @@ export interface LoadOptions {
    * run. Default off: a lone caller never waits.
    */
   batching?: BatchingOptions;
+  /**
+   * Memory the encoders may take (a Worker's 128 MB less what the service needs): each encoder is
+   * sized from its file before ONNX Runtime loads it, and one that would not fit is refused with
+   * ModelLoadError `model_too_large` naming what it needs (sdk/engine/memory-budget.ts). Applies
+   * where models load from bytes (onnxruntime-web); default: no budget.
+   */
+  memoryBudget?: MemoryBudget;
   /** Download progress for URL and hub sources. */
   onProgress?: (progress: DownloadProgress) => void;
   /**

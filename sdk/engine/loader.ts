@@ -13,9 +13,10 @@ import { type ModelConfig, type ModelFamily, parseModelConfig } from './config.j
 import { modelFingerprint } from './fingerprint.js';
 import { lazyValue } from './lazy-value.js';
 import type { LoadOptions, ModelSource } from './load-options.js';
+import { budgetedModelFile, MemoryLedger } from './memory-budget.js';
 import {
+  ALL_DTYPE_SUFFIXES,
   candidateGraphPaths,
-  DTYPE_SUFFIXES,
   dtypeOfGraph,
   type EncoderPart,
   encoderDtype,
@@ -76,7 +77,7 @@ async function variantsOf(
     paths = candidates.filter((_, i) => found[i]);
   }
   if (!paths) return undefined;
-  const order = Object.keys(DTYPE_SUFFIXES);
+  const order = Object.keys(ALL_DTYPE_SUFFIXES);
   return paths
     .flatMap((path) => {
       const dtype = dtypeOfGraph(part, path.slice(path.lastIndexOf('/') + 1));
@@ -200,16 +201,39 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
       padding: profile.text.padding,
     });
   });
+  // With a memory budget, each encoder is sized from its file before the runtime loads it
+  // (memory-budget.ts); the vision encoder's activations from the input size the preprocessor gives it.
+  const ledger = options.memoryBudget && new MemoryLedger(options.memoryBudget);
+  const size = inputSize(preprocessor);
+  const textFile = encoderFile(files, 'text', textDtype, hubConfig);
+  const visionFile = encoderFile(files, 'vision', visionDtype, hubConfig);
   const text = new TextTower({
     backend,
     tokenizer: () => tokenizer.get(),
-    model: encoderFile(files, 'text', textDtype, hubConfig),
+    model: ledger
+      ? budgetedModelFile(files, encoderGraphPath('text', textDtype), ledger, {}, textFile)
+      : textFile,
     outputs: profile.outputs.text,
     ...(options.promptsPerRun ? { batchSize: options.promptsPerRun } : {}),
   });
   const vision = new VisionTower({
     backend,
-    model: encoderFile(files, 'vision', visionDtype, hubConfig),
+    model:
+      ledger && size
+        ? budgetedModelFile(
+            files,
+            encoderGraphPath('vision', visionDtype),
+            ledger,
+            {
+              inputShapes: {
+                pixel_values: [options.memoryBudget?.imagesPerRun ?? 1, 3, size.height, size.width],
+              },
+              checkedInput: 'pixel_values',
+              source: 'preprocessor_config.json',
+            },
+            visionFile,
+          )
+        : visionFile,
     outputs: profile.outputs.vision,
     ...(options.batching ? { batching: options.batching } : {}),
   });

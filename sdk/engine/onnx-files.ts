@@ -14,6 +14,9 @@
  *   file) names weights kept beside the graph as `{graph}_data`, `{graph}_data_1`, …, which ONNX
  *   Runtime needs handed over (`externalData`) when it loads the graph from bytes.
  * - A missing variant is reported with the variants the repository has.
+ * - Descry adds `int8w` (`_int8w`): int8 weights behind DequantizeLinear with float compute
+ *   (bench/models/onnx_variants.py), the edge variant whose weights stay int8 in ONNX Runtime's
+ *   memory (bench/results/edge-models.md). transformers.js has no name for it.
  */
 import { InvalidInputError, ModelLoadError } from '../errors.js';
 
@@ -33,8 +36,20 @@ export const DTYPE_SUFFIXES = Object.freeze({
   bnb4: '_bnb4',
 });
 
-/** Which ONNX export of a model to load, by transformers.js's dtype names (`quantized`: `q8`). */
-export type ModelDtype = keyof typeof DTYPE_SUFFIXES | 'quantized';
+/** Descry's own variants, beside transformers.js's table (kept apart so the two can be compared). */
+export const DESCRY_DTYPE_SUFFIXES = Object.freeze({ int8w: '_int8w' });
+
+/** Every dtype → suffix Descry loads (the order variants are listed in): transformers.js's table, then Descry's own. */
+export const ALL_DTYPE_SUFFIXES: Readonly<Record<string, string>> = Object.freeze({
+  ...DTYPE_SUFFIXES,
+  ...DESCRY_DTYPE_SUFFIXES,
+});
+
+/**
+ * Which ONNX export of a model to load, by transformers.js's dtype names (`quantized`: `q8`), and
+ * `int8w` (int8 weights, float compute).
+ */
+export type ModelDtype = keyof typeof DTYPE_SUFFIXES | keyof typeof DESCRY_DTYPE_SUFFIXES | 'quantized';
 
 /** The two encoders, by the file names transformers.js gives them. */
 export type EncoderPart = 'text' | 'vision';
@@ -43,17 +58,17 @@ export type EncoderPart = 'text' | 'vision';
 const MAX_EXTERNAL_DATA_CHUNKS = 100;
 
 function isDtype(value: unknown): value is ModelDtype {
-  return typeof value === 'string' && (value === 'quantized' || Object.hasOwn(DTYPE_SUFFIXES, value));
+  return typeof value === 'string' && (value === 'quantized' || Object.hasOwn(ALL_DTYPE_SUFFIXES, value));
 }
 
-const DTYPE_NAMES = Object.keys(DTYPE_SUFFIXES).join(', ');
+const DTYPE_NAMES = Object.keys(ALL_DTYPE_SUFFIXES).join(', ');
 
 /** The suffix of `dtype`'s files; InvalidInputError for a name transformers.js does not have. */
 export function dtypeSuffix(dtype: ModelDtype): string {
   if (!isDtype(dtype)) {
     throw new InvalidInputError('invalid_input', `unknown dtype "${String(dtype)}": one of ${DTYPE_NAMES}`);
   }
-  return DTYPE_SUFFIXES[dtype === 'quantized' ? 'q8' : dtype];
+  return ALL_DTYPE_SUFFIXES[dtype === 'quantized' ? 'q8' : dtype]!;
 }
 
 /** The base name of an encoder's graph (`text_model`), the key of per-file settings. */
@@ -72,8 +87,8 @@ export function dtypeOfGraph(part: EncoderPart, fileName: string): ModelDtype | 
   const match = new RegExp(`^${stem}(_\\w+)?\\.onnx$`).exec(fileName);
   if (!match) return undefined;
   const suffix = match[1] ?? '';
-  return (Object.keys(DTYPE_SUFFIXES) as (keyof typeof DTYPE_SUFFIXES)[]).find(
-    (dtype) => DTYPE_SUFFIXES[dtype] === suffix,
+  return (Object.keys(ALL_DTYPE_SUFFIXES) as ModelDtype[]).find(
+    (dtype) => ALL_DTYPE_SUFFIXES[dtype] === suffix,
   );
 }
 
@@ -159,7 +174,5 @@ export function externalDataPaths(
 
 /** Every graph path `part` could have, one per dtype: what a source without a listing is asked for. */
 export function candidateGraphPaths(part: EncoderPart): string[] {
-  return (Object.keys(DTYPE_SUFFIXES) as (keyof typeof DTYPE_SUFFIXES)[]).map((dtype) =>
-    encoderGraphPath(part, dtype),
-  );
+  return (Object.keys(ALL_DTYPE_SUFFIXES) as ModelDtype[]).map((dtype) => encoderGraphPath(part, dtype));
 }

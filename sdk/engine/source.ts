@@ -32,6 +32,11 @@ export interface ModelFiles {
   list?(folder: string): Promise<string[] | undefined>;
   /** Whether `path` exists, asked without downloading it (HEAD); undefined when the answer is unclear. */
   has?(path: string): Promise<boolean | undefined>;
+  /**
+   * Bytes of `path` without reading it, where the source can tell (R2's head, bytes in memory);
+   * undefined otherwise. A memory budget refuses a file too large to load before reading it.
+   */
+  size?(path: string): Promise<number | undefined>;
 }
 
 /** What a server said about the version of a file it sent, to ask later whether it changed. */
@@ -82,6 +87,10 @@ export function bytesSource(files: ModelFileMap, id = 'bundled'): ModelFiles {
     async list(folder) {
       const prefix = `${folder.replace(/\/$/, '')}/`;
       return Object.keys(files).filter((path) => path.startsWith(prefix));
+    },
+    async size(path) {
+      const value = files[path];
+      return value instanceof Uint8Array || value instanceof ArrayBuffer ? value.byteLength : undefined;
     },
   };
 }

@@ -17,5 +17,8 @@ export function r2ModelFiles(bucket: R2Bucket, prefix: string): ModelFiles {
       }
       return new Uint8Array(await object.arrayBuffer());
     },
+    async size(path) {
+      return (await bucket.head(`${base}${path}`))?.size;
+    },
   };
 }

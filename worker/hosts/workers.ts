@@ -16,6 +16,7 @@ import { engineLoadOptions } from '../service/batches.js';
 import { readServiceConfig, type ServiceConfig } from '../service/config.js';
 import type { ServiceDeps } from '../service/deps.js';
 import { engineLoader } from '../service/engine-loader.js';
+import { workersMemoryBudget } from '../service/memory-budget.js';
 import { bindingLimiter } from '../service/rate-limit.js';
 import type { WorkerBindings } from './bindings.js';
 import { r2ModelFiles } from './r2-model-files.js';
@@ -50,7 +51,14 @@ function modelSource(config: ServiceConfig, env: WorkerBindings, options: Worker
 export function workerDeps(env: WorkerBindings, options: WorkerOptions = {}): ServiceDeps {
   const config = readServiceConfig(env as unknown as Readonly<Record<string, unknown>>);
   const source = modelSource(config, env, options);
-  const loader = engineLoader(() => Descry.load(source, engineLoadOptions(config)));
+  // A model chosen at deploy time is sized against the isolate; the bundled one is measured (bench:heavy).
+  const budget =
+    source === options.embeddedModel
+      ? undefined
+      : workersMemoryBudget(config.limits, { jobs: env.JOB_QUEUE !== undefined });
+  const loader = engineLoader(() =>
+    Descry.load(source, { ...engineLoadOptions(config), ...(budget ? { memoryBudget: budget } : {}) }),
+  );
   return {
     config,
     ...loader,

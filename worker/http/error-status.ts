@@ -26,12 +26,20 @@ const STATUS: Record<DescryErrorCode, ContentfulStatusCode> = {
   llm_timeout: 504,
   model_load_failed: 503,
   model_config_invalid: 503,
+  model_too_large: 503,
   store_failed: 503,
   tokenizer_failed: 500,
   backend_failed: 500,
   // An optional peer the operator configured a feature for (e.g. DESCRY_LLM) and did not install.
   dependency_missing: 500,
 };
+
+/**
+ * 5xx codes whose message and details the caller sees: they say what the deployment lacks (the
+ * memory a model would need against what the isolate allows), not how it is built. Other 5xx
+ * answers say only that the service could not complete the request; their reason is logged.
+ */
+export const OPEN_SERVER_ERRORS: ReadonlySet<string> = new Set(['model_too_large']);
 
 /** HTTP status for an SDK error code. */
 export function statusOfDescryError(code: DescryErrorCode): ContentfulStatusCode {

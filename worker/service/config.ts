@@ -130,6 +130,13 @@ export const SERVICE_VARS = {
       1,
       1,
     ),
+    memoryLimitMb: vars.integer(
+      'DESCRY_MEMORY_LIMIT_MB',
+      'memory per isolate, in MB, that a model loaded at run time (`r2` or a URL) is sized against before it loads: one that cannot fit gets 503 `model_too_large` naming what it needs; `0`: no check (worker/service/memory-budget.ts)',
+      128,
+      0,
+      { hosts: 'workers' },
+    ),
     imagesPerRun: vars.integer(
       'DESCRY_IMAGES_PER_RUN',
       "images per vision-encoder run of a request (ONNX Runtime's wasm heap grows to the largest run and never shrinks)",

@@ -2,7 +2,8 @@
  * Vitest global setup (runs in Node): reads the emoji fixtures from disk and provides them to the
  * tests, so that tests inside workerd, which has no file system, get the same bytes. For the
  * workerd project it also compiles a classifier with the `descry` CLI in Node, so that the Worker
- * can be shown to load what Node compiled.
+ * can be shown to load what Node compiled, and serves the edge tests' photo-scale model over HTTP
+ * (edge-model-server.ts: generated on first use, cached in tests/.generated/).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
+import { startEdgeModelServer } from './edge-model-server.js';
 import { FIXTURE_DIR, FIXTURE_FILES } from './emoji-fixtures.js';
 
 /** A classifier compiled by `npm run descry -- compile` in Node, as bytes in base64. */
@@ -29,6 +31,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     emojiFixtures: ProvidedFixtures;
     nodeCompiledClassifier: NodeCompiledClassifier | null;
+    /** Base URL of edge-model-server.ts (workerd project only). */
+    edgeModelServer: string | null;
   }
 }
 
@@ -51,7 +55,18 @@ async function compileWithCli(root: string, labels: string[], templates: string[
   }
 }
 
-export default async function provideFixtures(project: TestProject): Promise<void> {
+export default async function provideFixtures(
+  project: TestProject,
+): Promise<(() => Promise<void>) | undefined> {
+  project.provide('edgeModelServer', null);
+  if (project.name !== 'workerd') return provideEmojiFixtures(project);
+  const server = await startEdgeModelServer(project.config.root);
+  project.provide('edgeModelServer', server.url);
+  await provideEmojiFixtures(project);
+  return () => server.close();
+}
+
+async function provideEmojiFixtures(project: TestProject): Promise<undefined> {
   project.provide('nodeCompiledClassifier', null);
   const root = join(project.config.root, FIXTURE_DIR);
   // The fixtures are committed: without them every test that uses them would pass on no images.
@@ -73,4 +88,5 @@ export default async function provideFixtures(project: TestProject): Promise<voi
     const base64 = await compileWithCli(project.config.root, labels, templates);
     project.provide('nodeCompiledClassifier', { labels, templates, base64 });
   }
+  return undefined;
 }

@@ -7,7 +7,7 @@ import { isDescryError } from 'descry';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { statusOfDescryError } from '../error-status.js';
+import { OPEN_SERVER_ERRORS, statusOfDescryError } from '../error-status.js';
 import { ProblemError, problemResponse } from '../problem.js';
 import { ClientGoneError } from './read-body.js';
 
@@ -87,9 +87,11 @@ const answer: ErrorHandler = (error, c) => {
   if (isDescryError(error)) {
     const status = statusOfDescryError(error.code);
     if (status >= 500) logFailure(c, error);
-    // 5xx details may describe the deployment (paths, bindings): keep them out of the answer.
-    const detail = status >= 500 ? 'The service could not complete the request.' : error.message;
-    const extensions = status < 500 && error.details !== undefined ? { details: error.details } : {};
+    // 5xx details may describe the deployment (paths, bindings): keep them out of the answer,
+    // except for the codes that say only what the deployment lacks.
+    const open = status < 500 || OPEN_SERVER_ERRORS.has(error.code);
+    const detail = open ? error.message : 'The service could not complete the request.';
+    const extensions = open && error.details !== undefined ? { details: error.details } : {};
     return problemResponse(c, status, error.code, detail, { extensions });
   }
   if (error instanceof HTTPException) {
