@@ -13,7 +13,15 @@ import { type RunningServer, startNodeServer } from '../../worker/hosts/node-ser
 import { runCli } from '../cli/support/run-cli.js';
 import { FIXTURE_DIR, FIXTURE_FILES } from '../worker/support/emoji-fixtures.js';
 import { TEST_KEYS, TEST_LIMITS, TEST_VARS } from '../worker/support/test-vars.js';
-import { AUTH, type Call, jobStatus, keyCounts, resultLines, startJob, waitForJob } from './support/job-client.js';
+import {
+  AUTH,
+  type Call,
+  jobStatus,
+  keyCounts,
+  resultLines,
+  startJob,
+  waitForJob,
+} from './support/job-client.js';
 import { badObjects, gradientPng } from './support/job-images.js';
 import { checkOwnership } from './support/ownership.js';
 
