@@ -19,7 +19,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { describeClasses } from '../llm/describe-classes.js';
-import { DescriptorCache, PairDescriptionCache } from '../llm/description-cache.js';
+import { describeSubclasses } from '../llm/describe-subclasses.js';
+import { DescriptorCache, PairDescriptionCache, SubclassCache } from '../llm/description-cache.js';
 import { allPairs, precomputePairs } from '../llm/precompute.js';
 import { METHOD_NAMES, METHODS } from '../methods/table.js';
 import { Descry, isDescryError } from '../node.js';
@@ -35,6 +36,10 @@ import { startProgress } from './progress.js';
 import { readSubclasses, SUBCLASSES_HELP } from './subclasses-option.js';
 
 const DEFAULT_MODEL = new URL('../../models/emoji-clip', import.meta.url).pathname;
+
+/** The options of `descry describe`, as commander parses them. */
+type DescribeOptions = LlmOptions &
+  LabelOptions & { out: string; cache: string; context?: string; generate: 'descriptors' | 'subclasses' };
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -119,20 +124,38 @@ withLlmOptions(
     program
       .command('describe')
       .description(
-        'generate visual descriptors per label with an LLM (Menon & Vondrick); ' +
+        'generate visual descriptors (Menon & Vondrick) or subclasses (CHiLS) per label with an LLM; ' +
           'exit 0 all described, 2 some labels failed, 1 none described',
       ),
   )
-    .requiredOption('--out <file.json>', 'where to write { label: [descriptors] }')
-    .option('--cache <dir>', 'descriptor cache folder', '.descry-cache')
+    .requiredOption('--out <file.json>', 'where to write { label: [descriptors or subclasses] }')
+    .addOption(
+      new Option('--generate <kind>', 'what to generate: descriptors, or subclasses for --method subclasses')
+        .choices(['descriptors', 'subclasses'])
+        .default('descriptors'),
+    )
+    .option('--cache <dir>', 'descriptor and subclass cache folder', '.descry-cache')
     .option('--context <text>', 'what kind of things the labels are, e.g. "bird species"'),
-).action(async (options: LlmOptions & LabelOptions & { out: string; cache: string; context?: string }) => {
+).action(async (options: DescribeOptions) => {
   const labels = await requireLabels(options);
   const source = await llmSource(options);
-  const result = await describeClasses(source, labels, {
-    cache: new DescriptorCache(new FileStore(options.cache), source.id),
-    ...(options.context ? { context: options.context } : {}),
-  });
+  const context = options.context ? { context: options.context } : {};
+  const result =
+    options.generate === 'subclasses'
+      ? await describeSubclasses(source, labels, {
+          cache: new SubclassCache(new FileStore(options.cache), source.id),
+          ...context,
+        }).then(({ subclasses, ...rest }) => {
+          // A name two labels both got tells neither apart: dropped (describe-subclasses.ts), and said.
+          for (const d of rest.dropped) {
+            console.error(`  dropped "${d.subclass}": named for ${d.labels.join(', ')}`);
+          }
+          return { ...rest, descriptors: subclasses };
+        })
+      : await describeClasses(source, labels, {
+          cache: new DescriptorCache(new FileStore(options.cache), source.id),
+          ...context,
+        });
   if (result.failed.length === labels.length) {
     throw new CliError(
       `no label described: ${allFailedReason(
