@@ -8,13 +8,19 @@
  * then answer zero-shot.
  */
 import { readFile } from 'node:fs/promises';
-import { emojiSubclasses } from '../embedded/emoji-clip/subclasses.js';
 import type { SubclassMap } from '../predictors/subclasses.js';
 import { CliError } from './cli-error.js';
 
-const BUILT_IN: Record<string, SubclassMap> = {
-  'emoji:subcategories': emojiSubclasses.subcategories,
-  'emoji:groups': emojiSubclasses.groups,
+/**
+ * The hierarchy `emojiSubclasses` offers, read from the model folder as the CLI finds its default
+ * model (two levels up from both sdk/cli/ and dist/cli/). Not imported from the model's entry: a
+ * module the CLI shares with it would move into a chunk at dist/'s top, where the entry's relative
+ * JSON import no longer reaches the file.
+ */
+const HIERARCHY = new URL('../../models/emoji-clip/subclasses.json', import.meta.url);
+const BUILT_IN: Record<string, 'subcategories' | 'groups'> = {
+  'emoji:subcategories': 'subcategories',
+  'emoji:groups': 'groups',
 };
 
 /** What `--subclasses` accepts, for `--help`. */
@@ -28,10 +34,12 @@ export async function readSubclasses(
   source: string,
   labels: readonly string[] | undefined,
 ): Promise<SubclassMap> {
-  const builtIn = Object.hasOwn(BUILT_IN, source) ? BUILT_IN[source] : undefined;
+  const section = Object.hasOwn(BUILT_IN, source) ? BUILT_IN[source] : undefined;
+  const builtIn = section !== undefined;
   let map: unknown;
-  if (builtIn) {
-    map = builtIn;
+  if (section) {
+    const hierarchy = JSON.parse(await readFile(HIERARCHY, 'utf8')) as Record<string, SubclassMap>;
+    map = hierarchy[section];
   } else if (source.startsWith('emoji:')) {
     throw new CliError(
       `--subclasses ${source}: the built-in sources are ${Object.keys(BUILT_IN).join(', ')}`,
