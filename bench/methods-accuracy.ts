@@ -24,14 +24,18 @@
  * Labels with subclasses (CHiLS, sdk/predictors/subclasses.ts) on three hierarchies of the same held-out images:
  * subcategories ← their emoji names (98 labels), groups ← their subgroups and groups ← their emoji names (9
  * labels), against the template ensemble and classification by description with the members as descriptors (the
- * paper's mean, and max). Conformal prediction (sdk/predictors/conformal.ts): coverage and set size over 100
- * random calibration/test splits at α = 0.1 and 0.05. Open set: each image is scored once with its true label
+ * paper's mean, and max). Conformal prediction (sdk/predictors/conformal.ts): coverage and set size over 1,000
+ * random calibration/test splits (`--splits`) at α = 0.1 and 0.05. Open set: each image is scored once with its true label
  * among the candidates and once without it; how well a "none of these" score separates the two (AUROC), how many
  * label-less images it rejects when 5% of the others are rejected, and what the calibrated conformal set rejects.
  *
  *   npm run build:data && npm run bench:methods
+ *   npm run bench:methods -- --tasks subclasses,conformal,open-set --readme   (the new sections only, minutes)
+ *
+ * Output: bench/results/methods-accuracy.md and, with `--readme`, docs/methods.md, one marked block per section
+ * (methods, methods-subclasses, methods-conformal, methods-open-set): a run rewrites the blocks of what it ran.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type {
@@ -354,13 +358,26 @@ const gain = (a: Row, b: Row, k: number, only?: boolean[]) => {
   return bootstrap(keep(hitsAt(a.ranks, k)), keep(hitsAt(b.ranks, k)));
 };
 
-const lines: string[] = [
+/**
+ * The output in sections, each one marked block of docs/methods.md and of the results file
+ * (`<!-- methods:start -->` …): a run of some `--tasks` rewrites only the blocks of the sections it ran, so the
+ * slow four-task table and the fast CHiLS / conformal / open-set sections can be rerun apart.
+ */
+const sections: Array<{ block: string; lines: string[] }> = [];
+function section(block: string, intro: string[] = []): string[] {
+  const out = [...intro];
+  sections.push({ block, lines: out });
+  return out;
+}
+
+let lines = section('methods', [
   'Held-out OpenMoji (CC BY-SA), 72 px transparent PNGs classified through the SDK from their bytes with the default',
   `background (white); model ${cli.model.replace(ROOT, '')}. Top-1 / top-5 in %, bootstrap 95% interval over`,
   'images in brackets. Descriptors and FuDD sentences: OpenMoji metadata never paired with the class in training',
   "(see bench/methods-accuracy.ts); no LLM. TFUP adapts on each task's images without their labels.",
   '',
-];
+]);
+if (results.length === 0) lines.length = 0;
 for (const r of results) {
   lines.push(
     `**${r.task.name}**`,
@@ -598,6 +615,7 @@ if (wanted('conformal') || wanted('open-set')) {
 }
 
 if (wanted('subclasses')) {
+  lines = section('methods-subclasses');
   lines.push(
     '**Labels with subclasses (CHiLS, Novack et al. ICML 2023) on the held-out images**',
     '',
@@ -699,6 +717,7 @@ const conformalSources = [
 const truePosition = (t: ScoreTable, i: number) => rankDescending(t.score[i]!).indexOf(t.truth[i]!);
 
 if (wanted('conformal')) {
+  lines = section('methods-conformal');
   lines.push(
     `**Conformal prediction sets (split conformal; ${SPLITS} random splits into ${N_CAL} calibration and ${heldOut.length - N_CAL} test images)**`,
     '',
@@ -836,6 +855,7 @@ function withoutLabel(t: ScoreTable, i: number): ClassScoresLike {
 if (wanted('open-set')) {
   if (scoring.activation !== 'softmax') throw new Error('the open-set study renormalises softmax scores');
   const splits = Math.min(SPLITS, 100);
+  lines = section('methods-open-set');
   lines.push(
     '**Open set: "none of these"**',
     '',
@@ -944,8 +964,29 @@ if (wanted('open-set')) {
   lines.push('');
 }
 
-const table = lines.join('\n');
-console.log(table);
+/** `text` with block `name` replaced by `content`, or with the block appended when it has none. */
+function replaceBlock(text: string, name: string, content: string): string {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  const block = `${start}\n${content.trimEnd()}\n${end}`;
+  if (from < 0 || to < 0) return `${text.trimEnd()}\n\n${block}\n`;
+  return `${text.slice(0, from)}${block}${text.slice(to + end.length)}`;
+}
+
+const REPRODUCE = 'Reproduce: `npm run build:data && npm run bench:methods`';
+const ran = sections.filter((s) => s.lines.length > 0);
+console.log(ran.map((s) => s.lines.join('\n')).join('\n'));
 await mkdir(join(cli.out, '..'), { recursive: true });
-await writeFile(cli.out, `${table}\nReproduce: \`npm run build:data && npm run bench:methods\`\n`);
-if (cli.readme) console.log(`rewrote the methods block of ${writeMarkedBlock(ROOT, 'methods', table)}`);
+const previous = await readFile(cli.out, 'utf8')
+  .catch(() => '')
+  .then((text) => text.replace(`\n${REPRODUCE}\n`, ''));
+let written = previous.includes('<!-- methods:start -->') ? previous : '';
+for (const s of ran) written = replaceBlock(written, s.block, s.lines.join('\n'));
+await writeFile(cli.out, `${written.trim()}\n\n${REPRODUCE}\n`);
+if (cli.readme) {
+  for (const s of ran) {
+    console.log(`rewrote the ${s.block} block of ${writeMarkedBlock(ROOT, s.block, s.lines.join('\n'))}`);
+  }
+}

@@ -22,6 +22,7 @@ import { imagePaths } from './image-paths.js';
 import { readLabels } from './labels.js';
 import { hasLlmSource, type LlmOptions, llmSource } from './llm-options.js';
 import { startProgress } from './progress.js';
+import { readSubclasses } from './subclasses-option.js';
 
 /** The options of `descry classify`, as commander parses them. */
 export interface ClassifyCommandOptions extends LlmOptions {
@@ -31,6 +32,8 @@ export interface ClassifyCommandOptions extends LlmOptions {
   template?: string[];
   method: ClassificationMethod;
   descriptors?: string;
+  subclasses?: string;
+  maxSetSize?: string;
   cache: string;
   adaptOn?: string[];
   tfupCache?: string;
@@ -83,6 +86,21 @@ function checkMethodInputs(options: ClassifyCommandOptions): void {
   if (method === 'descriptions' && !options.descriptors && !options.classifier) {
     throw new CliError(
       '--method descriptions needs --descriptors <file.json> (or a --classifier compiled with them)',
+    );
+  }
+  if (method === 'subclasses' && !options.subclasses && !options.classifier) {
+    throw new CliError(
+      '--method subclasses needs --subclasses <file.json|emoji:subcategories|emoji:groups> (or a --classifier compiled with them)',
+    );
+  }
+  if (options.subclasses && options.classifier) {
+    throw new CliError(
+      '--subclasses are compiled into a classifier: give them to descry compile, or use --labels',
+    );
+  }
+  if (options.maxSetSize !== undefined && !options.classifier) {
+    throw new CliError(
+      '--max-set-size needs a --classifier calibrated for the method (descry calibrate): sets come from its calibration',
     );
   }
   if (method === 'fudd' && !hasLlmSource(options)) {
@@ -178,6 +196,9 @@ export async function classifyCommand(
   const descriptors = options.descriptors
     ? ((await readJsonFile(options.descriptors, '--descriptors')) as DescriptorMap)
     : undefined;
+  const subclasses = options.subclasses ? await readSubclasses(options.subclasses, labels) : undefined;
+  const maxSetSize =
+    options.maxSetSize === undefined ? undefined : positiveInteger(options.maxSetSize, '--max-set-size');
   const paths = await imagePaths(inputs);
 
   const descry = await loadModel();
@@ -187,6 +208,7 @@ export async function classifyCommand(
         labels: labels!,
         ...(options.template ? { templates: options.template } : {}),
         ...(descriptors ? { descriptors } : {}),
+        ...(subclasses ? { subclasses } : {}),
       });
   const extra = await methodOptions(descry, classifier, options);
 
@@ -203,6 +225,7 @@ export async function classifyCommand(
         method: options.method,
         topK,
         batchSize,
+        ...(maxSetSize === undefined ? {} : { maxSetSize }),
         ...extra,
       });
       // Input order, whatever order the reads finished in.

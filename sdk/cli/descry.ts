@@ -1,11 +1,15 @@
 /**
  * The `descry` command (Node): classify files, folders or globs of images into JSON Lines,
- * compile classifiers, generate descriptors, and precompute FuDD pair descriptions (all pairs,
+ * compile classifiers (with descriptors or subclasses), calibrate them for prediction sets,
+ * generate descriptors, and precompute FuDD pair descriptions (all pairs,
  * or the pairs a sample of images actually confuses).
  *
  *   descry classify --labels "cat,dog" photos/ > results.jsonl
  *   descry classify --labels-file labels.txt "shots/*.jpg" --method tfup --adapt-on unlabelled/
  *   descry compile --labels-file labels.txt --out animals.descry
+ *   descry compile --labels "food fruit,animal bird" --subclasses emoji:subcategories --out f.descry
+ *   descry calibrate calibration/ --classifier f.descry --method subclasses --alpha 0.1 --out f.descry
+ *   descry classify --classifier f.descry --method subclasses --max-set-size 3 photos/
  *   descry precompute-pairs --labels-file labels.txt --llm-url http://127.0.0.1:11434/v1 \
  *       --llm-model llama3 --confused-on ./sample-images
  *
@@ -15,20 +19,27 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { describeClasses } from '../llm/describe-classes.js';
-import { DescriptorCache, PairDescriptionCache } from '../llm/description-cache.js';
+import { describeSubclasses } from '../llm/describe-subclasses.js';
+import { DescriptorCache, PairDescriptionCache, SubclassCache } from '../llm/description-cache.js';
 import { allPairs, precomputePairs } from '../llm/precompute.js';
 import { METHOD_NAMES, METHODS } from '../methods/table.js';
 import { Descry, isDescryError } from '../node.js';
 import { FileStore } from '../store/file.node.js';
 import type { DescriptorMap } from '../types.js';
+import { type CalibrateCommandOptions, calibrateCommand } from './calibrate.js';
 import { type ClassifyCommandOptions, classifyCommand } from './classify.js';
 import { CliError, EXIT } from './cli-error.js';
 import { imagePaths } from './image-paths.js';
 import { type LabelOptions, requireLabels } from './labels.js';
 import { allFailedReason, type LlmOptions, llmSource, withLlmOptions } from './llm-options.js';
 import { startProgress } from './progress.js';
+import { readSubclasses, SUBCLASSES_HELP } from './subclasses-option.js';
 
 const DEFAULT_MODEL = new URL('../../models/emoji-clip', import.meta.url).pathname;
+
+/** The options of `descry describe`, as commander parses them. */
+type DescribeOptions = LlmOptions &
+  LabelOptions & { out: string; cache: string; context?: string; generate: 'descriptors' | 'subclasses' };
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -65,6 +76,11 @@ withLlmOptions(
         .default('zeroshot'),
     )
     .option('--descriptors <file.json>', 'descriptors per label (method descriptions)')
+    .option('--subclasses <file.json|emoji:subcategories|emoji:groups>', SUBCLASSES_HELP)
+    .option(
+      '--max-set-size <n>',
+      'with a --classifier calibrated for the method (descry calibrate): abstain when its prediction set holds more labels',
+    )
     .option('--cache <dir>', 'FuDD pair-description cache folder', '.descry-cache')
     .option('--adapt-on <folder|glob>', 'unlabelled images for TFUP (repeatable)', collect)
     .option('--tfup-cache <file>', 'TFUP cache file: read, and written when --adapt-on grows it')
@@ -76,11 +92,14 @@ withLlmOptions(
 });
 
 withLabelOptions(
-  program.command('compile').description('compile labels (and descriptors) into a classifier file'),
+  program
+    .command('compile')
+    .description('compile labels (and descriptors, subclasses) into a classifier file'),
 )
   .requiredOption('--out <file>', 'where to write the classifier')
   .option('--template <t...>', 'prompt templates with {} for the label')
   .option('--descriptors <file.json>', 'descriptors per label')
+  .option('--subclasses <file.json|emoji:subcategories|emoji:groups>', SUBCLASSES_HELP)
   .addOption(new Option('--dtype <t>', 'stored precision').choices(['float16', 'float32']).default('float16'))
   .action(async (options) => {
     const labels = await requireLabels(options);
@@ -91,6 +110,7 @@ withLabelOptions(
       ...(options.descriptors
         ? { descriptors: JSON.parse(await readFile(options.descriptors, 'utf8')) as DescriptorMap }
         : {}),
+      ...(options.subclasses ? { subclasses: await readSubclasses(options.subclasses, labels) } : {}),
     });
     const bytes = classifier.toBytes(options.dtype);
     await writeFile(options.out, bytes);
@@ -104,20 +124,38 @@ withLlmOptions(
     program
       .command('describe')
       .description(
-        'generate visual descriptors per label with an LLM (Menon & Vondrick); ' +
+        'generate visual descriptors (Menon & Vondrick) or subclasses (CHiLS) per label with an LLM; ' +
           'exit 0 all described, 2 some labels failed, 1 none described',
       ),
   )
-    .requiredOption('--out <file.json>', 'where to write { label: [descriptors] }')
-    .option('--cache <dir>', 'descriptor cache folder', '.descry-cache')
+    .requiredOption('--out <file.json>', 'where to write { label: [descriptors or subclasses] }')
+    .addOption(
+      new Option('--generate <kind>', 'what to generate: descriptors, or subclasses for --method subclasses')
+        .choices(['descriptors', 'subclasses'])
+        .default('descriptors'),
+    )
+    .option('--cache <dir>', 'descriptor and subclass cache folder', '.descry-cache')
     .option('--context <text>', 'what kind of things the labels are, e.g. "bird species"'),
-).action(async (options: LlmOptions & LabelOptions & { out: string; cache: string; context?: string }) => {
+).action(async (options: DescribeOptions) => {
   const labels = await requireLabels(options);
   const source = await llmSource(options);
-  const result = await describeClasses(source, labels, {
-    cache: new DescriptorCache(new FileStore(options.cache), source.id),
-    ...(options.context ? { context: options.context } : {}),
-  });
+  const context = options.context ? { context: options.context } : {};
+  const result =
+    options.generate === 'subclasses'
+      ? await describeSubclasses(source, labels, {
+          cache: new SubclassCache(new FileStore(options.cache), source.id),
+          ...context,
+        }).then(({ subclasses, ...rest }) => {
+          // A name two labels both got tells neither apart: dropped (describe-subclasses.ts), and said.
+          for (const d of rest.dropped) {
+            console.error(`  dropped "${d.subclass}": named for ${d.labels.join(', ')}`);
+          }
+          return { ...rest, descriptors: subclasses };
+        })
+      : await describeClasses(source, labels, {
+          cache: new DescriptorCache(new FileStore(options.cache), source.id),
+          ...context,
+        });
   if (result.failed.length === labels.length) {
     throw new CliError(
       `no label described: ${allFailedReason(
@@ -189,6 +227,36 @@ withLlmOptions(
     process.exitCode = report.failed.length > 0 ? EXIT.partial : EXIT.ok;
   },
 );
+
+program
+  .command('calibrate')
+  .description(
+    'fit a conformal calibration on labelled images (one folder per label) and write the calibrated classifier: its classifications carry prediction sets with coverage ≥ 1 − α',
+  )
+  .argument('<folder>', 'labelled images: a subfolder per label, named as the label')
+  .requiredOption('--classifier <file>', 'the compiled classifier to calibrate (descry compile)')
+  .requiredOption('--out <file>', 'where to write the calibrated classifier')
+  .option('--alpha <a>', 'miscoverage: sets miss the true label at most this often', '0.1')
+  .addOption(
+    new Option('--method <m>', 'the method whose scores are calibrated; classify with the same')
+      .choices(['zeroshot', 'descriptions', 'subclasses'])
+      .default('zeroshot'),
+  )
+  .addOption(
+    new Option('--score <s>', 'nonconformity score (LAC: smallest sets; APS/RAPS: adaptive sets)')
+      .choices(['lac', 'aps', 'raps'])
+      .default('lac'),
+  )
+  .addOption(
+    new Option(
+      '--none-of-these <measure>',
+      'also fit a "none of these" threshold on this confidence (rejects at most α of in-set images)',
+    ).choices(['score', 'cosine', 'margin']),
+  )
+  .option('--batch-size <n>', 'images per vision-tower run', '16')
+  .action(async (folder: string, options: CalibrateCommandOptions) => {
+    process.exitCode = await calibrateCommand(folder, options, loadModel);
+  });
 
 program.parseAsync().catch((error: unknown) => {
   const message =

@@ -1,7 +1,8 @@
 /**
  * The demo page (examples/web) in Chromium, served by the Node host (worker/hosts/node-server.node.ts) on a real
  * server on 127.0.0.1, driven through its controls: the model downloads with a progress bar, then
- * loads from the Cache API on the next visit; zero-shot, descriptions (with evidence) and TFUP
+ * loads from the Cache API on the next visit; zero-shot, descriptions (with evidence), subclasses (with
+ * the subclass that matched) and TFUP
  * render what the SDK answers in Node for the same inputs; bad files show the SDK's error code.
  * Screenshots go to test-results/.
  */
@@ -113,6 +114,44 @@ describe('the demo page in Chromium', () => {
       tfup: { cache },
     });
     expectSameAnswer(shown, node!);
+  });
+
+  it('classifies by subclasses from the embedded hierarchy and shows the subclass that matched', async () => {
+    const preset = PRESETS.find((p) => p.method === 'subclasses')!;
+    await page.selectOption('#preset', { label: preset.name });
+    expect(await page.isVisible('#subclasses-options')).toBe(true);
+    const node = await nodeDescry();
+    const read = (file: string) => readFile(join(root, 'tests/fixtures/openmoji-eval', file));
+    const truth = JSON.parse((await read('labels.json')).toString()) as Record<
+      string,
+      { subcategory: string }
+    >;
+    let right = 0;
+    for (const sample of preset.samples) {
+      const shown = await afterRun(page, () => page.click(`.sample[title$="${sample}"]`));
+      const [expected] = await node.classify(await read(sample), preset.labels, {
+        method: 'subclasses',
+        subclasses: preset.subclasses!,
+        templates: EMOJI_TEMPLATES,
+      });
+      expectSameAnswer(shown, expected!);
+      for (const [i, prediction] of shown.predictions.entries()) {
+        expect(prediction.evidence[0]).toBe(expected!.predictions[i]!.evidence![0]!.descriptor);
+        expect(preset.subclasses![prediction.label]).toContain(prediction.evidence[0]);
+      }
+      expect(shown.note).toMatch(/^subclasses in/);
+      if (shown.predictions[0]!.label === truth[sample]!.subcategory) right++;
+    }
+    // The preset's samples are ones the model gets right (presets.ts); a change that breaks them shows here.
+    expect(right).toBe(preset.samples.length);
+    await page.screenshot({ path: join(RESULTS_DIR, 'demo-subclasses.png'), fullPage: true });
+
+    // A subclass under two labels: the SDK's typed error, shown with its code.
+    await page.fill('#subclasses', JSON.stringify({ 'food fruit': ['apple'], 'food vegetable': ['apple'] }));
+    const refused = await afterRun(page, () => page.click('#classify'));
+    expect(refused.error?.code).toBe('invalid_input');
+    expect(refused.error?.text).toContain('"apple"');
+    expect(refused.predictions).toEqual([]);
   });
 
   it('shows the SDK error code for files that are not images it can read', async () => {

@@ -16,7 +16,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function describeWith(baseURL: string, labels: string) {
+async function describeWith(baseURL: string, labels: string, extra: string[] = []) {
   const dir = await mkdtemp(join(tmpdir(), 'descry-describe-'));
   const out = join(dir, 'descriptors.json');
   const run = await runCli([
@@ -31,6 +31,7 @@ async function describeWith(baseURL: string, labels: string) {
     join(dir, 'cache'),
     '--out',
     out,
+    ...extra,
   ]);
   return { run, out };
 }
@@ -54,6 +55,39 @@ describe('descry describe', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/lynx: llm_failed/);
     expect(JSON.parse(await readFile(out, 'utf8'))).toEqual({ cat: ['whiskers'] });
+  });
+
+  it('generates subclasses with CHiLS’s prompt, drops a name two labels share, and the file compiles', async () => {
+    const answers: Record<string, string> = {
+      vehicle: 'car, bus, bicycle, van',
+      animal: 'cat, dog, horse, van',
+    };
+    server = await startOpenAIServer((request) => {
+      const label = Object.keys(answers).find((l) => request.prompt.endsWith(`>${l}:`));
+      return label ? { content: answers[label]! } : { status: 400 };
+    });
+    const { run, out } = await describeWith(server.baseURL, 'vehicle,animal', ['--generate', 'subclasses']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(server.requests.map((r) => r.prompt).sort()).toEqual([
+      'Generate a comma separated list of 10 types of the following:\n\n>animal:',
+      'Generate a comma separated list of 10 types of the following:\n\n>vehicle:',
+    ]);
+    expect(run.stderr).toContain('dropped "van": named for');
+    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual({
+      vehicle: ['car', 'bus', 'bicycle'],
+      animal: ['cat', 'dog', 'horse'],
+    });
+    const compiled = await runCli([
+      'compile',
+      '--labels',
+      'vehicle,animal',
+      '--subclasses',
+      out,
+      '--out',
+      join(out, '..', 'c.descry'),
+    ]);
+    expect(compiled.code, compiled.stderr).toBe(0);
+    expect(compiled.stdout).toContain('2 labels');
   });
 
   it('exits 1 without writing when every call failed', async () => {

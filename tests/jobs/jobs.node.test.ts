@@ -7,12 +7,21 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseResultLines } from 'descry';
+import { emojiSubclasses } from 'descry/models/emoji-clip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
 import { runCli } from '../cli/support/run-cli.js';
 import { FIXTURE_DIR, FIXTURE_FILES } from '../worker/support/emoji-fixtures.js';
 import { TEST_KEYS, TEST_LIMITS, TEST_VARS } from '../worker/support/test-vars.js';
-import { type Call, jobStatus, keyCounts, resultLines, startJob, waitForJob } from './support/job-client.js';
+import {
+  AUTH,
+  type Call,
+  jobStatus,
+  keyCounts,
+  resultLines,
+  startJob,
+  waitForJob,
+} from './support/job-client.js';
 import { badObjects, gradientPng } from './support/job-images.js';
 import { checkOwnership } from './support/ownership.js';
 
@@ -150,6 +159,86 @@ describe('jobs on the Node server', () => {
     }
     // The backgrounds give different answers, so the comparison above could tell them apart.
     expect(new Set(Object.values(scores).map((list) => list.join())).size).toBe(4);
+  });
+
+  it("runs method 'subclasses' on a stored, calibrated classifier: its snapshot carries both, so lines carry sets", async () => {
+    const json = { ...AUTH, 'Content-Type': 'application/json' };
+    const subcategory = (name: string) =>
+      Object.entries(emojiSubclasses.subcategories).find(([, names]) => names.includes(name))![0];
+    const truth = labels.map(subcategory);
+    const subcategories = [...new Set(truth)];
+    const subclasses = Object.fromEntries(
+      subcategories.map((label) => [label, emojiSubclasses.subcategories[label]!.slice(0, 40)]),
+    );
+    for (const [i, label] of truth.entries()) {
+      if (!subclasses[label]!.includes(labels[i]!)) subclasses[label]!.push(labels[i]!);
+    }
+    const id = 'job-subcategories';
+    const put = await call(`/v1/classifiers/${id}`, {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({ labels: subcategories, subclasses }),
+    });
+    expect(put.status, await put.clone().text()).toBe(201);
+    const keys = FIXTURE_FILES.map((file) => `photos/${file}`);
+    const images = await Promise.all(
+      FIXTURE_FILES.map(async (file) => (await readFile(join(root, FIXTURE_DIR, file))).toString('base64')),
+    );
+
+    // Sets asked for from a classifier without a calibration are refused when the job starts.
+    const refused = await call('/v1/jobs', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        classifier: id,
+        method: 'subclasses',
+        max_set_size: 2,
+        source: { bucket: 'IMAGES', keys },
+      }),
+    });
+    expect(refused.status, await refused.clone().text()).toBe(422);
+
+    const calibrate = await call(`/v1/classifiers/${id}/calibrate`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        images: [...images, ...images],
+        image_labels: [...truth, ...truth],
+        alpha: 0.2,
+        method: 'subclasses',
+      }),
+    });
+    expect(calibrate.status, await calibrate.clone().text()).toBe(200);
+    const started = await startJob(call, {
+      classifier: id,
+      method: 'subclasses',
+      max_set_size: 2,
+      top_k: 2,
+      source: { bucket: 'IMAGES', keys },
+    });
+    const job = await waitForJob(call, started.id);
+    expect(job.status).toBe('completed');
+    const lines = await resultLines(call, job.id);
+    const direct = await call('/v1/classify', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ images, classifier: id, method: 'subclasses', max_set_size: 2, top_k: 2 }),
+    });
+    expect(direct.status, await direct.clone().text()).toBe(200);
+    const { results } = (await direct.json()) as {
+      results: Array<{ predictions: Array<{ label: string; score: number }>; set: unknown }>;
+    };
+    keys.forEach((key, i) => {
+      const line = lines.find((l) => l.key === key)!;
+      expect(line.degraded).toBeUndefined();
+      expect(line.predictions![0]!.label).toBe(truth[i]);
+      expect(subclasses[truth[i]!]).toContain(line.predictions![0]!.evidence![0]!.descriptor);
+      expect(line.set).toBeDefined();
+      expect(line.set).toEqual(results[i]!.set);
+      line.predictions!.forEach((p, k) => {
+        expect(p.score).toBeCloseTo(results[i]!.predictions[k]!.score, 5);
+      });
+    });
   });
 
   it('cancels a job on Node too', async () => {

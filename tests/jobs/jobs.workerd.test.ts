@@ -18,7 +18,7 @@ import {
 } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { Descry, type ResultLine } from 'descry';
-import embeddedModel from 'descry/models/emoji-clip';
+import embeddedModel, { emojiSubclasses } from 'descry/models/emoji-clip';
 import { createWorker } from 'descry/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobMessage } from '../../worker/jobs/job-messages.js';
@@ -568,5 +568,78 @@ describe('the job API', () => {
     const snapshot = await bindings.JOB_RESULTS.get(`jobs/${job.id}/classifier.descry`);
     const engine = await Descry.load(embeddedModel);
     expect(engine.loadClassifier(new Uint8Array(await snapshot!.arrayBuffer())).labels).toEqual(labels);
+  });
+
+  it("runs method 'subclasses' with a calibration stored in KV: the R2 snapshot carries both, lines carry sets", async () => {
+    const json = { ...AUTH, 'Content-Type': 'application/json' };
+    const { images } = await emojiFixtures();
+    const subcategory = (name: string) =>
+      Object.entries(emojiSubclasses.subcategories).find(([, names]) => names.includes(name))![0];
+    const truth = images.map((image) => subcategory(image.label));
+    const subcategories = [...new Set(truth)];
+    const subclasses = Object.fromEntries(
+      subcategories.map((label) => [label, [...emojiSubclasses.subcategories[label]!]]),
+    );
+    const id = 'job-subcategories';
+    const put = await call(`/v1/classifiers/${id}`, {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({ labels: subcategories, subclasses }),
+    });
+    expect(put.status, await put.clone().text()).toBe(201);
+    const base64 = images.map((image) => btoa(String.fromCharCode(...image.bytes)));
+    const calibrate = await call(`/v1/classifiers/${id}/calibrate`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        images: [...base64, ...base64],
+        image_labels: [...truth, ...truth],
+        alpha: 0.2,
+        method: 'subclasses',
+      }),
+    });
+    expect(calibrate.status, await calibrate.clone().text()).toBe(200);
+    const prefix = 'subclasses/';
+    await Promise.all(images.map((image) => bindings.IMAGES.put(`${prefix}${image.name}`, image.bytes)));
+    const started = await startJob(call, {
+      classifier: id,
+      method: 'subclasses',
+      max_set_size: 2,
+      top_k: 2,
+      source: { bucket: 'IMAGES', prefix },
+    });
+    const job = await waitForJob(call, started.id);
+    expect(job.status, JSON.stringify(job)).toBe('completed');
+    const snapshot = await bindings.JOB_RESULTS.get(`jobs/${job.id}/classifier.descry`);
+    const engine = await Descry.load(embeddedModel);
+    const snapped = engine.loadClassifier(new Uint8Array(await snapshot!.arrayBuffer()));
+    expect(snapped.subclassMap).toBeDefined();
+    expect(snapped.calibration).toMatchObject({ alpha: 0.2, predictor: { method: 'subclasses' } });
+
+    const direct = await call('/v1/classify', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        images: base64,
+        classifier: id,
+        method: 'subclasses',
+        max_set_size: 2,
+        top_k: 2,
+      }),
+    });
+    expect(direct.status, await direct.clone().text()).toBe(200);
+    const { results } = (await direct.json()) as {
+      results: Array<{ predictions: Array<{ label: string; score: number }>; set: unknown }>;
+    };
+    const lines = await resultLines(call, job.id);
+    images.forEach((image, i) => {
+      const line = lines.find((l) => l.key === `${prefix}${image.name}`)!;
+      expect(line.set).toBeDefined();
+      expect(line.set).toEqual(results[i]!.set);
+      expect(line.predictions!.map((p) => p.label)).toEqual(results[i]!.predictions.map((p) => p.label));
+      expect(subclasses[line.predictions![0]!.label]).toContain(
+        line.predictions![0]!.evidence![0]!.descriptor,
+      );
+    });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Descry's demo page: everything runs in the browser. Pick an image, labels and a method; the page
- * classifies with the SDK and shows the ranked labels (and the descriptors behind a
- * description-based answer). `?model=<url>` loads another model folder instead of the one served
+ * classifies with the SDK and shows the ranked labels (and the descriptors or the subclass behind
+ * a description- or subclass-based answer). `?model=<url>` loads another model folder instead of the one served
  * next to the page.
  */
 import {
@@ -19,7 +19,7 @@ import { type LoadProgress, loadModel } from './model.js';
 import { PRESETS, type Preset, SAMPLE_FILES } from './presets.js';
 import { renderResult } from './results.js';
 
-type Method = 'zeroshot' | 'descriptions' | 'tfup';
+type Method = 'zeroshot' | 'descriptions' | 'subclasses' | 'tfup';
 
 const $ = <T>(id: string) => document.getElementById(id) as T;
 const ui = {
@@ -37,6 +37,8 @@ const ui = {
   descriptors: $<HTMLTextAreaElement>('descriptors'),
   descriptorTemplate: $<HTMLInputElement>('descriptor-template'),
   aggregation: $<HTMLSelectElement>('aggregation'),
+  subclassOptions: $<HTMLDivElement>('subclasses-options'),
+  subclasses: $<HTMLTextAreaElement>('subclasses'),
   tfupOptions: $<HTMLDivElement>('tfup-options'),
   unlabelled: $<HTMLInputElement>('unlabelled'),
   addSamples: $<HTMLButtonElement>('add-samples'),
@@ -122,6 +124,7 @@ function applyPreset(preset: Preset): void {
   ui.descriptors.value = JSON.stringify(preset.descriptors ?? exampleDescriptors(preset.labels), null, 2);
   ui.descriptorTemplate.value = preset.descriptorTemplate ?? '{class}, {clause}';
   ui.aggregation.value = preset.aggregation ?? 'mean';
+  ui.subclasses.value = JSON.stringify(preset.subclasses ?? {}, null, 2);
   setMethod(preset.method);
   ui.samples.replaceChildren(
     ...preset.samples.map((file) => {
@@ -155,6 +158,7 @@ function setMethod(value: Method): void {
   const radio = document.querySelector<HTMLInputElement>(`input[name="method"][value="${value}"]`);
   if (radio) radio.checked = true;
   ui.descriptionOptions.hidden = value !== 'descriptions';
+  ui.subclassOptions.hidden = value !== 'subclasses';
   ui.tfupOptions.hidden = value !== 'tfup';
 }
 
@@ -179,21 +183,20 @@ function splitList(text: string): string[] {
     .filter(Boolean);
 }
 
-/** The descriptors JSON, checked here: the SDK takes a typed map, the page takes text. */
-function parseDescriptors(text: string): Record<string, string[]> {
+/** A JSON map of label → strings (descriptors, subclasses), checked here: the SDK takes a typed map, the page takes text. */
+function parseLabelLists(text: string, what: string): Record<string, string[]> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`The descriptors are not valid JSON: ${(error as Error).message}`);
+    throw new Error(`The ${what} are not valid JSON: ${(error as Error).message}`);
   }
   const valid =
     typeof value === 'object' &&
     value !== null &&
     !Array.isArray(value) &&
     Object.values(value).every((list) => Array.isArray(list) && list.every((d) => typeof d === 'string'));
-  if (!valid)
-    throw new Error('The descriptors must be a JSON object mapping each label to a list of strings.');
+  if (!valid) throw new Error(`The ${what} must be a JSON object mapping each label to a list of strings.`);
   return value as Record<string, string[]>;
 }
 
@@ -222,11 +225,16 @@ async function classifyWith(descry: DescryWorker, image: ImageInput): Promise<Cl
     const options: ClassifyOptions = {
       ...common,
       method: 'descriptions',
-      descriptors: parseDescriptors(ui.descriptors.value),
+      descriptors: parseLabelLists(ui.descriptors.value, 'descriptors'),
       descriptorTemplate: ui.descriptorTemplate.value.trim() || '{class}, {clause}',
       aggregation: ui.aggregation.value as 'mean' | 'max' | 'sum',
     };
     const [result] = await descry.classify(image, labels, options);
+    return result!;
+  }
+  if (chosen === 'subclasses') {
+    const subclasses = parseLabelLists(ui.subclasses.value, 'subclasses');
+    const [result] = await descry.classify(image, labels, { ...common, method: 'subclasses', subclasses });
     return result!;
   }
   if (chosen === 'tfup' && state.unlabelled.length > 0) {

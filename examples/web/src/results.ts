@@ -1,4 +1,4 @@
-/** Ranked labels as bars with scores, with the descriptors behind description-based answers. */
+/** Ranked labels as bars with scores, with the descriptors or subclasses behind description- and subclass-based answers. */
 import type { ClassificationResult, Prediction } from 'descry';
 import { appendAll, element } from './dom.js';
 

@@ -9,13 +9,14 @@
  */
 import config from '../../../models/emoji-clip/config.json' with { type: 'json' };
 import preprocessorConfig from '../../../models/emoji-clip/preprocessor_config.json' with { type: 'json' };
+import hierarchy from '../../../models/emoji-clip/subclasses.json' with { type: 'json' };
 import tokenizer from '../../../models/emoji-clip/tokenizer.json' with { type: 'json' };
 import tokenizerConfig from '../../../models/emoji-clip/tokenizer_config.json' with { type: 'json' };
 import { bytesSource, cacheApiDownloadCache, type ModelFiles, urlSource } from '../../engine/source.js';
 import { EMOJI_CLIP_ID } from './id.js';
+import { type EmojiSubclasses, emojiSubclassesOf } from './subclasses.js';
 
 export { EMOJI_CLIP_ID } from './id.js';
-export { type EmojiSubclasses, emojiSubclasses } from './subclasses.js';
 
 // Literal `new URL(…, import.meta.url)` expressions: bundlers only rewrite them written out like this.
 const graphs: Record<string, URL> = {
@@ -51,3 +52,7 @@ export const emojiClip: ModelFiles = {
 };
 
 export default emojiClip;
+
+export type { EmojiSubclasses };
+/** The embedded model's label hierarchy, for method 'subclasses' (see ./subclasses.ts). */
+export const emojiSubclasses: EmojiSubclasses = emojiSubclassesOf(hierarchy);

@@ -11,12 +11,13 @@
  * @module
  */
 import { fileURLToPath } from 'node:url';
+import hierarchy from '../../../models/emoji-clip/subclasses.json' with { type: 'json' };
 import { folderSource } from '../../engine/folder-source.node.js';
 import type { ModelFiles } from '../../engine/source.js';
 import { EMOJI_CLIP_ID } from './id.js';
+import { type EmojiSubclasses, emojiSubclassesOf } from './subclasses.js';
 
 export { EMOJI_CLIP_ID } from './id.js';
-export { type EmojiSubclasses, emojiSubclasses } from './subclasses.js';
 
 /**
  * The model's folder on disk, in the Hugging Face / transformers.js layout: for tools that take a
@@ -29,3 +30,7 @@ export const emojiClipPath: string = fileURLToPath(new URL('../../../models/emoj
 export const emojiClip: ModelFiles = { ...folderSource(emojiClipPath), id: EMOJI_CLIP_ID };
 
 export default emojiClip;
+
+export type { EmojiSubclasses };
+/** The embedded model's label hierarchy, for method 'subclasses' (see ./subclasses.ts). */
+export const emojiSubclasses: EmojiSubclasses = emojiSubclassesOf(hierarchy);

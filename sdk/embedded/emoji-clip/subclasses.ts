@@ -17,7 +17,6 @@
  * await descry.classify(image, labels, { method: 'subclasses', subclasses });
  * ```
  */
-import hierarchy from '../../../models/emoji-clip/subclasses.json' with { type: 'json' };
 import type { SubclassMap } from '../../predictors/subclasses.js';
 
 /** The emoji hierarchy as subclass maps (see the module comment). */
@@ -28,8 +27,16 @@ export interface EmojiSubclasses {
   groups: SubclassMap;
 }
 
-/** The embedded model's label hierarchy. */
-export const emojiSubclasses: EmojiSubclasses = {
-  subcategories: hierarchy.subcategories,
-  groups: hierarchy.groups,
-};
+/**
+ * The embedded model's label hierarchy from subclasses.json as imported. Each entry file (node.ts,
+ * browser.ts, workerd.ts) imports the JSON itself: the build keeps that import's relative path as
+ * written, which reaches models/emoji-clip only from a module as deep under dist/ as its source
+ * under the root, as the entries are; a module shared by the entries lands in a chunk at dist/'s
+ * top, from where the same path leads out of the package.
+ */
+export function emojiSubclassesOf(hierarchy: {
+  subcategories: Record<string, string[]>;
+  groups: Record<string, string[]>;
+}): EmojiSubclasses {
+  return { subcategories: hierarchy.subcategories, groups: hierarchy.groups };
+}
