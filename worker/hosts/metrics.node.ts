@@ -8,6 +8,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ServiceObserver } from '../service/observer.js';
 
+const JOB_EVENTS = ['started', 'completed', 'failed', 'cancelled', 'shard_done', 'shard_failed'] as const;
+
 /** A registry and the observer that fills it. */
 export interface NodeMetrics {
   observer: ServiceObserver;
@@ -66,10 +68,12 @@ export function nodeMetrics(): NodeMetrics {
   });
   const jobs = new Counter({
     name: 'descry_job_events_total',
-    help: 'Batch job events',
+    help: 'Batch job events: jobs started, completed, failed, cancelled; shards counted (shard_done) or dead-lettered (shard_failed)',
     labelNames: ['event'] as const,
     registers: [registry],
   });
+  // Every event from zero, so rates and alerts work before the first job.
+  for (const event of JOB_EVENTS) jobs.inc({ event }, 0);
   return {
     registry,
     observer: {
