@@ -264,6 +264,8 @@ export interface AbuseHost {
   warmMb: number;
   /** Lines the host printed that say "Uncaught", so far. */
   uncaught(): number;
+  /** The last 20 KB the host printed. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -271,8 +273,10 @@ export async function startAbuseHost(name: Host, vars: Record<string, string>): 
   const withKeys = { DESCRY_API_KEYS: BENCH_KEYS.join(','), DESCRY_DEV: 'false', ...vars };
   const started = name === 'node' ? await startNode(withKeys) : await startWorkerd(withKeys);
   let uncaught = 0;
+  let tail = '';
   const count = (chunk: Buffer) => {
     uncaught += chunk.toString().match(/Uncaught/g)?.length ?? 0;
+    tail = (tail + chunk.toString()).slice(-20_000);
   };
   started.child.stdout.on('data', count);
   started.child.stderr.on('data', count);
@@ -295,6 +299,7 @@ export async function startAbuseHost(name: Host, vars: Record<string, string>): 
     idleMb,
     warmMb,
     uncaught: () => uncaught,
+    output: () => tail,
     async stop() {
       isolate?.close();
       started.stop();
@@ -354,8 +359,14 @@ export class CaseResult {
   isolateSampled?: number;
   uncaught = 0;
 
-  record(status: number, ms: number, type: string): void {
-    const key = status === -1 ? 'reset' : status === 0 ? 'no answer' : String(status);
+  /** `code`: the problem's code, shown beside server errors (which must not happen). */
+  record(status: number, ms: number, type: string, code?: string): void {
+    const key =
+      status === -1
+        ? 'reset'
+        : status === 0
+          ? 'no answer'
+          : `${status}${status >= 500 && code ? ` ${code}` : ''}`;
     this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
     if (status >= 400 && status < 500) {
       this.slowestRefusal = Math.max(this.slowestRefusal, ms);
@@ -370,12 +381,9 @@ export class CaseResult {
     const started = performance.now();
     try {
       const response = await call();
-      await response.arrayBuffer();
-      this.record(
-        response.status,
-        performance.now() - started,
-        response.headers.get('content-type')?.split(';')[0] ?? '',
-      );
+      const text = await response.text();
+      const type = response.headers.get('content-type')?.split(';')[0] ?? '';
+      this.record(response.status, performance.now() - started, type, codeOf(type, text));
     } catch {
       this.record(-1, performance.now() - started, '');
     }
@@ -389,13 +397,23 @@ export class CaseResult {
   fiveHundreds(): number {
     let n = 0;
     for (const map of [this.statuses, this.health.statuses, this.small.statuses]) {
-      for (const [status, count] of map) if (/^5\d\d$/.test(status)) n += count;
+      for (const [status, count] of map) if (/^5\d\d\b/.test(status)) n += count;
     }
     return n;
   }
 
   summary(): string {
     return `${statusText(this.statuses)}; /healthz p99 ${Math.round(percentile(this.health.latencies, 99))} ms; peak ${this.peakMb.toFixed(0)} MB`;
+  }
+}
+
+/** The `code` of a problem+json body. */
+function codeOf(type: string, text: string): string | undefined {
+  if (type !== 'application/problem+json') return undefined;
+  try {
+    return (JSON.parse(text) as { code?: string }).code;
+  } catch {
+    return undefined;
   }
 }
 
