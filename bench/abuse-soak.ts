@@ -154,12 +154,12 @@ const traffic = setInterval(() => {
   const request = send()
     .then(async (response) => {
       await response.arrayBuffer();
-      count(`${name} ${response.status}`);
+      count(`${name}|${response.status}`);
       const list = latencies.get(name) ?? [];
       list.push(performance.now() - t);
       latencies.set(name, list);
     })
-    .catch((error: Error) => count(`${name} error ${error.message}`))
+    .catch((error: Error) => count(`${name}|error ${error.message}`))
     .finally(() => pending.delete(request));
   pending.add(request);
 }, 100);
@@ -175,7 +175,7 @@ const jobTimer =
           JOB_KEY,
         ).catch(() => undefined);
         if (response?.status === 202) jobs.push(((await response.json()) as { id: string }).id);
-        else count(`job start ${response?.status ?? 'error'}`);
+        else count(`job start|${response?.status ?? 'error no answer'}`);
       }, 30_000)
     : undefined;
 const sampler = setInterval(async () => {
@@ -234,13 +234,13 @@ const drift = (pick: (s: (typeof samples)[number]) => number | undefined) => {
 };
 const rss = drift((s) => s.rss);
 const after = samples.filter((s) => s.at >= WARM_UP_MS).map((s) => s.rss);
-const fiveHundreds = [...statuses].filter(([k]) => / 5\d\d$/.test(k)).reduce((sum, [, n]) => sum + n, 0);
-const errors = [...statuses].filter(([k]) => k.includes(' error ')).reduce((sum, [, n]) => sum + n, 0);
+const fiveHundreds = [...statuses].filter(([k]) => /\|5\d\d$/.test(k)).reduce((sum, [, n]) => sum + n, 0);
+const errors = [...statuses].filter(([k]) => k.includes('|error ')).reduce((sum, [, n]) => sum + n, 0);
 
 const rows = [...latencies.keys()].sort().map((name) => {
   const list = latencies.get(name)!;
   const seen = [...statuses]
-    .filter(([k]) => k.startsWith(`${name} `))
+    .filter(([k]) => k.startsWith(`${name}|`))
     .map(([k, n]) => `${k.slice(name.length + 1)}×${n}`)
     .join(', ');
   return [
@@ -271,7 +271,7 @@ outro.push(
     (jobs.length ? ` Jobs: ${[...jobOutcomes].map(([o, n]) => `${n} ${o}`).join('; ')}.` : ''),
   `Other: ${
     [...statuses]
-      .filter(([k]) => k.startsWith('job '))
+      .filter(([k]) => k.startsWith('job start|'))
       .map(([k, n]) => `${k}×${n}`)
       .join(', ') || 'none'
   }.`,

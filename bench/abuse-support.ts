@@ -329,9 +329,11 @@ export function stream(call: () => Promise<Response>, everyMs: number) {
     pending.push(
       call().then(
         async (response) => {
-          await response.arrayBuffer();
+          const text = await response.text();
           latencies.push(performance.now() - started);
-          count(String(response.status));
+          const code =
+            response.status >= 500 ? codeOf(response.headers.get('content-type') ?? '', text) : undefined;
+          count(`${response.status}${code ? ` ${code}` : ''}`);
         },
         (error: Error) => count(`error ${error.cause ? (error.cause as Error).message : error.message}`),
       ),
@@ -395,9 +397,18 @@ export class CaseResult {
 
   /** Any 5xx seen by the case or by the streams beside it. */
   fiveHundreds(): number {
+    return this.#count((status) => /^5\d\d\b/.test(status));
+  }
+
+  /** Of those, 503 `overloaded`: the inference gate's designed refusal (with Retry-After). */
+  overloaded(): number {
+    return this.#count((status) => status === '503 overloaded');
+  }
+
+  #count(match: (status: string) => boolean): number {
     let n = 0;
     for (const map of [this.statuses, this.health.statuses, this.small.statuses]) {
-      for (const [status, count] of map) if (/^5\d\d\b/.test(status)) n += count;
+      for (const [status, count] of map) if (match(status)) n += count;
     }
     return n;
   }
@@ -409,7 +420,7 @@ export class CaseResult {
 
 /** The `code` of a problem+json body. */
 function codeOf(type: string, text: string): string | undefined {
-  if (type !== 'application/problem+json') return undefined;
+  if (!type.startsWith('application/problem+json')) return undefined;
   try {
     return (JSON.parse(text) as { code?: string }).code;
   } catch {
@@ -467,7 +478,7 @@ export function caseRow(host: Host, name: string, r: CaseResult, wasmBytes?: num
     r.slowestAnswer ? `${(r.slowestAnswer / 1000).toFixed(2)} s` : '–',
     `${ms(percentile(r.health.latencies, 50))} / ${ms(percentile(r.health.latencies, 99))} (${r.health.latencies.length})`,
     statusText(r.small.statuses),
-    String(r.fiveHundreds()),
+    r.overloaded() ? `${r.fiveHundreds()} (${r.overloaded()} overloaded)` : String(r.fiveHundreds()),
     `${r.peakMb.toFixed(0)} MB`,
     r.isolateSampled === undefined
       ? '–'
@@ -484,7 +495,7 @@ export const HEADER = [
   'slowest 2xx',
   '/healthz p50 / p99 (n)',
   'small classify',
-  '5xx',
+  '5xx (503 overloaded)',
   'peak RSS',
   'isolate peak',
   '"Uncaught" lines',

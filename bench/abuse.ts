@@ -260,8 +260,9 @@ const table = formatTable(
     `Limits (wrangler.toml, DESCRY_BODY_TIMEOUT_MS=${BODY_TIMEOUT_MS}${Object.keys(overrides).length ? `, overridden: ${Object.keys(overrides).join(', ')}` : ''}): ` +
       `${vars.DESCRY_MAX_IMAGE_PIXELS} px per image, ${vars.DESCRY_MAX_PENDING_REQUESTS} requests admitted, rate limit ${600} a minute per key.`,
     'Targets: no 5xx; a refusal (4xx) within 100 ms, an answer (2xx) within 3 s; /healthz p99 < 200 ms on Node; workerd isolate',
-    'peak < 128 MB. A trickler\'s 408 is timed from its body timeout. "isolate peak" is the Worker isolate\'s JS heap and',
-    'ArrayBuffers sampled through its V8 inspector plus its WebAssembly memories (bench/isolate-memory.mjs).',
+    'peak < 128 MB. 503 overloaded (the inference gate refusing work past DESCRY_MAX_PENDING_REQUESTS) is counted apart.',
+    'A trickler\'s 408 is timed from its body timeout. "isolate peak" is the Worker isolate\'s JS heap and ArrayBuffers',
+    'sampled through its V8 inspector plus its WebAssembly memories (bench/isolate-memory.mjs).',
     '',
   ],
   rows,
