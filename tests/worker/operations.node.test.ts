@@ -188,15 +188,8 @@ describe('operating the Node server', () => {
       );
     };
     try {
-      // Every event is exposed from zero, before any job.
-      expect(await events()).toEqual({
-        started: 0,
-        completed: 0,
-        failed: 0,
-        cancelled: 0,
-        shard_done: 0,
-        shard_failed: 0,
-      });
+      // No job, no job events.
+      expect(await events()).toEqual({});
       const labels = ['red', 'green', 'blue'];
       const keys = (n: number) => Array.from({ length: n }, (_, i) => `${i}.png`);
       const done = await waitForJob(
@@ -204,7 +197,7 @@ describe('operating the Node server', () => {
         (await startJob(call, { labels, batch_size: 2, source: { bucket: 'IMAGES', keys: keys(6) } })).id,
       );
       expect(done.status).toBe('completed');
-      expect(await events()).toMatchObject({ started: 1, completed: 1, cancelled: 0, shard_done: 3 });
+      expect(await events()).toEqual({ started: 1, completed: 1, shard_done: 3 });
       // A long job cancelled at once: one more started, one cancelled, and at most what was in flight lands.
       const long = await startJob(call, {
         labels,
@@ -216,7 +209,9 @@ describe('operating the Node server', () => {
       const over = await waitForJob(call, long.id);
       expect(over.status).toBe('cancelled');
       const after = await events();
-      expect(after).toMatchObject({ started: 2, completed: 1, cancelled: 1, failed: 0, shard_failed: 0 });
+      expect(after).toMatchObject({ started: 2, completed: 1, cancelled: 1 });
+      expect(after.failed ?? 0).toBe(0);
+      expect(after.shard_failed ?? 0).toBe(0);
       expect(after.shard_done).toBeGreaterThanOrEqual(3);
       expect(after.shard_done).toBeLessThan(3 + 30);
     } finally {

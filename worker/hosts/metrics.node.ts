@@ -8,8 +8,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ServiceObserver } from '../service/observer.js';
 
-const JOB_EVENTS = ['started', 'completed', 'failed', 'cancelled', 'shard_done', 'shard_failed'] as const;
-
 /** A registry and the observer that fills it. */
 export interface NodeMetrics {
   observer: ServiceObserver;
@@ -72,8 +70,6 @@ export function nodeMetrics(): NodeMetrics {
     labelNames: ['event'] as const,
     registers: [registry],
   });
-  // Every event from zero, so rates and alerts work before the first job.
-  for (const event of JOB_EVENTS) jobs.inc({ event }, 0);
   return {
     registry,
     observer: {
