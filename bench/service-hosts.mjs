@@ -64,6 +64,7 @@ export async function startNode(vars = {}) {
     name: 'node',
     base,
     pid: child.pid,
+    child,
     stop() {
       child.kill('SIGTERM');
       rmSync(dataDir, { recursive: true, force: true });
@@ -127,7 +128,7 @@ export async function startWorkerd(vars = {}) {
   // The dev proxy is started first and stays small; the runtime is the one that loads the Worker.
   await fetch(`${base}/healthz?ready=1`);
   const pid = pids.reduce((a, b) => (memory(a).rss >= memory(b).rss ? a : b));
-  return { name: 'workerd', base, pid, inspector, stop: () => child.kill('SIGTERM') };
+  return { name: 'workerd', base, pid, inspector, child, stop: () => child.kill('SIGTERM') };
 }
 
 /** Resident and peak resident set size of `pid`, in MB (Linux /proc). */

@@ -11,21 +11,33 @@
  * them, or random bytes; arbitrary JSON values; raw strings that are not JSON; random content
  * types, ids, model names and percent-escapes in paths; and missing or wrong keys.
  *
+ * And the costly shapes of issue 18, which must be refused or answered, never crash or 5xx:
+ * progressive JPEGs (real ones from sharp, flat colour up to 2048², whose full-size coefficients
+ * the decoder budget must charge; headers alone declaring up to 65535²; damaged copies), mixed
+ * with ordinary images in one request; and text-heavy bodies (up to 70 labels of up to 210
+ * characters, 32 templates, 64 descriptors per label: the schema's bounds and a little past them,
+ * `method: descriptions` or another) that the prompt-token budget, the label limit or the body limit
+ * must stop.
+ *
  * `npm test` runs a few hundred requests; `npm run fuzz` (FUZZ=full) runs more than 10,000 and
  * prints the outcome counts. FUZZ_SEED replays a run.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startNodeServer } from '../../worker/hosts/node-server.node.js';
+import { progressiveJpegHeader } from '../worker/support/synthetic-images.js';
 import { TEST_KEYS, TEST_VARS } from '../worker/support/test-vars.js';
 import { FuzzTally, settledMemory, WARM_UP } from './support/fuzz-tally.js';
 
 const FULL = process.env.FUZZ === 'full';
 const SEED = process.env.FUZZ_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED);
 /** Requests per group: structured bodies per route, and hostile ones. */
-const RUNS = FULL ? { structured: 8000, hostile: 2500 } : { structured: 200, hostile: 100 };
+const RUNS = FULL
+  ? { structured: 8000, hostile: 2500, costly: 2500 }
+  : { structured: 200, hostile: 100, costly: 80 };
 /** The longest one request may take (generous: the machine is shared). */
 const TIME_BOUND_MS = 15_000;
 /** How far memory may stay above its baseline once everything is collected (stores grow a little). */
@@ -41,6 +53,20 @@ const seeds = [
 ].map((name) => new Uint8Array(readFileSync(join(fixtures, name))));
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+/** Real progressive JPEGs (sharp, libjpeg-turbo): flat colour, so large sides stay small files. */
+const progressiveSeeds = await Promise.all(
+  [64, 512, 1024, 2048].map(
+    async (side) =>
+      new Uint8Array(
+        await sharp({
+          create: { width: side, height: side, channels: 3, background: { r: 40, g: 120, b: 200 } },
+        })
+          .jpeg({ progressive: true, quality: 80, chromaSubsampling: '4:4:4' })
+          .toBuffer(),
+      ),
+  ),
+);
 
 // ---- values ----------------------------------------------------------------------------------
 
@@ -394,6 +420,117 @@ const hostile: fc.Arbitrary<FuzzRequest> = fc.record({
   auth,
 });
 
+/** A progressive JPEG: a real one, its header declaring any size, or a damaged copy. */
+const progressiveBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...progressiveSeeds) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 65535 }))
+      .map(([w, h]) => progressiveJpegHeader(w, h)),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(...progressiveSeeds),
+        fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+      )
+      .map(([seed, flips, header]) => {
+        const out = seed.slice();
+        // Damage the markers (the first few hundred bytes) or anywhere.
+        for (const [where, value] of flips)
+          out[where % (header ? Math.min(400, out.length) : out.length)] = value;
+        return out;
+      }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...progressiveSeeds), fc.nat())
+      .map(([s, n]) => s.slice(0, n % s.length)),
+  },
+);
+
+/** Up to 8 images per request, progressive JPEGs among ordinary ones. */
+const costlyImages = fc.array(
+  fc.oneof({ weight: 3, arbitrary: progressiveBytes }, { weight: 1, arbitrary: imageBytes }).map(base64),
+  { minLength: 1, maxLength: 8 },
+);
+
+/** A long label: words up to `length` characters. */
+const longText = (length: number) =>
+  fc
+    .tuple(fc.nat(length), fc.constantFrom('a photo of', 'ceramic', 'striped', 'x', '🐱'))
+    .map(([n, word]) => `${word} ${'lorem ipsum '.repeat(Math.ceil(n / 12))}`.slice(0, Math.max(1, n)));
+
+/** Labels × templates × descriptors, as many as a hostile client would send. */
+const textHeavy = fc
+  .record({
+    labels: fc.integer({ min: 1, max: 70 }),
+    labelLength: fc.integer({ min: 1, max: 210 }),
+    templates: fc.integer({ min: 0, max: 33 }),
+    descriptors: fc.integer({ min: 0, max: 66 }),
+    method: fc.oneof(
+      { weight: 4, arbitrary: fc.constant('descriptions') },
+      { weight: 1, arbitrary: fc.constantFrom('zeroshot', 'subclasses', 'fudd') },
+    ),
+    filler: longText(300),
+  })
+  .map(({ labels: n, labelLength, templates: t, descriptors: d, method: m, filler }) => {
+    const labelsOut = Array.from({ length: n }, (_, i) =>
+      `${i} ${filler}`.padEnd(labelLength, 'x').slice(0, labelLength),
+    );
+    return {
+      labels: labelsOut,
+      method: m,
+      ...(t > 0 ? { templates: Array.from({ length: t }, (_, i) => `a photo ${i} of {}`) } : {}),
+      ...(d > 0
+        ? {
+            descriptors: Object.fromEntries(
+              labelsOut.map((label) => [
+                label,
+                Array.from({ length: d }, (_, i) => `descriptor ${i} ${filler}`.slice(0, 300)),
+              ]),
+            ),
+          }
+        : {}),
+    };
+  });
+
+const costly: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  json(
+    'POST',
+    fc.constant('/v1/classify'),
+    fc.tuple(costlyImages, labels).map(([i, l]) => ({ images: i, labels: l })),
+  ),
+  json(
+    'POST',
+    fc.constant('/v1/embeddings'),
+    costlyImages.map((i) => ({ images: i })),
+  ),
+  fc.record({
+    method: fc.constant('POST'),
+    path: fc.constant('/models/emoji-clip?candidate_labels=cat,dog'),
+    type: fc.constant('image/jpeg'),
+    body: progressiveBytes,
+    auth: fc.constant<FuzzRequest['auth']>('key'),
+  }),
+  json(
+    'POST',
+    fc.constant('/v1/classify'),
+    fc
+      .tuple(fc.array(encodedImage, { minLength: 1, maxLength: 2 }), textHeavy)
+      .map(([i, body]) => ({ images: i, ...body })),
+  ),
+  json(
+    'PUT',
+    id.map((i) => `/v1/classifiers/${i}`),
+    textHeavy.map(({ method: _method, ...body }) => body),
+  ),
+);
+
 // ---- the property ----------------------------------------------------------------------------
 
 let server: RunningServer;
@@ -467,6 +604,13 @@ describe('request fuzzing: answers below 500, problem+json errors, bounded time,
     await fc.assert(
       fc.asyncProperty(hostile, (request) => send('hostile', request)),
       { numRuns: RUNS.hostile, seed: SEED },
+    );
+  }, 3_600_000);
+
+  it(`answers ${RUNS.costly} costly requests (progressive JPEGs, text-heavy bodies)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(costly, (request) => send('costly', request)),
+      { numRuns: RUNS.costly, seed: SEED },
     );
   }, 3_600_000);
 

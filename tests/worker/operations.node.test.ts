@@ -3,11 +3,17 @@
  * one JSON access-log line per request (request id, route, status, duration, hashed key id,
  * workload, inference wait; never the key), Prometheus /metrics behind a key, per-key rate limits
  * (429 with Retry-After, other keys unaffected), the request deadline (503 deadline_exceeded), and
- * problem+json for what Node itself refuses (431 for oversized headers).
+ * problem+json for what Node itself refuses (431 for oversized headers), and batch jobs counted in
+ * /metrics as they start, finish and count their shards.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startNodeServer } from '../../worker/hosts/node-server.node.js';
+import { startJob, waitForJob } from '../jobs/support/job-client.js';
+import { gradientPng } from '../jobs/support/job-images.js';
 import { base64, solidPng } from './support/synthetic-images.js';
 import { TEST_KEYS, TEST_VARS } from './support/test-vars.js';
 
@@ -161,6 +167,56 @@ describe('operating the Node server', () => {
       expect(JSON.parse(answer.body)).toMatchObject({ status: 431, code: 'headers_too_large' });
     } finally {
       await server.close();
+    }
+  });
+
+  it('counts batch jobs in /metrics: started, completed, cancelled, shards done', async () => {
+    const bucket = await mkdtemp(join(tmpdir(), 'descry-metrics-bucket-'));
+    for (let i = 0; i < 30; i++) await writeFile(join(bucket, `${i}.png`), gradientPng(i, 16));
+    const server = await startNodeServer({
+      port: 0,
+      vars: { ...TEST_VARS, DESCRY_JOB_BUCKETS: `IMAGES=${bucket}` },
+    });
+    const call = (path: string, init?: RequestInit) => fetch(`${server.url}${path}`, init);
+    const events = async () => {
+      const text = await (await call('/metrics', { headers: AUTH })).text();
+      return Object.fromEntries(
+        [...text.matchAll(/^descry_job_events_total\{event="(\w+)"\} (\d+)$/gm)].map((m) => [
+          m[1],
+          Number(m[2]),
+        ]),
+      );
+    };
+    try {
+      // No job, no job events.
+      expect(await events()).toEqual({});
+      const labels = ['red', 'green', 'blue'];
+      const keys = (n: number) => Array.from({ length: n }, (_, i) => `${i}.png`);
+      const done = await waitForJob(
+        call,
+        (await startJob(call, { labels, batch_size: 2, source: { bucket: 'IMAGES', keys: keys(6) } })).id,
+      );
+      expect(done.status).toBe('completed');
+      expect(await events()).toEqual({ started: 1, completed: 1, shard_done: 3 });
+      // A long job cancelled at once: one more started, one cancelled, and at most what was in flight lands.
+      const long = await startJob(call, {
+        labels,
+        batch_size: 1,
+        source: { bucket: 'IMAGES', keys: keys(30) },
+      });
+      const cancel = await call(`/v1/jobs/${long.id}`, { method: 'DELETE', headers: AUTH });
+      expect(cancel.status).toBe(200);
+      const over = await waitForJob(call, long.id);
+      expect(over.status).toBe('cancelled');
+      const after = await events();
+      expect(after).toMatchObject({ started: 2, completed: 1, cancelled: 1 });
+      expect(after.failed ?? 0).toBe(0);
+      expect(after.shard_failed ?? 0).toBe(0);
+      expect(after.shard_done).toBeGreaterThanOrEqual(3);
+      expect(after.shard_done).toBeLessThan(3 + 30);
+    } finally {
+      await server.close();
+      await rm(bucket, { recursive: true, force: true });
     }
   });
 });

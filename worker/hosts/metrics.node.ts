@@ -66,7 +66,7 @@ export function nodeMetrics(): NodeMetrics {
   });
   const jobs = new Counter({
     name: 'descry_job_events_total',
-    help: 'Batch job events',
+    help: 'Batch job events: jobs started, completed, failed, cancelled; shards counted (shard_done) or dead-lettered (shard_failed)',
     labelNames: ['event'] as const,
     registers: [registry],
   });

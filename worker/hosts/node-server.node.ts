@@ -79,8 +79,8 @@ export function nodeDeps(options: NodeServerOptions = {}): ServiceDeps & { close
   const dataDir = options.dataDir ?? config.node.dataDir;
   const store = (name: string): KeyValueStore =>
     dataDir ? new FileStore(join(dataDir, name)) : new MemoryStore();
-  const jobs = nodeJobHost(config.jobs, dataDir);
   const { observer, metrics } = nodeMetrics();
+  const jobs = nodeJobHost(config.jobs, dataDir, (event) => observer.job?.(event));
   const deps = {
     config,
     ...engineLoader(

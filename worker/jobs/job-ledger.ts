@@ -166,8 +166,19 @@ function upgrade(state: JobState): JobState {
   return state;
 }
 
-/** A ledger over `storage`; callers must run its calls one at a time (see the header). */
-export function jobLedger(storage: LedgerStorage): JobLedger {
+/**
+ * What a ledger reports as it happens, once per change it records (a duplicate delivery or a call
+ * on a job that is over reports nothing): a job created (`started`), ended (`completed`, `failed`,
+ * `cancelled`), a shard counted (`shard_done`) or dead-lettered (`shard_failed`). The Node host
+ * turns them into /metrics counters (../service/observer.ts).
+ */
+export type JobEvent = 'started' | 'completed' | 'failed' | 'cancelled' | 'shard_done' | 'shard_failed';
+
+/**
+ * A ledger over `storage`; callers must run its calls one at a time (see the header). `onEvent`
+ * hears each {@link JobEvent} after the change is stored.
+ */
+export function jobLedger(storage: LedgerStorage, onEvent: (event: JobEvent) => void = () => {}): JobLedger {
   const read = async () => {
     const state = await storage.get<JobState>('job');
     return state ? upgrade(state) : undefined;
@@ -210,6 +221,7 @@ export function jobLedger(storage: LedgerStorage): JobLedger {
         deadLetters: [],
       };
       await storage.put({ job: state });
+      onEvent('started');
       return state;
     },
 
@@ -225,6 +237,7 @@ export function jobLedger(storage: LedgerStorage): JobLedger {
       moved(state);
       const record: PageRecord = { ...counts, done: 0 };
       await storage.put({ job: settle(state), [`page:${page}`]: record });
+      if (state.status === 'completed') onEvent('completed');
       return state;
     },
 
@@ -263,6 +276,7 @@ export function jobLedger(storage: LedgerStorage): JobLedger {
         // Never began before the cancellation: its images are counted as cancelled already.
         return { counted: false, state };
       }
+      const wasOver = isTerminal(state.status);
       delete state.running[shard];
       if (deadLettered === undefined) state.shards.done += 1;
       else {
@@ -285,6 +299,8 @@ export function jobLedger(storage: LedgerStorage): JobLedger {
         entries[`page:${page}`] = { ...pageRecord, done: pageRecord.done + 1 };
       }
       await storage.put(entries);
+      onEvent(deadLettered === undefined ? 'shard_done' : 'shard_failed');
+      if (!wasOver && state.status === 'completed') onEvent('completed');
       return { counted: true, state };
     },
 
@@ -340,6 +356,7 @@ export function jobLedger(storage: LedgerStorage): JobLedger {
       state.failure = reason;
       state.finishedAt = now();
       await storage.put({ job: state });
+      onEvent('failed');
       return state;
     },
 
@@ -352,6 +369,7 @@ export function jobLedger(storage: LedgerStorage): JobLedger {
       // Every listed image not classified, not failed and not in flight will never start.
       state.images.cancelled = total - classified - failed - imagesInFlight(state);
       await storage.put({ job: state });
+      onEvent('cancelled');
       return state;
     },
   };

@@ -23,6 +23,7 @@ import type { JobConfig } from './job-config.js';
 import type { JobHost } from './job-host.js';
 import {
   isTerminal,
+  type JobEvent,
   type JobLedger,
   jobLedger,
   LEDGER_OPERATIONS,
@@ -67,8 +68,15 @@ async function removeTemporaryFiles(folder: string): Promise<void> {
   );
 }
 
-/** Jobs for the Node server; `dataDir` keeps them, and their results, on disk. */
-export function nodeJobHost(config: JobConfig, dataDir?: string): NodeJobs {
+/**
+ * Jobs for the Node server; `dataDir` keeps them, and their results, on disk. `onEvent` hears what
+ * the ledgers record (jobs started and ended, shards counted), for the server's /metrics.
+ */
+export function nodeJobHost(
+  config: JobConfig,
+  dataDir?: string,
+  onEvent?: (event: JobEvent) => void,
+): NodeJobs {
   const queue = inProcessQueue(config);
   const sources = new Map<string, ObjectBucket>();
   for (const [name, folder] of config.buckets) {
@@ -92,7 +100,7 @@ export function nodeJobHost(config: JobConfig, dataDir?: string): NodeJobs {
     // Another call may have opened it while this one looked at the disk.
     const raced = ledgers.get(id);
     if (raced) return raced;
-    const ledger = serialLedger(jobLedger(file ? fileLedgerStorage(file) : memoryLedgerStorage()));
+    const ledger = serialLedger(jobLedger(file ? fileLedgerStorage(file) : memoryLedgerStorage(), onEvent));
     ledgers.set(id, ledger);
     return ledger;
   }

@@ -42,6 +42,9 @@ export function readBody({ maxBytes, timeoutMs }: ReadBodyOptions): MiddlewareHa
     const chunks: Uint8Array[] = [];
     let total = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // A read the deadline overtook is still outstanding: workerd's own streams (a body from the
+    // network) throw on releaseLock() then, so the lock is kept; the connection closes after the 408.
+    let reading = false;
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
@@ -50,7 +53,11 @@ export function readBody({ maxBytes, timeoutMs }: ReadBodyOptions): MiddlewareHa
         // The reader is never cancelled: on Node that would destroy the socket before the answer
         // goes out. The host drains what is left after a 413 (Node: unread-body.node.ts) and
         // closes the connection after a 408.
-        const result = await Promise.race([reader.read(), deadline]).catch((cause: unknown) => {
+        reading = true;
+        const read = reader.read().finally(() => {
+          reading = false;
+        });
+        const result = await Promise.race([read, deadline]).catch((cause: unknown) => {
           throw new ClientGoneError('the client closed the connection before its body arrived', { cause });
         });
         if (result === 'timeout') {
@@ -71,7 +78,7 @@ export function readBody({ maxBytes, timeoutMs }: ReadBodyOptions): MiddlewareHa
       }
     } finally {
       clearTimeout(timer);
-      reader.releaseLock();
+      if (!reading) reader.releaseLock();
     }
     const bytes = new Uint8Array(total);
     let offset = 0;
