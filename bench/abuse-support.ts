@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { minimumDecodeSize } from '../sdk/image/preprocess.js';
 import { parsePreprocessorConfig } from '../sdk/image/preprocessor-config.js';
 import { probeImage } from '../sdk/image/probe.js';
+import { readServiceConfig } from '../worker/service/config.js';
 // @ts-expect-error: a script in plain JavaScript
 import { connectIsolate } from './isolate-memory.mjs';
 // @ts-expect-error: a script in plain JavaScript
@@ -69,10 +70,12 @@ export async function largestAcceptedProgressiveSide(
   vars: Record<string, string>,
   count: number,
 ): Promise<number> {
-  const image = Number(vars.DESCRY_MAX_IMAGE_DECODE_BYTES ?? 48 * 2 ** 20);
-  const request = Number(vars.DESCRY_MAX_REQUEST_DECODE_BYTES ?? 192 * 2 ** 20);
-  const pixels = Number(vars.DESCRY_MAX_IMAGE_PIXELS ?? 2 ** 21);
-  const requestPixels = Number(vars.DESCRY_MAX_REQUEST_PIXELS ?? 2 ** 23);
+  // The service's own reading of `vars`, defaults included (worker/service/config.ts).
+  const limits = readServiceConfig(vars).limits;
+  const image = limits.maxImageDecodeBytes;
+  const request = limits.maxRequestDecodeBytes;
+  const pixels = limits.maxImagePixels;
+  const requestPixels = limits.maxRequestPixels;
   // The embedded model's input size: a large JPEG is decoded at the DCT scale that still covers it.
   const minSize = minimumDecodeSize(
     parsePreprocessorConfig(

@@ -91,17 +91,17 @@ export const SERVICE_VARS = {
     ),
     maxImageDecodeBytes: vars.integer(
       'DESCRY_MAX_IMAGE_DECODE_BYTES',
-      "bytes one image's decoder may allocate, from its header (a progressive JPEG's full-size coefficients, whatever its scale): the peak memory of a decode",
-      48 * 2 ** 20,
+      "bytes one image's decoder may allocate, from its header (a progressive JPEG's full-size coefficients, whatever its scale): the peak memory of a decode, and its time (a 2 Mpx PNG needs 18 MiB; a progressive JPEG of about 2700² 24 MiB)",
+      24 * 2 ** 20,
       1,
-      { defaultText: '48 MiB' },
+      { defaultText: '24 MiB' },
     ),
     maxRequestDecodeBytes: vars.integer(
       'DESCRY_MAX_REQUEST_DECODE_BYTES',
       "sum of that over a request's images: how much decoding work one request may ask for",
-      192 * 2 ** 20,
+      96 * 2 ** 20,
       1,
-      { defaultText: '192 MiB' },
+      { defaultText: '96 MiB' },
     ),
     maxRequestPromptTokens: vars.integer(
       'DESCRY_MAX_REQUEST_PROMPT_TOKENS',
