@@ -24,10 +24,12 @@ import {
   projects,
   root,
   run,
+  SLOW,
   serve,
   stop,
   userEnv,
 } from './support/outside.js';
+import { RUNTIMES } from './support/runtimes.js';
 
 const fixture = await fixtureChoice();
 const imagePath = join(root, 'tests', 'fixtures', 'openmoji-eval', fixture.file);
@@ -88,7 +90,7 @@ async function servedAnswer(command: string, args: string[], cwd: string) {
 
 const expected = { status: 200, model: 'emoji-clip', top: fixture.entry.name };
 
-describe('Deno', () => {
+describe(RUNTIMES.deno.suite, { timeout: SLOW }, () => {
   it('classifies with the embedded model', async () => {
     const { stdout } = await run(
       bin('deno'),
@@ -109,7 +111,7 @@ describe('Deno', () => {
   });
 });
 
-describe('Bun', () => {
+describe(RUNTIMES.bun.suite, { timeout: SLOW }, () => {
   it('classifies with the embedded model', async () => {
     const { stdout } = await run(bin('bun'), ['classify.mjs', imagePath, fixture.candidates.join(',')], app);
     expect(JSON.parse(stdout)).toEqual({
@@ -126,7 +128,7 @@ describe('Bun', () => {
   });
 });
 
-describe("Vercel's Edge runtime", () => {
+describe(RUNTIMES.edge.suite, { timeout: SLOW }, () => {
   it('serves the app bundled into one fetch-event script', async () => {
     const edge = join(app, 'edge');
     await run('node', ['build.mjs'], edge);
@@ -135,7 +137,7 @@ describe("Vercel's Edge runtime", () => {
   });
 });
 
-describe('AWS Lambda', () => {
+describe(RUNTIMES.lambda.suite, { timeout: SLOW }, () => {
   it('answers an API Gateway event through hono/aws-lambda', async () => {
     const { stdout } = await run(
       'node',

@@ -17,6 +17,12 @@ export const root = new URL('../../..', import.meta.url).pathname;
 export const projects = join(root, 'tests', 'package', 'projects');
 
 /**
+ * Time for one step of a user's (tsc over the package's .d.ts, a Vite or wrangler build, a server
+ * starting): a minute on a quiet machine, several on a busy 2-vCPU one.
+ */
+export const SLOW = 300_000;
+
+/**
  * The environment of a user's shell: this repository's Node 22 first on PATH, and nothing of the
  * npm script and test runner around this test (npm_* settings would point npm at the repository,
  * NODE_ENV=test would change how Vite builds and Wrangler serves).
