@@ -47,10 +47,11 @@ import {
 import { RUNTIMES } from './support/runtimes.js';
 
 const fixtures = join(root, 'tests', 'fixtures', 'openmoji-eval');
+const readme = await readFile(join(root, 'README.md'), 'utf8');
 
 /** The optional peers: the LLM sources', the HTTP service's and the command line's packages. */
 const LLM_PEERS = ['ai', '@ai-sdk/openai-compatible', 'workers-ai-provider'];
-const SERVER_PEERS = ['hono', '@hono/zod-openapi', '@hono/node-server'];
+const SERVER_PEERS = ['hono', '@hono/zod-openapi', '@hono/node-server', 'prom-client'];
 const CLI_PEERS = ['commander', 'cli-progress'];
 
 /** The command's results, printed as one JSON array or as JSON Lines. */
@@ -80,6 +81,7 @@ let packed: Packed;
 let sdkApp: string;
 let sdkInstall: { stdout: string; stderr: string };
 let sdkSize: string;
+let sdkPackages: string[];
 let nodeApp: string;
 let viteApp: string;
 let workerApp: string;
@@ -109,6 +111,7 @@ beforeAll(async () => {
   ]);
   ({ dir: sdkApp, install: sdkInstall } = sdk);
   sdkSize = (await run('du', ['-sh', 'node_modules'], sdkApp)).stdout.split(/\s/)[0]!;
+  sdkPackages = await installed(sdkApp);
   // The types check needs a compiler: installed after the size was measured.
   await run(
     'npm',
@@ -158,10 +161,27 @@ describe('the npm tarball', { timeout: SLOW }, () => {
     );
     expect(unexpected).toEqual([]);
     expect(files).not.toContain('models/emoji-clip/onnx/model.onnx');
-    // The README quotes these figures (`npm run pack:sizes` prints them).
     console.log(
       `descry tarball: ${(packed.size / 1e6).toFixed(2)} MB packed, ${(packed.unpackedSize / 1e6).toFixed(2)} MB unpacked, ${packed.entryCount} files`,
     );
+    // The README quotes these figures: the model's exactly, the tarball's within 5% (any change of
+    // code moves them a little; a stale figure, like 3.6 MB for a 4.3 MB tarball, fails).
+    const modelBytes = packed.files
+      .filter((f) => /^models\/emoji-clip\/onnx\/(text|vision)_model\.onnx$/.test(f.path))
+      .reduce((sum, f) => sum + f.size, 0);
+    const quoted =
+      /The tarball is ([\d.]+) MB\s+\(([\d.]+) MB unpacked, (\d+) files;[^)]*\), the model's two\s+ONNX files ([\d.]+) MB/.exec(
+        readme,
+      );
+    expect(
+      quoted,
+      'README: "The tarball is … MB (… MB unpacked, … files; …), the model\'s two ONNX files … MB"',
+    ).not.toBeNull();
+    const [, size, unpacked, count, model] = quoted!.map(Number);
+    expect(model).toBe(Number((modelBytes / 1e6).toFixed(2)));
+    expect(Math.abs(size! * 1e6 - packed.size) / packed.size).toBeLessThan(0.05);
+    expect(Math.abs(unpacked! * 1e6 - packed.unpackedSize) / packed.unpackedSize).toBeLessThan(0.05);
+    expect(Math.abs(count! - packed.entryCount) / packed.entryCount).toBeLessThan(0.1);
   });
 
   it('passes publint (strict) and attw (ESM-only profile: no CommonJS entry is offered)', async () => {
@@ -182,7 +202,7 @@ describe('the npm tarball', { timeout: SLOW }, () => {
 
 describe(RUNTIMES.sdk.suite, { timeout: SLOW }, () => {
   it('installs no LLM, server or command-line package and runs no telemetry install script', async () => {
-    const names = await installed(sdkApp);
+    const names = sdkPackages;
     for (const peer of [...LLM_PEERS, ...SERVER_PEERS, ...CLI_PEERS, 'swagger-ui-dist', '@scarf/scarf']) {
       expect(names, peer).not.toContain(peer);
     }
@@ -371,7 +391,15 @@ describe(RUNTIMES.workers.suite, { timeout: SLOW }, () => {
     const log = result.stdout + result.stderr;
     console.log(log);
     expect(result.code, log).toBe(0);
-    expect(log).toMatch(/Total Upload: [\d.]+ KiB \/ gzip: [\d.]+ KiB/);
+    const upload = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(log);
+    expect(upload, log).not.toBeNull();
+    // The README quotes the upload within 5%, against the 64 MiB limit.
+    const [, total, gzip] = upload!.map(Number);
+    const quoted = /([\d.]+) MiB \(([\d.]+) MiB gzip; `wrangler deploy --dry-run`/.exec(readme);
+    expect(quoted, 'README: "… MiB (… MiB gzip; `wrangler deploy --dry-run` …"').not.toBeNull();
+    expect(Math.abs(Number(quoted![1]) * 1024 - total!) / total!).toBeLessThan(0.05);
+    expect(Math.abs(Number(quoted![2]) * 1024 - gzip!) / gzip!).toBeLessThan(0.05);
+    expect(total! / 1024).toBeLessThan(64);
     expect(log).not.toMatch(/\[WARNING\]|\[ERROR\]|node:zlib|nodejs_compat/);
   });
 
