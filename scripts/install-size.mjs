@@ -13,7 +13,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
@@ -70,7 +70,8 @@ async function packHere() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const tarballs = process.argv.slice(2).map((path) => resolve(path));
-  if (tarballs.length === 0) tarballs.push(await packHere());
+  const packed = tarballs.length === 0 ? await packHere() : undefined;
+  if (packed) tarballs.push(packed);
   for (const tarball of tarballs) {
     const size = await installSize(tarball);
     console.log(
@@ -81,4 +82,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       `  npm warnings: ${size.warnings.length === 0 ? 'none' : `\n    ${size.warnings.join('\n    ')}`}`,
     );
   }
+  if (packed) await rm(dirname(packed), { recursive: true, force: true });
 }
