@@ -294,7 +294,11 @@ describe(RUNTIMES.node.suite, { timeout: SLOW }, () => {
   it('serves the HTTP API from `descry/server` on the embedded model by default', async () => {
     const { stdout } = await run('node', ['serve.mjs', imagePath, fixture.candidates.join(',')], nodeApp);
     // The service's access log (a JSON line a request) comes first; the script's answer is the last line.
-    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ status: 200, model: 'emoji-clip', top: fixture.entry.name });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({
+      status: 200,
+      model: 'emoji-clip',
+      top: fixture.entry.name,
+    });
   });
 
   it('runs `npx descry classify` on the embedded model by default', async () => {
