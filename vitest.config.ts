@@ -42,7 +42,11 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['tests/**/*.test.ts'],
-          globalSetup: ['tests/worker/support/provide-fixtures.ts', 'tests/browser/support/build-web.ts'],
+          globalSetup: [
+            'tests/worker/support/provide-fixtures.ts',
+            'tests/image/support/provide-reference-embeddings.ts',
+            'tests/browser/support/build-web.ts',
+          ],
           exclude: ['tests/workerd/**', '**/*.workerd.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -61,7 +65,10 @@ export default defineConfig({
         resolve: { alias: packageAliases('workerd') },
         test: {
           name: 'workerd',
-          globalSetup: ['tests/worker/support/provide-fixtures.ts'],
+          globalSetup: [
+            'tests/worker/support/provide-fixtures.ts',
+            'tests/image/support/provide-reference-embeddings.ts',
+          ],
           include: [
             'tests/{worker,jobs}/**/*.workerd.test.ts',
             'tests/{image,predictors,store,sdk}/**/*.test.ts',

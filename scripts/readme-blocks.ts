@@ -6,6 +6,8 @@
  *   between `// #region quick-start` and `// #endregion` in it; the file is typechecked and run.
  * - `<!-- output of: npx tsx examples/methods.ts -->`: the block is what the command prints
  *   (`npm run readme:sync` rewrites them, and the snippets, from their sources).
+ * - `<!-- output shape of: npx tsx examples/operations.ts -->`: the same, except that numbers may
+ *   differ (durations, counts): the words between them must not.
  * - `<!-- commands -->`: shell commands; the scripts, files and commands they name must exist,
  *   and `curl` lines are sent to a running service.
  */
@@ -13,7 +15,7 @@
 /** How a block is checked. */
 export type Marker =
   | { kind: 'snippet'; file: string; region: string | undefined }
-  | { kind: 'output'; command: string }
+  | { kind: 'output'; command: string; anyNumbers?: boolean }
   | { kind: 'commands' };
 
 /** One fenced block. */
@@ -30,11 +32,12 @@ export interface ReadmeBlock {
 }
 
 function parseMarker(line: string): Marker | undefined {
-  const match = line.trim().match(/^<!--\s*(snippet|output of|commands)\s*:?\s*(.*?)\s*-->$/);
+  const match = line.trim().match(/^<!--\s*(snippet|output shape of|output of|commands)\s*:?\s*(.*?)\s*-->$/);
   if (!match) return undefined;
   const [, kind, argument = ''] = match;
   if (kind === 'commands') return { kind: 'commands' };
   if (kind === 'output of') return { kind: 'output', command: argument };
+  if (kind === 'output shape of') return { kind: 'output', command: argument, anyNumbers: true };
   const [file = '', region] = argument.split('#');
   return { kind: 'snippet', file, region };
 }

@@ -18,8 +18,10 @@ export {
   type LineError,
   type LinePrediction,
   parseResultLines,
+  type ResultJson,
   type ResultLine,
   type ResultTally,
+  resultJson,
   resultLine,
   tallyResultLines,
 } from './batch/result-line.js';

@@ -50,10 +50,19 @@ export interface ResultTally {
   errors: Record<string, number>;
 }
 
-/** The line of an image that was classified. */
-export function resultLine(key: string, result: ClassificationResult): ResultLine {
+/** A classification result as JSON carries it. */
+export interface ResultJson {
+  predictions: LinePrediction[];
+  degraded?: Degradation;
+  set?: LabelSet;
+}
+
+/**
+ * A result as JSON carries it (the service's answers, result lines): logits dropped, the
+ * predictor's order kept (FuDD re-ranks), the conformal set of a calibrated classifier.
+ */
+export function resultJson(result: ClassificationResult): ResultJson {
   return {
-    key,
     predictions: result.predictions.map(({ label, score, cosine, evidence }) => ({
       label,
       score,
@@ -63,6 +72,11 @@ export function resultLine(key: string, result: ClassificationResult): ResultLin
     ...(result.degraded ? { degraded: result.degraded } : {}),
     ...(result.set ? { set: result.set } : {}),
   };
+}
+
+/** The line of an image that was classified. */
+export function resultLine(key: string, result: ClassificationResult): ResultLine {
+  return { key, ...resultJson(result) };
 }
 
 /** The line of an image that could not be classified (a DescryError has both fields). */

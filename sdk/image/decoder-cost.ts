@@ -16,9 +16,11 @@
  *   on which TurboJPEG warns while decoding at a reduced scale is decoded again at full size
  *   (./jpeg.ts: a damaged file gets the same answer with or without scaling), which costs what a
  *   full-size decode costs; its pixels are still checked against the budget at full size then.
- * - CMYK/YCCK JPEG through jpeg-js: every 8x8 block of every component as its own 64-entry
- *   Int32Array (256 bytes plus the typed array's own object), the component planes, the
- *   interleaved samples and the RGBA output.
+ * - CMYK/YCCK JPEG: through TurboJPEG, as above (at full size, its CMYK output converted in place),
+ *   with no MozJPEG retry: where the runtime has TurboJPEG, a CMYK file libjpeg warns about is
+ *   refused (./jpeg.ts). Not covered: runtimes without TurboJPEG (browsers) decode CMYK with
+ *   jpeg-js, which keeps every 8x8 block as its own Int32Array (about 8 times as much; bounded by
+ *   the pixel budget through jpeg-js's own memory limit, ./jpeg-cmyk.ts).
  * - PNG: the concatenated image data, the inflated scanlines, the RGBA output, and the bands of
  *   rows the kernels unfilter (./kernels.ts: about 1 MB of scanlines and their RGBA at a time).
  * - WebP through libwebp: the file twice, the RGBA output in wasm memory and its JavaScript copy,
@@ -26,20 +28,18 @@
  * tests/image/probe-memory.node.test.ts decodes large images of each kind in fresh processes and
  * checks that these bound the peak resident memory each decode adds.
  */
+
+import type { JpegStructure } from './jpeg-structure.js';
 import { filteredSize, type PngLayout } from './png-scanlines.js';
 
 /** Fixed allocations of a decoder whatever the image (tables, state, allocator slack). */
 const FIXED = 2 * 2 ** 20;
 
-/** What a JPEG's markers say that decides its decode's memory. */
-export interface JpegFrameCost {
-  width: number;
-  height: number;
-  components: number;
-  sampling: { h: number; v: number }[];
-  progressive: boolean;
-  scans: number;
-}
+/** What a JPEG's markers say that decides its decode's memory (./jpeg-structure.ts). */
+export type JpegFrameCost = Pick<
+  JpegStructure,
+  'width' | 'height' | 'components' | 'sampling' | 'progressive' | 'scans'
+>;
 
 const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
 
@@ -59,30 +59,16 @@ function coefficientBytes(frame: JpegFrameCost): number {
 /** Peak bytes of decoding a JPEG at 1/`scale` (./jpeg.ts, ./jpeg-scaled.ts, ./jpeg-cmyk.ts). */
 export function jpegDecoderBytes(frame: JpegFrameCost, scale: number, fileBytes: number): number {
   const { width, height, components } = frame;
-  if (components === 4) {
-    // jpeg-js: per block an Int32Array(64) (256 bytes, and about as much again for the object and
-    // its backing store, measured: 525 bytes in all on Node 22), per component
-    // 8 rows of samples per block row, then the interleaved samples and the RGBA output.
-    const hmax = Math.max(1, ...frame.sampling.map((f) => f.h));
-    const vmax = Math.max(1, ...frame.sampling.map((f) => f.v));
-    const mcusWide = Math.ceil(width / 8 / hmax);
-    const mcusHigh = Math.ceil(height / 8 / vmax);
-    let blocks = 0;
-    let planes = 0;
-    for (const { h, v } of frame.sampling) {
-      blocks += mcusWide * h * mcusHigh * v;
-      planes += roundUp(Math.ceil((width * h) / hmax), 8) * roundUp(Math.ceil((height * v) / vmax), 8);
-    }
-    return FIXED + fileBytes + blocks * 640 + planes + width * height * (components + 4);
-  }
   const decodedPixels = Math.ceil(width / scale) * Math.ceil(height / scale);
   // has_multiple_scans: progressive, or a first scan without every component (then more scans).
   const buffered = frame.progressive || frame.scans > 1;
   // Row buffers: up to 3 row groups of 8 x vmax rows per component (context upsampling), full width.
   const rows = 3 * 8 * 4 * width * components;
-  // Full size: TurboJPEG's attempt (file + RGBA), then possibly MozJPEG's (2 files + RGBA + copy).
-  const fileCopies = scale === 1 ? 3 : 1;
-  const rgbaCopies = scale === 1 ? 3 : 2;
+  // Full size: TurboJPEG's attempt (file + RGBA), then possibly MozJPEG's (2 files + RGBA + copy);
+  // CMYK (4 bytes a pixel in wasm too) has no retry.
+  const retry = scale === 1 && components !== 4;
+  const fileCopies = retry ? 3 : 1;
+  const rgbaCopies = retry ? 3 : 2;
   return (
     FIXED +
     fileCopies * fileBytes +

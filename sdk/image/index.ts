@@ -53,5 +53,7 @@ export {
 export { type ImageProbe, type ProbeOptions, probeImage } from './probe.js';
 /** Pillow-exact resizing of 8-bit rasters. */
 export { type Raster, Resample, type ResampleFilter, resize } from './resize.js';
+/** Decoded pixels; a JPEG decoded at a reduced DCT scale carries its full size. */
+export type { DecodedImage } from './rgba.js';
 /** Where the WebP decoder's wasm comes from (required on workerd). */
 export { configureWebpWasm, type WebpWasmSource } from './webp.js';

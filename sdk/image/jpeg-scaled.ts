@@ -8,10 +8,14 @@
  * When it applies ({@link jpegScale}): only when the model's input is small next to the image, and
  * then only as far as keeps the decoded image at least twice the size the model resizes to (CLIP at
  * 224 px: a short side of at least 448 px), so a 12-megapixel 4032x3024 photo decodes at 1/4 to
- * 1008x756; a 640x480 photo is not reduced. Where it applies, the tensor deviates from
- * CLIPImageProcessor's, which resizes the full decode with Pillow's bicubic: on the fixtures
- * (tests/fixtures/preprocess, manifest `deviationFromFullDecode`) by 1.8 to 2.9 levels of 255 on
- * average and up to 22 to 38 levels at one-pixel stripes, the worst case. It is opt-out:
+ * 1008x756; a 640x480 photo is not reduced. The decode says so (`reducedFrom`, ./rgba.ts), and
+ * preprocessing resizes it as the full decode would be resized: to the same size, from the box the
+ * full image covers (ceil(W / s) rounds the reduced size up, which otherwise stretches and shifts
+ * the crop). The tensor still deviates from CLIPImageProcessor's, which resizes the full decode
+ * with Pillow's bicubic: on the fixtures (tests/fixtures/preprocess, manifest
+ * `deviationFromFullDecode`) by 0.8 to 2.6 levels of 255 on average and up to 5 to 9 levels at
+ * one-pixel stripes, the worst case; on photo-like JPEGs the embedded model's embedding keeps a
+ * cosine of at least 0.9998 with the full decode's (tests/image/reference.test.ts). It is opt-out:
  * `jpegDctScaling: false` on Descry.load decodes every JPEG at full size, as CLIPImageProcessor does.
  *
  * The wasm is a plain module (no emscripten runtime): it imports setjmp/longjmp, which libjpeg
@@ -57,6 +61,8 @@ interface TurboJpeg {
 }
 
 const TJPF_RGBA = 7;
+/** Four-component output, as libjpeg gives it (Adobe's inverted CMYK; YCCK converted to it). */
+const TJPF_CMYK = 11;
 const WASM_PATH = '@cwasm/jpeg-turbo/jpeg-turbo.wasm';
 let source: JpegScaledWasmSource | null | undefined;
 let compiled: Promise<WebAssembly.Module | undefined> | undefined;
@@ -106,6 +112,15 @@ function instantiate(module: WebAssembly.Module): TurboJpeg {
   return new WebAssembly.Instance(module, imports).exports as unknown as TurboJpeg;
 }
 
+/** Whether this runtime decodes JPEGs with TurboJPEG (its wasm is configured or found). */
+export async function hasTurboJpeg(): Promise<boolean> {
+  compiled ??= compile().catch((cause: unknown) => {
+    compiled = undefined;
+    throw new BackendError('backend_failed', 'The scaled JPEG decoder (wasm) failed to load.', { cause });
+  });
+  return (await compiled) !== undefined;
+}
+
 /** One instance, reused until a decode fails (a longjmp leaves libjpeg's state behind). */
 let instance: TurboJpeg | undefined;
 
@@ -137,7 +152,8 @@ export function decodeScale(
 /**
  * Decodes a JPEG at 1/`scale` of its size (1 included) to RGBA, or returns undefined when this
  * runtime has no TurboJPEG wasm or libjpeg reported any error or warning (the caller then decodes
- * with MozJPEG, at full size).
+ * with MozJPEG, at full size). A four-component (CMYK/YCCK) JPEG needs `cmykToRgba`: libjpeg's
+ * CMYK pixels are converted with it in place.
  *
  * @throws BackendError 'backend_failed' when a configured wasm source fails to load.
  */
@@ -146,13 +162,11 @@ export async function decodeJpegScaled(
   scale: number,
   /** Where to put the RGBA (DecodeOptions.output); default a new buffer. */
   target?: (length: number) => Uint8Array,
+  /** For CMYK/YCCK JPEGs: turns libjpeg's CMYK pixels into RGBA, in place. */
+  cmykToRgba?: (pixels: Uint8Array) => void,
 ): Promise<RgbaImage | undefined> {
-  compiled ??= compile().catch((cause: unknown) => {
-    compiled = undefined;
-    throw new BackendError('backend_failed', 'The scaled JPEG decoder (wasm) failed to load.', { cause });
-  });
-  const module = await compiled;
-  if (module === undefined) return undefined;
+  if (!(await hasTurboJpeg())) return undefined;
+  const module = (await compiled)!;
   instance ??= instantiate(module);
   const tj = instance;
   let input = 0;
@@ -165,12 +179,22 @@ export async function decodeJpegScaled(
     handle = tj.tjInitDecompress();
     if (input === 0 || header === 0 || handle === 0) return undefined;
     new Uint8Array(tj.memory.buffer, input, bytes.length).set(bytes);
-    if (
-      tj.tjDecompressHeader3(handle, input, bytes.length, header, header + 4, header + 8, header + 12) !== 0
-    ) {
-      return undefined;
-    }
+    new Uint32Array(tj.memory.buffer, header, 4).fill(0);
+    const headerStatus = tj.tjDecompressHeader3(
+      handle,
+      input,
+      bytes.length,
+      header,
+      header + 4,
+      header + 8,
+      header + 12,
+    );
     const [fullWidth = 0, fullHeight = 0] = new Uint32Array(tj.memory.buffer, header, 2);
+    // A header libjpeg read (a damaged one longjmps) whose sampling factors TurboJPEG cannot name,
+    // such as CMYK with only C at 2x2 (ImageMagick's and Pillow's `subsampling`), still decodes:
+    // tjDecompress2 does not need the name. Other formats take MozJPEG's path instead.
+    const unnamedSampling = cmykToRgba !== undefined && fullWidth > 0 && fullHeight > 0;
+    if (headerStatus !== 0 && !unnamedSampling) return undefined;
     const width = Math.ceil(fullWidth / scale);
     const height = Math.ceil(fullHeight / scale);
     output = tj.malloc(width * height * 4);
@@ -184,12 +208,13 @@ export async function decodeJpegScaled(
       width,
       width * 4,
       height,
-      TJPF_RGBA,
+      cmykToRgba === undefined ? TJPF_RGBA : TJPF_CMYK,
       0,
     );
     if (status !== 0) return undefined; // an error, or a warning: data missing or garbled
     const data = outputBuffer({ output: target }, width * height * 4);
     data.set(new Uint8Array(tj.memory.buffer, output, width * height * 4));
+    cmykToRgba?.(data);
     return { width, height, data };
   } catch (error) {
     if (!(error instanceof LongJump) && !(error instanceof WebAssembly.RuntimeError)) throw error;

@@ -5,15 +5,16 @@
  * to @jsquash/jpeg: MozJPEG's libjpeg-turbo compiled to wasm. Both have the same IDCT and "fancy"
  * chroma upsampling as the libjpeg behind Pillow, so pixels match exactly; TurboJPEG writes into
  * the caller's buffer (DecodeOptions.output) and is the lighter wrapper.
- * Four-component (CMYK/YCCK) JPEGs, which that build cannot convert, go to jpeg-js. The wasm loads
- * lazily, per runtime, as ./wasm-codec.ts describes.
+ * Four-component (CMYK/YCCK) JPEGs, which that build cannot convert, go to TurboJPEG too, and to
+ * jpeg-js where it is missing (./jpeg-cmyk.ts). The wasm loads lazily, per runtime, as
+ * ./wasm-codec.ts describes.
  */
 import decodeMozjpeg, { init as initMozjpeg } from '@jsquash/jpeg/decode.js';
-import type { RgbaImage } from '../types.js';
-import { decodeCmykJpeg } from './jpeg-cmyk.js';
-import { decodeJpegScaled, decodeScale } from './jpeg-scaled.js';
+import { decodeCmykJpeg, pillowCmykToRgba } from './jpeg-cmyk.js';
+import { decodeJpegScaled, decodeScale, hasTurboJpeg } from './jpeg-scaled.js';
 import { readJpegStructure } from './jpeg-structure.js';
 import { assertPixelBudget, corruptImage, type DecodeOptions, outputBuffer } from './limits.js';
+import type { DecodedImage } from './rgba.js';
 import { type WasmSource, wasmCodec } from './wasm-codec.js';
 
 /** Supplies the MozJPEG decoder: a compiled module (required on workerd) or the .wasm bytes. */
@@ -74,7 +75,7 @@ export function readJpegSize(bytes: Uint8Array): { width: number; height: number
  *   with more than {@link MAX_JPEG_SCANS} scans).
  * @throws BackendError 'backend_failed' when the decoder's wasm cannot be loaded.
  */
-export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Promise<RgbaImage> {
+export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Promise<DecodedImage> {
   const frame = readJpegStructure(bytes);
   const { width, height, components, scans, complete, scanBytes, minScanBytes } = frame;
   const scale = decodeScale(frame, options?.minSize);
@@ -91,12 +92,23 @@ export async function decodeJpeg(bytes: Uint8Array, options?: DecodeOptions): Pr
       ),
     );
   }
-  if (components === 4) return decodeCmykJpeg(bytes, options);
+  if (components === 4) {
+    // TurboJPEG decodes CMYK as Pillow does. A file libjpeg warns about is refused rather than
+    // decoded again with jpeg-js, which costs about 8 times the memory (./decoder-cost.ts) and
+    // refused such files anyway (tolerantDecoding: false). Runtimes without TurboJPEG use jpeg-js.
+    const cmyk = await decodeJpegScaled(bytes, 1, options?.output, pillowCmykToRgba);
+    if (cmyk !== undefined) return cmyk;
+    if (await hasTurboJpeg()) {
+      throw corruptImage('JPEG', new Error('libjpeg reported damaged or unsupported CMYK data'));
+    }
+    return decodeCmykJpeg(bytes, options);
+  }
   // TurboJPEG where the runtime has it (Node, workerd), at full size too: its pixels are MozJPEG's
   // (same libjpeg-turbo IDCT and upsampling; tests/image/fixtures.test.ts), and it writes into the
   // caller's buffer. On any libjpeg warning it gives up and MozJPEG applies the policy below.
   const viaTurbo = await decodeJpegScaled(bytes, scale, options?.output);
-  if (viaTurbo !== undefined) return viaTurbo;
+  if (viaTurbo !== undefined)
+    return scale > 1 ? { ...viaTurbo, reducedFrom: { width, height, scale } } : viaTurbo;
   // The full decode the fallback makes must fit the budget too.
   if (scale > 1) assertPixelBudget('JPEG', width, height, options);
   const { image: decoded, missing } = await codec.run(async (messages) => {

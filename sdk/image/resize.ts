@@ -86,17 +86,19 @@ const PRECISION_BITS = 32 - 8 - 2;
 const ONE = 2 ** PRECISION_BITS;
 
 /**
- * Resample.c precompute_coeffs + normalize_coeffs_8bpc, for the box [0, inSize), for the output
- * indices first .. first + count - 1 only.
+ * Resample.c precompute_coeffs + normalize_coeffs_8bpc, for the box [0, extent) of a source of
+ * `inSize` pixels (Pillow's `box`, whose edges are C floats), for the output indices
+ * first .. first + count - 1 only.
  */
 function precompute(
   inSize: number,
+  extent: number,
   outSize: number,
   kernel: Kernel,
   first: number,
   count: number,
 ): Coefficients {
-  const scale = inSize / outSize;
+  const scale = Math.fround(extent) / outSize;
   const filterScale = Math.max(scale, 1);
   const support = kernel.support * filterScale;
   const ksize = Math.ceil(support) * 2 + 1;
@@ -152,11 +154,17 @@ function pick(indices: Int32Array): Coefficients {
 
 /**
  * Geometry.c ImagingScaleAffine's source indices for output indices first .. first + count - 1
- * (nearest neighbour, with its accumulated floating-point coordinates); with `inSize === outSize`
- * that is the identity.
+ * (nearest neighbour, with its accumulated floating-point coordinates) over the box [0, extent);
+ * with `inSize === outSize === extent` that is the identity.
  */
-function nearestIndices(inSize: number, outSize: number, first: number, count: number): Int32Array {
-  const d = inSize / outSize;
+function nearestIndices(
+  inSize: number,
+  extent: number,
+  outSize: number,
+  first: number,
+  count: number,
+): Int32Array {
+  const d = Math.fround(extent) / outSize;
   const indices = new Int32Array(count);
   let o = d * 0.5;
   for (let i = 0; i < first + count; i++) {
@@ -171,18 +179,19 @@ const cache = new Map<string, Coefficients>();
 
 function coefficients(
   inSize: number,
+  extent: number,
   outSize: number,
   resample: ResampleFilter,
   first: number,
   count: number,
 ): Coefficients {
-  const key = `${inSize} ${outSize} ${resample} ${first} ${count}`;
+  const key = `${inSize} ${extent} ${outSize} ${resample} ${first} ${count}`;
   let found = cache.get(key);
   if (found === undefined) {
     found =
-      resample === Resample.NEAREST || inSize === outSize
-        ? pick(nearestIndices(inSize, outSize, first, count))
-        : precompute(inSize, outSize, KERNELS[resample], first, count);
+      resample === Resample.NEAREST || (inSize === outSize && extent === inSize)
+        ? pick(nearestIndices(inSize, extent, outSize, first, count))
+        : precompute(inSize, extent, outSize, KERNELS[resample], first, count);
     if (cache.size >= 8) cache.delete(cache.keys().next().value as string);
     cache.set(key, found);
   }
@@ -190,11 +199,22 @@ function coefficients(
 }
 
 /**
- * What the kernels need to compute `window` of Pillow's `Image.resize((width, height), resample)`
- * of a `srcWidth × srcHeight` image: Resample.c's coefficients for each pass (only the window's),
- * the source rows the vertical pass reads (Pillow also filters only those horizontally), and for
- * NEAREST, Pillow's affine nearest as one-tap coefficients. A dimension that does not change gets
- * one-tap identity coefficients (horizontal) or no pass (vertical), as Pillow skips that pass.
+ * The part of a source image a resize maps onto the whole output: Pillow's `box`, from the origin
+ * to (`width`, `height`) in source pixels, which may end inside the last column or row.
+ */
+export interface SourceBox {
+  width: number;
+  height: number;
+}
+
+/**
+ * What the kernels need to compute `window` of Pillow's
+ * `Image.resize((width, height), resample, box=(0, 0, box.width, box.height))` of a
+ * `srcWidth × srcHeight` image (by default the box is the whole image): Resample.c's coefficients
+ * for each pass (only the window's), the source rows the vertical pass reads (Pillow also filters
+ * only those horizontally), and for NEAREST, Pillow's affine nearest as one-tap coefficients. A
+ * dimension that does not change gets one-tap identity coefficients (horizontal) or no pass
+ * (vertical), as Pillow skips that pass.
  */
 export function resamplePlan(
   srcWidth: number,
@@ -203,12 +223,16 @@ export function resamplePlan(
   height: number,
   resample: ResampleFilter,
   window: Window,
+  box: SourceBox = { width: srcWidth, height: srcHeight },
 ): ResamplePlan {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`resize target must be positive integers, got ${width}x${height}`);
   }
-  const horizontal = coefficients(srcWidth, width, resample, window.left, window.width);
-  if (height === srcHeight) {
+  if (!(box.width > 0 && box.width <= srcWidth && box.height > 0 && box.height <= srcHeight)) {
+    throw new RangeError(`resize box 0,0-${box.width},${box.height} is not inside ${srcWidth}x${srcHeight}`);
+  }
+  const horizontal = coefficients(srcWidth, box.width, width, resample, window.left, window.width);
+  if (height === srcHeight && box.height === srcHeight) {
     return {
       firstRow: window.top,
       rows: window.height,
@@ -218,7 +242,7 @@ export function resamplePlan(
       vertical: undefined,
     };
   }
-  const shared = coefficients(srcHeight, height, resample, window.top, window.height);
+  const shared = coefficients(srcHeight, box.height, height, resample, window.top, window.height);
   const firstRow = shared.bounds[0]!;
   let lastRow = firstRow;
   for (let y = 0; y < window.height; y++) {

@@ -7,9 +7,27 @@ import type { RgbaImage } from '../types.js';
 import type { Backdrop } from './background.js';
 import type { PixelSource } from './kernels.js';
 
-/** Checks dimensions and that `data` holds exactly width × height × 4 bytes. */
-export function assertRgbaImage(image: RgbaImage): RgbaImage {
-  const { width, height, data } = image;
+/**
+ * Decoded pixels, which may be a reduced rendering of a larger image: the JPEG decoder sets
+ * `reducedFrom` when it decodes at a reduced DCT scale (./jpeg-scaled.ts). Preprocessing then
+ * resizes as CLIPImageProcessor resizes the full-size image (./preprocess.ts).
+ */
+export interface DecodedImage extends RgbaImage {
+  /**
+   * The full size of the encoded image and the scale denominator it was decoded at: this raster is
+   * ceil(width / scale) × ceil(height / scale), its pixel (x, y) covering the full image's
+   * [x·scale, (x + 1)·scale) × [y·scale, (y + 1)·scale), so the full image covers (0, 0) to
+   * (width / scale, height / scale) of it; the last column or row may lie partly outside.
+   */
+  reducedFrom?: { width: number; height: number; scale: number } | undefined;
+}
+
+/**
+ * Checks dimensions and that `data` holds exactly width × height × 4 bytes, and that a
+ * `reducedFrom` agrees with them.
+ */
+export function assertRgbaImage(image: DecodedImage): DecodedImage {
+  const { width, height, data, reducedFrom } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new InvalidInputError(
       'invalid_input',
@@ -29,6 +47,21 @@ export function assertRgbaImage(image: RgbaImage): RgbaImage {
       `RGBA image data has ${data.length} bytes; ${width}x${height}x4 = ${width * height * 4} expected.`,
       { details: { width, height, length: data.length, expected: width * height * 4 } },
     );
+  }
+  if (reducedFrom !== undefined) {
+    const { scale } = reducedFrom;
+    if (
+      !Number.isInteger(scale) ||
+      scale < 1 ||
+      Math.ceil(reducedFrom.width / scale) !== width ||
+      Math.ceil(reducedFrom.height / scale) !== height
+    ) {
+      throw new InvalidInputError(
+        'invalid_input',
+        `An image reduced at 1/${scale} from ${reducedFrom.width}x${reducedFrom.height} cannot be ${width}x${height}.`,
+        { details: { width, height, reducedFrom } },
+      );
+    }
   }
   return image;
 }

@@ -191,43 +191,41 @@ export function deferredLanguageModelSource(
     return parsePairDescriptionText(await askText(call, pairTextPrompt(a, b, maxAttributes)), a, b);
   }
 
+  /** One list about `label` (descriptors, subclasses): asked, parsed, and never empty. */
+  async function askList(
+    what: string,
+    label: string,
+    request: DescriptorRequestOptions,
+    prompt: ChatPrompt,
+    parse: (text: string) => string[],
+  ): Promise<string[]> {
+    requireLabel(label, 'The label');
+    return bounded(`${what} of "${label}"`, request.signal, async (call) => {
+      const text = await askText(call, prompt);
+      const items = parse(text);
+      if (items.length === 0) {
+        throw new LlmError('llm_output_invalid', `The answer for "${label}" contains no list of ${what}`, {
+          details: { label, answer: text.slice(0, 500) },
+        });
+      }
+      return items;
+    });
+  }
+
   return {
     id,
 
     async descriptors(label: string, request: DescriptorRequestOptions = {}): Promise<string[]> {
-      requireLabel(label, 'The label');
-      return bounded(`descriptors of "${label}"`, request.signal, async (call) => {
-        const text = await askText(call, descriptorPrompt(label, request.context));
-        const descriptors = parseDescriptorList(text, { maxItems: maxDescriptors });
-        if (descriptors.length === 0) {
-          throw new LlmError(
-            'llm_output_invalid',
-            `The answer for "${label}" contains no list of descriptors`,
-            {
-              details: { label, answer: text.slice(0, 500) },
-            },
-          );
-        }
-        return descriptors;
-      });
+      return askList('descriptors', label, request, descriptorPrompt(label, request.context), (text) =>
+        parseDescriptorList(text, { maxItems: maxDescriptors }),
+      );
     },
 
     async subclasses(label: string, request: DescriptorRequestOptions = {}): Promise<string[]> {
-      requireLabel(label, 'The label');
-      return bounded(`subclasses of "${label}"`, request.signal, async (call) => {
-        const text = await askText(call, subclassPrompt(label, request.context, subclassCount));
-        const subclasses = parseSubclassList(text, { maxItems: subclassCount });
-        if (subclasses.length === 0) {
-          throw new LlmError(
-            'llm_output_invalid',
-            `The answer for "${label}" contains no list of subclasses`,
-            {
-              details: { label, answer: text.slice(0, 500) },
-            },
-          );
-        }
-        return subclasses;
-      });
+      const prompt = subclassPrompt(label, request.context, subclassCount);
+      return askList('subclasses', label, request, prompt, (text) =>
+        parseSubclassList(text, { maxItems: subclassCount }),
+      );
     },
 
     async pairDescriptions(a: string, b: string, request: SourceCallOptions = {}): Promise<PairDescription> {

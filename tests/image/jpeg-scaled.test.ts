@@ -27,6 +27,8 @@ describe('decoding at a reduced DCT scale', () => {
     for (const sample of [JPEG_8X6, JPEG_PROGRESSIVE_420_8X6]) {
       const reduced = await decodeImage(fromBase64(sample), { minSize: { width: 4, height: 3 } });
       expect([reduced.width, reduced.height]).toEqual([4, 3]);
+      // So that preprocessing resizes it as the full image (./reference.test.ts).
+      expect(reduced.reducedFrom).toEqual({ width: 8, height: 6, scale: 2 });
       const big = await full(sample);
       let worst = 0;
       for (let y = 0; y < 3; y++) {
@@ -48,6 +50,7 @@ describe('decoding at a reduced DCT scale', () => {
   it('decodes at full size when no smaller size is allowed', async () => {
     const image = await decodeImage(fromBase64(JPEG_8X6), { minSize: { width: 5, height: 3 } });
     expect([image.width, image.height]).toEqual([8, 6]);
+    expect(image.reducedFrom).toBeUndefined();
   });
 
   it('gives a damaged file the same answer as the full decode: image_corrupt', async () => {

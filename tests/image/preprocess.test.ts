@@ -207,6 +207,33 @@ describe('preprocess', () => {
     const bad = { width: 4, height: 4, data: new Uint8Array(4 * 4 * 3) };
     await expectDescryError(() => preprocess(bad, config), InvalidInputError, 'invalid_input');
   });
+
+  it('resizes a reduced decode from the box its full image covers, and refuses one that does not fit', async () => {
+    const reduced = image(
+      13,
+      9,
+      (x, y, c) => [(x * 19) % 256, (y * 29) % 256, ((x + y) * 7) % 256, 255][c] ?? 0,
+    );
+    const plain = preprocess(reduced, config);
+    // 100x70 at 1/8 is 13x9, its last column and row only partly covered: resampled differently.
+    const mapped = preprocess({ ...reduced, reducedFrom: { width: 100, height: 70, scale: 8 } }, config);
+    expect(mapped.length).toBe(plain.length);
+    expect(Array.from(mapped)).not.toEqual(Array.from(plain));
+    // 104x72 at 1/8 covers it exactly: the same tensor as without reducedFrom.
+    const exact = preprocess({ ...reduced, reducedFrom: { width: 104, height: 72, scale: 8 } }, config);
+    expect(Array.from(exact)).toEqual(Array.from(plain));
+    for (const reducedFrom of [
+      { width: 120, height: 70, scale: 8 },
+      { width: 100, height: 70, scale: 0 },
+      { width: 100, height: 70, scale: 7.5 },
+    ]) {
+      await expectDescryError(
+        () => preprocess({ ...reduced, reducedFrom }, config),
+        InvalidInputError,
+        'invalid_input',
+      );
+    }
+  });
 });
 
 describe('preprocessBatch', () => {

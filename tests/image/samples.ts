@@ -208,6 +208,10 @@ export const PILLOW_RESIZES: {
 /** 8x8 CMYK JPEG (Adobe, as Pillow writes it): left half RGB (200, 30, 40), right half (20, 180, 220). */
 export const JPEG_CMYK_8X8 =
   '/9j/7gAOQWRvYmUAZAAAAAAA/9sAQwACAQEBAQECAQEBAgICAgIEAwICAgIFBAQDBAYFBgYGBQYGBgcJCAYHCQcGBggLCAkKCgoKCgYICwwLCgwJCgoK/8AAFAgACAAIBEMRAE0RAFkRAEsRAP/EAB8AAAEFAQEBAQEBAAAAAAAAAAABAgMEBQYHCAkKC//EALUQAAIBAwMCBAMFBQQEAAABfQECAwAEEQUSITFBBhNRYQcicRQygZGhCCNCscEVUtHwJDNicoIJChYXGBkaJSYnKCkqNDU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6g4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2drh4uPk5ebn6Onq8fLz9PX29/j5+v/aAA4EQwBNAFkASwAAPwDzf/g6N/5oZ/3M3/uJryP/AIN3/wDmr/8A3L//ALkqsf8ABrl/zXP/ALln/wBy1fv5X//Z';
+/** Pillow's `convert('RGB')` of each row of JPEG_CMYK_8X8 (all eight rows are alike). */
+export const JPEG_CMYK_8X8_PILLOW_ROW = [
+  200, 30, 40, 201, 30, 39, 200, 30, 40, 200, 30, 40, 20, 180, 220, 20, 180, 220, 19, 180, 221, 20, 180, 220,
+];
 
 /** Pillow's (libjpeg-turbo's) RGB pixels for JPEG_8X6. */
 export const JPEG_8X6_PILLOW_RGB = [

@@ -15,6 +15,8 @@ describe('jpegDctScaling', () => {
     const exact = await (await Descry.load(embeddedModel, { jpegDctScaling: false })).embedImages([photo]);
     expect(Array.from(reduced.data)).not.toEqual(Array.from(exact.data));
     const cosine = reduced.data.reduce((sum, v, i) => sum + v * exact.data[i]!, 0);
-    expect(cosine).toBeGreaterThan(0.98);
+    console.info(`big_420_1001x750.jpg reduced vs full decode: cosine ${cosine.toFixed(6)}`);
+    // tests/image/reference.test.ts holds the same bound against onnxruntime on Pillow's tensors.
+    expect(cosine).toBeGreaterThanOrEqual(0.998);
   });
 });

@@ -4,7 +4,7 @@
  * optional peer of descry: without it `/docs` says how to install it and links the OpenAPI
  * document, see {@link SWAGGER_UI_MISSING}), and the
  * demo page (examples/web's build) at `/`, with the response headers its `_headers` file sets for
- * Workers (long caching of content-hashed files). Mount it after the app's routes, so that the
+ * Workers (long caching of content-hashed files), with ETags for conditional requests. Mount it after the app's routes, so that the
  * API, /healthz, /docs and /openapi.json always win over a file of the same name.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
+import { etag } from 'hono/etag';
 import { SWAGGER_UI_FILES, SWAGGER_UI_PATH } from '../http/docs-page.js';
 
 /** The demo page's build in this repository (`npm run build:web`). */
@@ -68,6 +69,9 @@ export function staticSite({ site = DEFAULT_SITE_DIR }: StaticSiteOptions = {}):
     // to the app's 405 answer, and GET /v1/classify would answer 404 instead of 405.
     // Workers read the rules and never serve the file.
     files.use('/_headers', async (c) => c.notFound());
+    // ETags and 304s, as Workers assets answer: the SDK revalidates a cached model folder with a
+    // conditional request (sdk/engine/source.ts), which costs no download when nothing changed.
+    files.use('*', etag());
     files.use(
       '*',
       serveStatic({

@@ -82,3 +82,23 @@ export const LabelSetSchema = z
 export const DegradationSchema = z
   .object({ requested: MethodSchema, used: MethodSchema, reason: z.string() })
   .openapi('Degradation');
+
+/**
+ * The body of a route that takes JSON or multipart: `c.req.valid('json' | 'form')` by its
+ * Content-Type (request/media-type.ts `bodyEncoding`). Not `required`: zod-openapi would then
+ * validate both encodings whatever the Content-Type.
+ */
+export function jsonOrFormBody<Json extends z.ZodType, Form extends z.ZodType>(
+  json: Json,
+  form: Form,
+  description?: string,
+) {
+  return {
+    required: false,
+    ...(description === undefined ? {} : { description }),
+    content: {
+      'application/json': { schema: json },
+      'multipart/form-data': { schema: form },
+    },
+  } as const;
+}

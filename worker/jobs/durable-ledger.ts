@@ -5,7 +5,7 @@
  * exists only inside workerd, and `descry/worker` must stay importable by other hosts.
  *
  * The object also runs its job's watchdog (job-watchdog.ts) from an alarm: set when the job is
- * created, it fires `DESCRY_JOB_STALL_SECONDS` after the job last moved, re-queues the job's missing
+ * created (or, for a job older than the watchdog, when a shard begins), it fires `DESCRY_JOB_STALL_SECONDS` after the job last moved, re-queues the job's missing
  * work through the object's own `JOB_QUEUE` and `JOB_RESULTS` bindings (or fails the job), and
  * sets itself again until the job is over. Alarms are durable and retried by the runtime, so a
  * job whose messages were all lost is still noticed.
@@ -18,6 +18,8 @@ import { watchJob } from './job-watchdog.js';
 import { r2ObjectBucket } from './object-bucket.js';
 
 const OPERATIONS = new Set<string>(LEDGER_OPERATIONS);
+/** Operations after which the job's alarm must be set. */
+const WATCHED_AFTER = new Set<string>(['create', 'registerPage', 'begin']);
 
 /**
  * The Durable Object class of the job ledger. Export it from the Worker's main module and bind
@@ -42,7 +44,8 @@ export class JobCoordinator implements DurableObject {
     const args = (await request.json()) as unknown[];
     const call = this.#ledger[operation] as (...args: unknown[]) => Promise<unknown>;
     const result = await call(...args);
-    if (operation === 'create') await this.#watch();
+    // Jobs created before the watchdog existed get their alarm from their next shard.
+    if (WATCHED_AFTER.has(operation)) await this.#watch();
     return Response.json({ result: result ?? null });
   }
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { InvalidInputError } from 'descry';
-import type { ObjectBucket } from './object-bucket.js';
+import { listedAfter, type ObjectBucket } from './object-bucket.js';
 
 /** The file of `key`, refusing keys that would leave the folder. */
 function fileOf(folder: string, key: string): string {
@@ -51,10 +51,7 @@ async function filesUnder(folder: string, prefix: string): Promise<string[]> {
 export function folderObjectBucket(folder: string): ObjectBucket {
   return {
     async list({ prefix, cursor, limit, startAfter }) {
-      const after = [cursor, startAfter]
-        .filter((k) => k !== undefined)
-        .sort()
-        .at(-1);
+      const after = listedAfter(cursor, startAfter);
       const keys = (await filesUnder(folder, prefix))
         .filter((key) => key.startsWith(prefix) && (after === undefined || key > after))
         .sort();

@@ -82,16 +82,21 @@ export function r2ObjectBucket(bucket: R2Bucket): ObjectBucket {
   };
 }
 
+/** The key a listing continues after: the later of a page's cursor and `startAfter`. */
+export function listedAfter(cursor: string | undefined, startAfter: string | undefined): string | undefined {
+  return [cursor, startAfter]
+    .filter((k) => k !== undefined)
+    .sort()
+    .at(-1);
+}
+
 /** An {@link ObjectBucket} in memory (tests, and a Node server without a data folder). */
 export function memoryObjectBucket(): ObjectBucket {
   const objects = new Map<string, Uint8Array>();
   const utf8 = new TextEncoder();
   return {
     async list({ prefix, cursor, limit, startAfter }) {
-      const after = [cursor, startAfter]
-        .filter((k) => k !== undefined)
-        .sort()
-        .at(-1);
+      const after = listedAfter(cursor, startAfter);
       const keys = [...objects.keys()]
         .filter((key) => key.startsWith(prefix) && (after === undefined || key > after))
         .sort();

@@ -15,7 +15,7 @@ import {
   jsonImages,
 } from '../request/fields.js';
 import { readImageRequest } from '../request/reader.js';
-import { problemResponses } from '../schemas.js';
+import { jsonOrFormBody, problemResponses } from '../schemas.js';
 import { rejectInvalid } from '../validation-problem.js';
 
 const AdaptJsonSchema = z
@@ -47,13 +47,7 @@ export function adaptRoutes(service: Service) {
     middleware: [service.gate.admit] as const,
     request: {
       params: z.object({ id: ClassifierIdSchema }),
-      body: {
-        required: false,
-        content: {
-          'application/json': { schema: AdaptJsonSchema },
-          'multipart/form-data': { schema: AdaptFormSchema },
-        },
-      },
+      body: jsonOrFormBody(AdaptJsonSchema, AdaptFormSchema),
     },
     responses: {
       200: {

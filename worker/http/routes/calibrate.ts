@@ -24,7 +24,7 @@ import {
 } from '../request/fields.js';
 import { bodyEncoding } from '../request/media-type.js';
 import { readImageRequest } from '../request/reader.js';
-import { problemResponses } from '../schemas.js';
+import { jsonOrFormBody, problemResponses } from '../schemas.js';
 import { rejectInvalid } from '../validation-problem.js';
 import { ClassifierInfoSchema, classifierInfo } from './classifiers.js';
 
@@ -163,15 +163,11 @@ export function calibrateRoutes(service: Service) {
     middleware: [service.gate.admit] as const,
     request: {
       params: z.object({ id: ClassifierIdSchema }),
-      body: {
-        // Not `required`: zod-openapi would then validate both encodings whatever the Content-Type.
-        required: false,
-        description: 'JSON with base64 images or embedding rows, or multipart with `image` files',
-        content: {
-          'application/json': { schema: CalibrateJsonSchema },
-          'multipart/form-data': { schema: CalibrateFormSchema },
-        },
-      },
+      body: jsonOrFormBody(
+        CalibrateJsonSchema,
+        CalibrateFormSchema,
+        'JSON with base64 images or embedding rows, or multipart with `image` files',
+      ),
     },
     responses: {
       200: {

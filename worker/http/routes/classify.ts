@@ -12,7 +12,13 @@ import {
   targetFields,
 } from '../request/fields.js';
 import { readImageRequest } from '../request/reader.js';
-import { DegradationSchema, LabelSetSchema, PredictionSchema, problemResponses } from '../schemas.js';
+import {
+  DegradationSchema,
+  jsonOrFormBody,
+  LabelSetSchema,
+  PredictionSchema,
+  problemResponses,
+} from '../schemas.js';
 import { rejectInvalid } from '../validation-problem.js';
 import { roundMs, wireResults } from '../wire.js';
 
@@ -64,14 +70,11 @@ export function classifyRoutes(service: Service) {
     security: [{ bearerAuth: [] }],
     middleware: [service.gate.admit] as const,
     request: {
-      body: {
-        required: false,
-        description: 'JSON with base64 images, or multipart with `image` files',
-        content: {
-          'application/json': { schema: ClassifyJsonSchema },
-          'multipart/form-data': { schema: ClassifyFormSchema },
-        },
-      },
+      body: jsonOrFormBody(
+        ClassifyJsonSchema,
+        ClassifyFormSchema,
+        'JSON with base64 images, or multipart with `image` files',
+      ),
     },
     responses: {
       200: {

@@ -17,7 +17,7 @@ import {
   TextSchema,
 } from '../request/fields.js';
 import { readImageRequest } from '../request/reader.js';
-import { problemResponses } from '../schemas.js';
+import { jsonOrFormBody, problemResponses } from '../schemas.js';
 import { rejectInvalid, validationProblem } from '../validation-problem.js';
 import {
   assertDimensions,
@@ -113,13 +113,7 @@ export function embeddingsRoutes(service: Service) {
     security: [{ bearerAuth: [] }],
     middleware: [openAiErrors, service.gate.admit] as const,
     request: {
-      body: {
-        required: false,
-        content: {
-          'application/json': { schema: EmbeddingsBodySchema },
-          'multipart/form-data': { schema: EmbeddingsFormSchema },
-        },
-      },
+      body: jsonOrFormBody(EmbeddingsBodySchema, EmbeddingsFormSchema),
     },
     responses: {
       200: {

@@ -14,7 +14,8 @@ import { JOB_CURSOR, listJobIds } from '../../jobs/job-index.js';
 import { isTerminal, type JobState } from '../../jobs/job-ledger.js';
 import { startJob } from '../../jobs/job-producer.js';
 import { JobIdSchema, JobRequestSchema, jobObjects } from '../../jobs/job-spec.js';
-import { JobStatusSchema, jobStatus, writeSummaryIfOver } from '../../jobs/job-status.js';
+import { type JobStatusBody, JobStatusSchema, jobStatus, writeSummaryIfOver } from '../../jobs/job-status.js';
+import { readText } from '../../jobs/object-bucket.js';
 import type { ServiceDeps } from '../../service/deps.js';
 import type { Service } from '../../service/service.js';
 import { type Caller, callerOf } from '../middleware/api-key-auth.js';
@@ -150,6 +151,20 @@ async function existing(host: JobHost, id: string, caller: Caller): Promise<JobS
   return state;
 }
 
+/**
+ * The status of a listed job: a finished job's summary.json (it changes no more, and reading it
+ * keeps a listing from waking every old job's ledger), else its ledger.
+ */
+async function listedStatus(host: JobHost, id: string): Promise<JobStatusBody | null> {
+  const summary = await readText(host.results, jobObjects(id).summary);
+  if (summary !== null) {
+    const body = JSON.parse(summary) as JobStatusBody;
+    if (body.status === 'completed' || body.status === 'failed') return body;
+  }
+  const state = await host.ledger(id).state();
+  return state ? jobStatus(state, host) : null;
+}
+
 /** The shards of job `id`, concatenated in name order, streamed. */
 function resultStream(host: JobHost, id: string): ReadableStream<Uint8Array> {
   const prefix = jobObjects(id).shards;
@@ -195,20 +210,17 @@ export function jobRoutes(service: Service) {
           limit,
           ...(cursor ? { cursor } : {}),
         });
-        const states = await Promise.all(page.ids.map((id) => host.ledger(id).state()));
-        const jobs = states
-          .filter((state): state is JobState => state !== null && owns(caller, state))
-          .map((state) => {
-            const { id, status, owner, counts, progress, timings } = jobStatus(state, host);
-            return {
-              id,
-              status,
-              ...(owner ? { owner } : {}),
-              counts,
-              progress,
-              created_at: timings.created_at,
-            };
-          });
+        const found = await Promise.all(page.ids.map((id) => listedStatus(host, id)));
+        const jobs = found
+          .filter((job): job is JobStatusBody => job !== null && (caller.admin || job.owner === caller.keyId))
+          .map(({ id, status, owner, counts, progress, timings }) => ({
+            id,
+            status,
+            ...(owner ? { owner } : {}),
+            counts,
+            progress,
+            created_at: timings.created_at,
+          }));
         return c.json({ jobs, ...(page.cursor ? { cursor: page.cursor } : {}) }, 200);
       })
       .openapi(getJobRoute, async (c) => {
