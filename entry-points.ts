@@ -86,8 +86,8 @@ function target(source: string): Target {
 }
 
 /** package.json `exports`, derived from {@link ENTRY_POINTS}. */
-export function packageExports(): Record<string, Record<string, Target> | Target | string> {
-  const exports: Record<string, Record<string, Target> | Target | string> = {};
+export function packageExports(): Record<string, Record<string, Target | string> | Target | string> {
+  const exports: Record<string, Record<string, Target | string> | Target | string> = {};
   for (const [subpath, byRuntime] of Object.entries(ENTRY_POINTS)) {
     const conditions: Record<string, Target> = {};
     for (const [runtime, names] of CONDITIONS) {
@@ -95,6 +95,14 @@ export function packageExports(): Record<string, Record<string, Target> | Target
       if (source) for (const name of names) conditions[name] = target(source);
     }
     const key = subpath === 'descry' ? '.' : `./${subpath.slice('descry/'.length)}`;
+    const runtimes = Object.keys(byRuntime) as Runtime[];
+    if (runtimes.length === 1 && runtimes[0] !== 'default') {
+      // A subpath of one runtime (descry/server): its types under `types` too, so that TypeScript
+      // finds them whatever the project's moduleResolution (`bundler` sets no `node` condition);
+      // the code stays behind the runtime's condition.
+      exports[key] = { types: target(byRuntime[runtimes[0]!]!).types, ...conditions };
+      continue;
+    }
     // One file for every runtime: no conditions, just the file and its types.
     exports[key] =
       Object.keys(conditions).length === 1 && conditions.default ? conditions.default : conditions;

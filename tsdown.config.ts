@@ -7,6 +7,7 @@
  * shipped beside dist/ and referred to by relative paths that the build keeps as written).
  */
 import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { defineConfig } from 'tsdown';
 import { buildEntries } from './entry-points.js';
 
@@ -27,16 +28,32 @@ export default defineConfig({
 });
 
 /**
- * Imports of the model's files (`../../../models/emoji-clip/…`) stay as written: the built module
- * sits as deep under dist/ as its source under the root (entry-points.ts `distName`), so the same
- * relative path reaches the same file, which the user's bundler then loads (JSON, a Data module).
+ * Imports of the model's files (`../../../models/emoji-clip/…`) stay imports of those files, which
+ * ship beside dist/ and which the user's bundler then loads (JSON, a Data module). Each import is
+ * written relative to the built file that holds it: an entry sits as deep under dist/ as its
+ * source under the root (entry-points.ts `distName`), but a module that several entries share
+ * lands in a chunk at dist/'s top (sdk/embedded/emoji-clip/subclasses.ts did, and its path as
+ * written pointed outside the package). The file is marked external under a placeholder id, and
+ * the placeholder replaced by the path from the chunk once its place is known.
  */
 function modelFilesAsWritten() {
+  const PLACEHOLDER = 'descry-model-file:';
   return {
     name: 'descry:model-files-as-written',
     resolveId: {
       filter: { id: /^(\.\.\/)+models\/emoji-clip\// },
-      handler: (source: string) => ({ id: source, external: 'absolute' as const }),
+      handler: (source: string) => ({
+        id: `${PLACEHOLDER}${source.replace(/^(\.\.\/)+/, '')}`,
+        external: 'absolute' as const,
+      }),
+    },
+    renderChunk(code: string, chunk: { fileName: string }) {
+      if (!code.includes(PLACEHOLDER)) return null;
+      const from = posix.dirname(posix.join('dist', chunk.fileName));
+      return code.replace(new RegExp(`${PLACEHOLDER}([^"'\`]+)`, 'g'), (_, file: string) => {
+        const path = posix.relative(from, file);
+        return path.startsWith('.') ? path : `./${path}`;
+      });
     },
   };
 }

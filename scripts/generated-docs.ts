@@ -1,13 +1,15 @@
 /**
  * Documentation generated from the one place each concept is defined: the configuration table
  * from the service's variables (worker/service/config.ts) and the list of methods from the SDK's
- * method table (sdk/methods/table.ts). In Markdown files they sit between
+ * method table (sdk/methods/table.ts), the runtime table from the runtimes tests/package runs the
+ * packed tarball in (tests/package/support/runtimes.ts). In Markdown files they sit between
  * `<!-- generated: NAME -->` and `<!-- /generated -->`; `npm run readme:sync` rewrites them and
  * tests/package/generated-docs.node.test.ts fails while one is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { METHOD_NAMES, METHODS, varList } from '../sdk/index.js';
+import { runtimeTable } from '../tests/package/support/runtimes.js';
 import { SERVICE_VARS } from '../worker/service/config.js';
 import { documentFiles } from './doc-blocks.mjs';
 
@@ -38,6 +40,7 @@ export const GENERATED: Record<string, () => string> = {
         return `| \`${name}\` | ${spec.summary} | ${spec.paper} | ${needs} | ${fallback} |`;
       }),
     ].join('\n'),
+  runtimes: runtimeTable,
 };
 
 const REGION = /(<!-- generated: (\w[\w-]*) -->\n)([\s\S]*?)(<!-- \/generated -->)/g;

@@ -40,7 +40,7 @@ export {
   type ModelInfo,
   type ModelSource,
 } from './descry.js';
-export type { OnnxBackend, OnnxModel, OnnxSession, TensorData } from './engine/backend.js';
+export type { ExternalDataFile, OnnxBackend, OnnxModel, OnnxSession, TensorData } from './engine/backend.js';
 export { fromOrt } from './engine/backend.js';
 export { ortWebBackend } from './engine/backends/ort-web.js';
 export type { ModelFamily } from './engine/family.js';
@@ -52,6 +52,7 @@ export {
   cacheApiDownloadCache,
   type DownloadCache,
   type DownloadProgress,
+  type FileValidators,
   hubSource,
   type ModelFiles,
   urlSource,

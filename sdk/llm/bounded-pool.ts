@@ -4,6 +4,7 @@
  */
 
 import { type DescryError, isDescryError, LlmError } from '../errors.js';
+import { anySignal } from '../signals.js';
 import { untilAborted } from './time-limit.js';
 
 /** The outcome of one job. */
@@ -41,7 +42,7 @@ export async function settleAll<I, T>(
   const signals: AbortSignal[] = [];
   if (options.deadlineMs !== undefined) signals.push(AbortSignal.timeout(Math.max(0, options.deadlineMs)));
   if (options.signal !== undefined) signals.push(options.signal);
-  const signal = signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals);
+  const signal = signals.length === 0 ? new AbortController().signal : anySignal(signals);
 
   const outcomes: Array<Settled<T> | undefined> = new Array(items.length);
   const expired = (): Settled<T> => ({

@@ -1,12 +1,14 @@
 /** Bounding async work in time, even when the work ignores its abort signal. */
 
+import { anySignal } from '../signals.js';
+
 /** A signal that aborts after `timeoutMs` or when `parent` aborts, whichever comes first. */
 export function limitSignal(
   timeoutMs: number,
   parent?: AbortSignal,
 ): { signal: AbortSignal; timeout: AbortSignal } {
   const timeout = AbortSignal.timeout(timeoutMs);
-  return { signal: parent === undefined ? timeout : AbortSignal.any([timeout, parent]), timeout };
+  return { signal: parent === undefined ? timeout : anySignal([timeout, parent]), timeout };
 }
 
 /**

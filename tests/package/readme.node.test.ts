@@ -115,7 +115,16 @@ describe('documentation code blocks', () => {
     it.each(commands)('%s `%s` names what exists', (_, command) => {
       const [tool, sub, arg] = command.split(/\s+/);
       if (tool === 'npm' && (sub === 'install' || sub === 'ci')) {
-        if (arg && !arg.startsWith('-')) expect(arg).toBe(pkg.name);
+        // The package (by name, or the tarball `npm pack` writes: descry-<version>.tgz) or its peers.
+        for (const name of command
+          .split(/\s+/)
+          .slice(2)
+          .filter((w) => !w.startsWith('-'))) {
+          if (name.endsWith('.tgz')) expect(name.split('/').at(-1)).toBe(`${pkg.name}-${pkg.version}.tgz`);
+          else expect([pkg.name, ...Object.keys(pkg.peerDependencies ?? {})]).toContain(name);
+        }
+      } else if (tool === 'npm' && sub === 'pack') {
+        expect(pkg.scripts).toHaveProperty('prepack');
       } else if (tool === 'npm' && (sub === 'start' || sub === 'test')) {
         expect(pkg.scripts).toHaveProperty(sub);
       } else if (tool === 'npm' && sub === 'run') {
@@ -131,7 +140,7 @@ describe('documentation code blocks', () => {
       // Files the command reads (`-F image=@file`, paths), globs and URLs aside.
       for (const word of command.split(/\s+/)) {
         const path = word.replace(/^['"]|['"]$/g, '').replace(/^\w+=@/, '');
-        if (/^[\w.-]+\/[\w./-]*$/.test(path) && !path.includes('*'))
+        if (/^[\w.-]+\/[\w./-]*$/.test(path) && !path.includes('*') && !path.endsWith('.tgz'))
           expect(existsSync(join(root, path)), path).toBe(true);
       }
     });

@@ -8,7 +8,9 @@
  * - Access log: request id, method, route, status, duration, hashed key id, images, labels, texts
  *   and the inference wait. Workers Logs collects the console on Workers; stdout on Node.
  */
+
 import type { Context, MiddlewareHandler } from 'hono';
+import { anySignal } from '../../../sdk/signals.js';
 import type { RunTimings } from '../../service/inference.js';
 import type { ServiceObserver } from '../../service/observer.js';
 import { callerOf } from './api-key-auth.js';
@@ -70,7 +72,7 @@ export function requestContext({
   return async (c, next) => {
     const started = performance.now();
     const signals = [c.req.raw.signal, AbortSignal.timeout(timeoutMs)];
-    const current: RequestState = { signal: AbortSignal.any(signals), timings: {}, workload: {} };
+    const current: RequestState = { signal: anySignal(signals), timings: {}, workload: {} };
     c.set(STATE, current as never);
     try {
       await next();

@@ -1,11 +1,12 @@
-// Every public entry point, typed from the package's own .d.ts files (tsc --noEmit, Node16).
+// Every public entry point for Node, typed from the package's own .d.ts files (tsc --noEmit,
+// Node16, skipLibCheck off), in a project with the server's and the command's optional peers.
 import { type ClassificationResult, Descry, type DescryError, folderSource } from 'descry';
+import { createApp, portableDeps } from 'descry/app';
 import { parseDescriptorList, staticSource } from 'descry/llm';
 import emojiClip, { EMOJI_CLIP_ID, emojiClipPath } from 'descry/models/emoji-clip';
 import { zeroShot } from 'descry/predictors';
 import { startNodeServer } from 'descry/server';
 import { FileStore, type KeyValueStore, MemoryStore } from 'descry/store';
-import { createApp, createWorker } from 'descry/worker';
 
 const descry: Descry = await Descry.load(emojiClip);
 const results: ClassificationResult[] = await descry.classify(new Uint8Array(), ['a', 'b']);
@@ -15,17 +16,7 @@ const path: string = emojiClipPath;
 const folder = folderSource(path);
 const error: DescryError | undefined = undefined;
 const server: Promise<{ url: string; close(): Promise<void> }> = startNodeServer({ port: 0 });
+const app = createApp(portableDeps({ embeddedModel: emojiClip, vars: process.env }));
+const response: Response | Promise<Response> = app.fetch(new Request('http://localhost/healthz'));
 
-export {
-  createApp,
-  createWorker,
-  error,
-  folder,
-  id,
-  parseDescriptorList,
-  results,
-  server,
-  staticSource,
-  stores,
-  zeroShot,
-};
+export { error, folder, id, parseDescriptorList, response, results, server, staticSource, stores, zeroShot };
