@@ -25,7 +25,15 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { writeMarkedBlock } from '../scripts/doc-blocks.mjs';
-import { BENCH_KEYS, formatTable, type Host, percentile, SMALL, startAbuseHost } from './abuse-support.js';
+import {
+  BENCH_KEYS,
+  formatTable,
+  type Host,
+  percentile,
+  progressiveHeader,
+  SMALL,
+  startAbuseHost,
+} from './abuse-support.js';
 // @ts-expect-error: a script in plain JavaScript
 import { memory, root } from './service-hosts.mjs';
 
@@ -50,26 +58,7 @@ function gradient(i: number, size = 48): Uint8Array {
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 /** The header of an 11584² progressive JPEG (4:2:0) and nothing else. */
-const progressiveHeader = (() => {
-  const side = 11584;
-  const sof = [0xff, 0xc2, 0x00, 0x11, 0x08, side >> 8, side & 255, side >> 8, side & 255, 0x03];
-  return Uint8Array.from([
-    0xff,
-    0xd8,
-    ...sof,
-    0x01,
-    0x22,
-    0x00,
-    0x02,
-    0x11,
-    0x01,
-    0x03,
-    0x11,
-    0x01,
-    0xff,
-    0xd9,
-  ]);
-})();
+const oversizedProgressive = progressiveHeader(11584);
 
 const LABELS = ['eyeglasses', 'sushi', 'hot dog', 'microphone', 'bicycle'];
 
@@ -117,7 +106,7 @@ const mix: Array<[number, string, () => Promise<Response>]> = [
   [
     5,
     'bad: progressive 11584²',
-    () => post('/v1/classify', { images: [b64(progressiveHeader)], labels: LABELS }),
+    () => post('/v1/classify', { images: [b64(oversizedProgressive)], labels: LABELS }),
   ],
   [
     5,

@@ -101,7 +101,7 @@ export async function largestAcceptedProgressiveSide(
 }
 
 /** The headers of a progressive 4:2:0 JPEG of `side`², as sharp writes them, and no scans. */
-function progressiveHeader(side: number): Uint8Array {
+export function progressiveHeader(side: number): Uint8Array {
   const sof = [0xff, 0xc2, 0x00, 0x11, 0x08, side >> 8, side & 255, side >> 8, side & 255, 0x03];
   return Uint8Array.from([
     0xff,
