@@ -43,22 +43,29 @@ export interface ClassifierSpec {
 export type EmbedPrompts = (prompts: readonly string[], options: RunOptions) => Promise<Matrix>;
 
 /**
- * The prompts a spec costs: labels × templates, every descriptor, and subclasses × subclass
- * templates (for budgets, before any work).
+ * How many prompts compiling `spec` encodes: `promptsOf(spec).length` without building a string
+ * (a budget refuses a request far over its limit from this count alone; tests/classifier/compile.test.ts).
  */
 export function promptCount(spec: ClassifierSpec): number {
+  const labels = validateLabels(spec.labels);
   const templates = spec.templates?.length ? spec.templates.length : 1;
-  const subclassTemplates = spec.subclassTemplates?.length ? spec.subclassTemplates.length : templates;
-  const count = (map: Readonly<Record<string, readonly string[]>> | undefined) =>
-    Object.values(map ?? {}).reduce((n, list) => n + (Array.isArray(list) ? list.length : 0), 0);
-  return (
-    spec.labels.length * templates + count(spec.descriptors) + count(spec.subclasses) * subclassTemplates
-  );
+  let count = labels.length * templates;
+  const given = spec.descriptors ?? {};
+  for (const label of labels) {
+    const list = Object.hasOwn(given, label) ? (given[label] ?? []) : [];
+    for (const d of list) if (d.trim()) count++;
+  }
+  if (spec.subclasses !== undefined) {
+    const subclassTemplates = spec.subclassTemplates?.length ? spec.subclassTemplates.length : templates;
+    for (const list of subclassLists(labels, spec.subclasses)) count += list.length * subclassTemplates;
+  }
+  return count;
 }
 
 /**
  * Every prompt compiling `spec` encodes, in order: each label under each template, each
- * descriptor prompt, then each subclass under each subclass template. A budget counts their tokens before any work (`Descry.promptTokens`).
+ * descriptor prompt, then each subclass under each subclass template. A budget counts their tokens
+ * before any work (`Descry.promptTokens`).
  */
 export function promptsOf(spec: ClassifierSpec): string[] {
   const labels = validateLabels(spec.labels);

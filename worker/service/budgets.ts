@@ -8,13 +8,15 @@
  *   loop and bytes the peak memory (one image is decoded at a time); per request, the sums bound
  *   how long the request takes.
  * - Text: the tokens the text tower would process for the prompts the request encodes (labels ×
- *   templates, descriptors, texts), counting only prompts the model's cache does not hold. A cheap
- *   lower bound (a word is at least one token) refuses an oversized request before tokenizing it.
+ *   templates, descriptors, subclasses, texts), counting only prompts the model's cache does not
+ *   hold. Two cheap lower bounds refuse an oversized request before its prompts are tokenized or
+ *   even built: every prompt is at least 3 tokens (`promptCount` counts them without building a
+ *   string), and a word is at least one token.
  *
  * Headers the probe cannot read are let through: the decoder then rejects them with a precise
  * image_* error. Over a budget is 422 with the limit named.
  */
-import { ImageDecodeError, type ImageProbe } from 'descry';
+import { type ClassifierSpec, ImageDecodeError, type ImageProbe, promptCount, promptsOf } from 'descry';
 import { ProblemError } from '../http/problem.js';
 import type { RequestImage } from '../http/request/images.js';
 import type { ServiceLimits } from './config.js';
@@ -97,21 +99,31 @@ function overTextBudget(tokens: number, limit: number, prompts: number): Problem
   );
 }
 
+/** The text a request encodes: a label set to compile (labels, templates, descriptors, subclasses) and plain texts. */
+export interface TextWork {
+  spec?: ClassifierSpec | undefined;
+  texts?: readonly string[] | undefined;
+}
+
 /**
  * Refuse text work over `limit` tokens. `exact` counts the tokens the text tower would process
- * (cached prompts cost nothing); it runs only when the lower bound fits.
+ * (cached prompts cost nothing); it runs only when the lower bounds fit.
  */
 export async function assertTextBudget(
-  prompts: readonly string[],
+  work: TextWork,
   limit: number,
   exact: (prompts: readonly string[]) => Promise<number>,
 ): Promise<void> {
-  if (prompts.length === 0) return;
-  // 77 is the longest context of the families Descry knows: no prompt costs more. Every prompt is
-  // at least 3 tokens (start, end, one word). The sum stops as soon as it passes the limit: counting
-  // every prompt of a request that is far over it would itself stall the event loop (24,576 prompts
-  // of 200 characters took 250 ms; bench/abuse.ts, text-heavy case).
-  if (prompts.length * 3 > limit) throw overTextBudget(prompts.length * 3, limit, prompts.length);
+  const texts = work.texts ?? [];
+  const count = (work.spec ? promptCount(work.spec) : 0) + texts.length;
+  if (count === 0) return;
+  // Every prompt is at least 3 tokens (start, end, one word), and counting is cheap: a request far
+  // over the limit is refused before its prompts exist. Building the 24,576 prompts of the
+  // text-heavy case took 40 ms and counting their words 250 ms (bench/abuse.ts, text-heavy case).
+  if (count * 3 > limit) throw overTextBudget(count * 3, limit, count);
+  const prompts = work.spec ? [...promptsOf(work.spec), ...texts] : texts;
+  // 77 is the longest context of the families Descry knows: no prompt costs more. The sum stops as
+  // soon as it passes the limit.
   let lower = 0;
   for (const prompt of prompts) {
     lower += Math.min(77, tokensAtLeast(prompt));

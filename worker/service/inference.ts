@@ -8,7 +8,7 @@
  */
 import type { RunOptions, Schedule } from 'descry';
 import type { RequestImage } from '../http/request/images.js';
-import { assertImageBudget, assertTextBudget } from './budgets.js';
+import { assertImageBudget, assertTextBudget, type TextWork } from './budgets.js';
 import type { ServiceLimits } from './config.js';
 import type { ClassificationEngine } from './deps.js';
 import type { InferenceGate } from './inference-gate.js';
@@ -65,16 +65,13 @@ export class Inference {
 
   /**
    * Refuse a request whose work is over budget before any of it runs (./budgets.ts): its images,
-   * from their headers, and the prompts it would encode.
+   * from their headers, and the prompts it would encode (a label set's and plain texts).
    */
-  async assertBudget(work: { images?: readonly RequestImage[]; prompts?: readonly string[] }): Promise<void> {
+  async assertBudget(work: TextWork & { images?: readonly RequestImage[] }): Promise<void> {
     const images = work.images ?? [];
-    const prompts = work.prompts ?? [];
-    if (images.length === 0 && prompts.length === 0) return;
+    if (images.length === 0 && !work.spec && !work.texts?.length) return;
     const engine = await this.#engine();
     assertImageBudget(images, this.#limits, (bytes) => engine.probe(bytes));
-    await assertTextBudget(prompts, this.#limits.maxRequestPromptTokens, (texts) =>
-      engine.promptTokens(texts),
-    );
+    await assertTextBudget(work, this.#limits.maxRequestPromptTokens, (texts) => engine.promptTokens(texts));
   }
 }

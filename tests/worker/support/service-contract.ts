@@ -258,6 +258,19 @@ export function serviceContract(service: ServiceUnderTest): void {
       expect(fits.status, await fits.clone().text()).toBe(200);
     });
 
+    it('counts subclass prompts in the text budget', async () => {
+      // 2 labels, but 1,400 subclasses of at least 3 tokens each: over the 4,096-token budget.
+      const names = (label: string) => Array.from({ length: 700 }, (_, i) => `${label} kind ${i}`);
+      const refused = await post('/v1/classify', {
+        images: [base64(solidPng(8, 8))],
+        labels: ['cat', 'dog'],
+        method: 'subclasses',
+        subclasses: { cat: names('cat'), dog: names('dog') },
+      });
+      const problem = (await expectProblem(refused, 422, 'text_too_large')) as Problem & { prompts?: number };
+      expect(problem.prompts).toBe(2 + 1400);
+    });
+
     it('refuses more texts than allowed in embeddings', async () => {
       const response = await post('/v1/embeddings', {
         texts: Array.from({ length: TEST_LIMITS.maxTexts + 1 }, (_, i) => `text ${i}`),

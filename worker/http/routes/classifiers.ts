@@ -1,7 +1,7 @@
 /** PUT, GET, DELETE /v1/classifiers/{id}: compiled label sets stored for reuse by id. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ClassifierCalibration, CompiledClassifier } from 'descry';
-import { DescryError, promptsOf } from 'descry';
+import { DescryError } from 'descry';
 import type { Service } from '../../service/service.js';
 import { noteWorkload, requestSignal, requestTimings } from '../middleware/request-context.js';
 import {
@@ -180,7 +180,7 @@ export function classifierRoutes(service: Service) {
       // Replacing a classifier drops its calibration: it held for the old classifier's scores.
       const existed = await classifiers.has(id);
       noteWorkload(c, { labels: spec.labels.length });
-      await inference.assertBudget({ prompts: promptsOf(spec) });
+      await inference.assertBudget({ spec });
       const engine = await inference.engine();
       const compiled = await engine.compile(spec, inference.run(requestSignal(c), requestTimings(c)));
       const { classifier } = await classifiers.put(id, compiled);

@@ -1,6 +1,6 @@
 /** POST /v1/classify: rank labels (or a stored classifier's classes) for each image. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { type CompiledClassifier, promptsOf } from 'descry';
+import type { CompiledClassifier } from 'descry';
 import type { Service } from '../../service/service.js';
 import { requestSignal, requestTimings } from '../middleware/request-context.js';
 import {
@@ -94,15 +94,15 @@ export function classifyRoutes(service: Service) {
         ? undefined
         : { id: request.classifier, classifier: (await classifiers.get(request.classifier)).classifier };
     const target: readonly string[] | CompiledClassifier = stored?.classifier ?? request.labels ?? [];
+    // The label set's text, as the budget counts it and the SDK compiles it.
+    const text = {
+      ...(request.templates ? { templates: request.templates } : {}),
+      ...(request.descriptors ? { descriptors: request.descriptors } : {}),
+      ...(request.subclasses ? { subclasses: request.subclasses } : {}),
+    };
     await inference.assertBudget({
       images: request.images,
-      prompts: request.labels
-        ? promptsOf({
-            labels: request.labels,
-            ...(request.templates ? { templates: request.templates } : {}),
-            ...(request.descriptors ? { descriptors: request.descriptors } : {}),
-          })
-        : [],
+      spec: request.labels && { labels: request.labels, ...text },
     });
     const engine = await inference.engine();
     const methodOptions = await resources.optionsFor(request.method, stored, signal);
@@ -113,9 +113,7 @@ export function classifyRoutes(service: Service) {
       {
         method: request.method,
         ...(request.topK ? { topK: request.topK } : {}),
-        ...(request.templates ? { templates: request.templates } : {}),
-        ...(request.descriptors ? { descriptors: request.descriptors } : {}),
-        ...(request.subclasses ? { subclasses: request.subclasses } : {}),
+        ...text,
         ...(request.maxSetSize ? { maxSetSize: request.maxSetSize } : {}),
         background: request.background,
         ...methodOptions,

@@ -7,7 +7,7 @@
  * holds for did not change.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { type ClassifierSpec, type CompiledClassifier, promptsOf } from 'descry';
+import type { ClassifierSpec, CompiledClassifier } from 'descry';
 import type { Service } from '../../service/service.js';
 import { requestSignal, requestTimings } from '../middleware/request-context.js';
 import { ClassifierIdSchema } from '../request/fields.js';
@@ -127,7 +127,7 @@ export function describeRoutes(service: Service) {
         ...(described ? { descriptors: described.descriptors } : {}),
         ...(subclasses ? { subclasses: subclasses.subclasses } : {}),
       });
-      await inference.assertBudget({ prompts: promptsOf(spec) });
+      await inference.assertBudget({ spec });
       const engine = await inference.engine();
       const compiled = await engine.compile(spec, inference.run(signal, requestTimings(c)));
       const { classifier: recompiled } = await classifiers.put(id, keepCalibration(classifier, compiled));

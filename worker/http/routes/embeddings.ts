@@ -130,7 +130,7 @@ export function embeddingsRoutes(service: Service) {
   /** The body's vectors: its images, then its texts, each a run of the SDK's use case. */
   async function embed(c: Context) {
     const request = await readImageRequest(c, config.limits);
-    await inference.assertBudget({ images: request.images, prompts: request.texts });
+    await inference.assertBudget({ images: request.images, texts: request.texts });
     const engine = await inference.engine();
     const openAi = openAiRequest(c);
     if (openAi) {

@@ -6,7 +6,7 @@
  * image Content-Type (a client posting a Blob), whose parameters then travel in the query.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { DescryError, type ImageBackground, promptsOf } from 'descry';
+import { DescryError, type ImageBackground } from 'descry';
 import type { MiddlewareHandler } from 'hono';
 import type { Service } from '../../service/service.js';
 import { requestSignal, requestTimings } from '../middleware/request-context.js';
@@ -158,7 +158,7 @@ export function huggingFaceRoutes(service: Service) {
     const templates = request.template ? [request.template] : undefined;
     await inference.assertBudget({
       images: [{ bytes: request.image, field: 'inputs' }],
-      prompts: promptsOf({ labels: request.labels, ...(templates ? { templates } : {}) }),
+      spec: { labels: request.labels, ...(templates ? { templates } : {}) },
     });
     const [result] = await engine.classify([request.image], request.labels, {
       method: 'zeroshot',
