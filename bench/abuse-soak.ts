@@ -17,8 +17,8 @@
  *
  *   npm run soak [-- --minutes 10] [--host node|workerd] [--docs]
  *
- * With 10 minutes on Node it rewrites bench/results/soak.md, and with --docs the soak:start /
- * soak:end block of docs/service.md.
+ * With 10 minutes it rewrites bench/results/soak.md (Node) or soak-workerd.md, and with --docs the
+ * soak or soak-workerd block of docs/service.md.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -269,9 +269,11 @@ outro.push(
 );
 const table = formatTable(lines, rows, outro, ['request', 'n', 'statuses', 'p50', 'p99']);
 console.log(table);
-if (MINUTES >= 10 && hostName === 'node') {
-  writeFileSync(join(root, 'bench/results/soak.md'), `${table}\n`);
+if (MINUTES >= 10) {
+  // One results file and one docs block per host: soak (Node) and soak-workerd.
+  const block = hostName === 'node' ? 'soak' : `soak-${hostName}`;
+  writeFileSync(join(root, `bench/results/${block}.md`), `${table}\n`);
   if (process.argv.includes('--docs'))
-    console.log(`rewrote the soak block of ${writeMarkedBlock(root, 'soak', table)}`);
+    console.log(`rewrote the ${block} block of ${writeMarkedBlock(root, block, table)}`);
 }
 process.exitCode = fiveHundreds > 0 || errors > 0 ? 1 : 0;
