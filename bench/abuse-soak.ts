@@ -131,6 +131,7 @@ const latencies = new Map<string, number[]>();
 const count = (what: string) => {
   statuses.set(what, (statuses.get(what) ?? 0) + 1);
 };
+const serverErrors: string[] = [];
 const pending = new Set<Promise<void>>();
 const samples: Array<{ at: number; rss: number; isolate?: number }> = [];
 const jobs: string[] = [];
@@ -142,8 +143,13 @@ const traffic = setInterval(() => {
   const t = performance.now();
   const request = send()
     .then(async (response) => {
-      await response.arrayBuffer();
+      const body = await response.text();
       count(`${name}|${response.status}`);
+      // What a 5xx said, so a failure names its cause (problem+json code, or a bare runtime answer).
+      if (response.status >= 500 && serverErrors.length < 10)
+        serverErrors.push(
+          `${name}: ${response.status} ${response.headers.get('content-type') ?? 'no type'} ${body.slice(0, 200)}`,
+        );
       const list = latencies.get(name) ?? [];
       list.push(performance.now() - t);
       latencies.set(name, list);
@@ -175,7 +181,16 @@ const sampler = setInterval(async () => {
     console.error(`soak: ${minute} min, RSS ${memory(host.pid).rss.toFixed(0)} MB`);
 }, SAMPLE_MS);
 
+// The isolate's WebAssembly memories (they never shrink, so growth past warm-up is a leak): from a
+// heap snapshot after warm-up and at the end (each stops the isolate for about 2 s).
+const wasm: { afterWarmUp?: number; end?: number } = {};
+const wasmTimer = host.isolate
+  ? setTimeout(async () => {
+      wasm.afterWarmUp = await host.isolate!.wasmMemories();
+    }, WARM_UP_MS)
+  : undefined;
 await new Promise((resolve) => setTimeout(resolve, DURATION_MS));
+clearTimeout(wasmTimer);
 clearInterval(traffic);
 clearInterval(jobTimer);
 clearInterval(sampler);
@@ -207,6 +222,7 @@ for (const id of jobs) {
   }
   jobOutcomes.set(outcome, (jobOutcomes.get(outcome) ?? 0) + 1);
 }
+if (host.isolate) wasm.end = await host.isolate.wasmMemories();
 await host.stop();
 rmSync(bucket, { recursive: true, force: true });
 
@@ -253,9 +269,11 @@ if (host.isolate) {
   const isolate = drift((s) => (s.isolate === undefined ? undefined : s.isolate / 2 ** 20));
   outro.push(
     `Isolate JS heap and ArrayBuffers: ${mb(isolate.a)} → ${mb(isolate.b)}: drift ${isolate.percent >= 0 ? '+' : ''}${isolate.percent.toFixed(1)}%.`,
+    `Isolate WebAssembly memories: ${wasm.afterWarmUp === undefined ? '–' : mb(wasm.afterWarmUp / 2 ** 20)} after warm-up → ${wasm.end === undefined ? '–' : mb(wasm.end / 2 ** 20)} at the end.`,
   );
 }
 outro.push(
+  ...serverErrors.map((e) => `- ${e}`),
   `5xx: ${fiveHundreds}; connection errors: ${errors}.` +
     (jobs.length ? ` Jobs: ${[...jobOutcomes].map(([o, n]) => `${n} ${o}`).join('; ')}.` : ''),
   `Other: ${
