@@ -35,7 +35,7 @@ const cli = new Command()
   .option('--labels <n>', 'labels', '100')
   .option('--docs', "also rewrite the docs' browser block")
   .parse()
-  .opts<{ models: string; images: string; labels: string }>();
+  .opts<{ models: string; images: string; labels: string; docs?: boolean }>();
 
 ensureAssets();
 const out = join(paths.build, 'browser');
@@ -274,9 +274,8 @@ const report = [
   'A main-thread task is a long task (PerformanceObserver) that overlaps the timed runs; "descry-page" runs ONNX Runtime',
   'on the page\'s thread, "descry-proxy" in ONNX Runtime\'s proxy worker, "descry-worker" everything in a DescryWorker.',
   '',
-  `Reproduce: \`npm run bench:browser${process.argv.includes('--docs') ? ' -- --docs' : ''}\`.`,
+  `Reproduce: \`npm run bench:browser${cli.docs ? ' -- --docs' : ''}\`.`,
 ].join('\n');
 console.log(`\n${report}`);
 writeFileSync(join(paths.root, 'bench', 'results', 'browser.md'), `# bench:browser\n\n${report}\n`);
-if (process.argv.includes('--docs'))
-  console.log(`rewrote the browser block of ${writeMarkedBlock(paths.root, 'browser', report)}`);
+if (cli.docs) console.log(`rewrote the browser block of ${writeMarkedBlock(paths.root, 'browser', report)}`);

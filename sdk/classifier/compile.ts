@@ -43,46 +43,47 @@ export interface ClassifierSpec {
 export type EmbedPrompts = (prompts: readonly string[], options: RunOptions) => Promise<Matrix>;
 
 /**
- * How many prompts compiling `spec` encodes: `promptsOf(spec).length` without building a string
- * (a budget refuses a request far over its limit from this count alone; tests/classifier/compile.test.ts).
+ * Every prompt compiling `spec` encodes, in order, as a function that builds it: each label under
+ * each template, each descriptor prompt, then each subclass under each subclass template. The one
+ * walk behind `promptsOf` (which builds them) and `promptCount` (which only counts them).
  */
-export function promptCount(spec: ClassifierSpec): number {
-  const labels = validateLabels(spec.labels);
-  const templates = spec.templates?.length ? spec.templates.length : 1;
-  let count = labels.length * templates;
-  const given = spec.descriptors ?? {};
-  for (const label of labels) {
-    const list = Object.hasOwn(given, label) ? (given[label] ?? []) : [];
-    for (const d of list) if (d.trim()) count++;
-  }
-  if (spec.subclasses !== undefined) {
-    const subclassTemplates = spec.subclassTemplates?.length ? spec.subclassTemplates.length : templates;
-    for (const list of subclassLists(labels, spec.subclasses)) count += list.length * subclassTemplates;
-  }
-  return count;
-}
-
-/**
- * Every prompt compiling `spec` encodes, in order: each label under each template, each
- * descriptor prompt, then each subclass under each subclass template. A budget counts their tokens
- * before any work (`Descry.promptTokens`).
- */
-export function promptsOf(spec: ClassifierSpec): string[] {
+function forEachPrompt(spec: ClassifierSpec, visit: (build: () => string) => void): void {
   const labels = validateLabels(spec.labels);
   const templates = spec.templates?.length ? spec.templates : [DEFAULT_TEMPLATE];
-  const prompts = labels.flatMap((label) => templates.map((t) => applyTemplate(t, label)));
+  for (const label of labels) for (const t of templates) visit(() => applyTemplate(t, label));
   const template = spec.descriptorTemplate ?? PAPER_DESCRIPTOR_TEMPLATE;
   const given = spec.descriptors ?? {};
   for (const label of labels) {
     const list = Object.hasOwn(given, label) ? (given[label] ?? []) : [];
-    for (const d of list) if (d.trim()) prompts.push(descriptorPromptFromTemplate(template, label, d.trim()));
+    for (const d of list) if (d.trim()) visit(() => descriptorPromptFromTemplate(template, label, d.trim()));
   }
   if (spec.subclasses !== undefined) {
     const subclassTemplates = spec.subclassTemplates?.length ? spec.subclassTemplates : templates;
     for (const list of subclassLists(labels, spec.subclasses)) {
-      for (const name of list) for (const t of subclassTemplates) prompts.push(applyTemplate(t, name));
+      for (const name of list) for (const t of subclassTemplates) visit(() => applyTemplate(t, name));
     }
   }
+}
+
+/**
+ * How many prompts compiling `spec` encodes, without building one: a budget refuses a request far
+ * over its limit from this count alone (tests/sdk/prompt-count.test.ts).
+ */
+export function promptCount(spec: ClassifierSpec): number {
+  let count = 0;
+  forEachPrompt(spec, () => {
+    count++;
+  });
+  return count;
+}
+
+/**
+ * Every prompt compiling `spec` encodes, in order (see `forEachPrompt`). A budget counts their
+ * tokens before any work (`Descry.promptTokens`).
+ */
+export function promptsOf(spec: ClassifierSpec): string[] {
+  const prompts: string[] = [];
+  forEachPrompt(spec, (build) => prompts.push(build()));
   return prompts;
 }
 
